@@ -1,0 +1,1 @@
+"""MITA bounded-context services."""

@@ -1,0 +1,1 @@
+"""MITA auth service."""

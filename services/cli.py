@@ -1,0 +1,227 @@
+"""``mita`` command: run the suite, services and workers; manage events and projections."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from services import catalog
+from shared import db
+from shared.embedded import EmbeddedPostgres, EmbeddedTansu, EmbeddedValkey
+from shared.envelope import envelope_json_schema, registry
+from shared.observability import configure_logging, init_sentry, init_tracing
+from shared.rebuild import rebuild, status, text_progress, timed
+from shared.relay import Relay
+from shared.runner import ProjectionRunner
+from shared.settings import SERVICES, MitaSettings
+from shared.supervisor import Child, Supervisor
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+def serve(service: str) -> int:
+    """Run one HTTP service with uvicorn."""
+    import importlib
+
+    import uvicorn
+
+    settings = MitaSettings()
+    module = importlib.import_module(f"services.{service}.main")
+    app = module.create_app()
+    configure_logging(service, settings.log_level, settings.log_json)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port_of(service), log_config=None, access_log=False
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+async def worker(service: str, projection: str | None = None) -> int:
+    """Run a service's relay and its projections (or one projection) until signalled."""
+    settings = MitaSettings()
+    settings.require_infra()
+    configure_logging(f"{service}-worker", settings.log_level, settings.log_json)
+    init_tracing(service)
+    init_sentry(settings.sentry_dsn, settings.environment, settings.commit)
+    catalog.load_event_types()
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    tasks = []
+    if projection is None:
+        # Creating the application creates its schema and events table.
+        catalog.application_class(service).for_database(
+            settings.database_url, settings.schema_for(service)
+        ).close()
+        tasks.append(Relay(settings, service).run(stop))
+        specs = catalog.projections_of(service)
+    else:
+        specs = [catalog.PROJECTIONS[projection]]
+    tasks += [ProjectionRunner(settings, spec.build(settings)).run(stop) for spec in specs]
+    await asyncio.gather(*tasks)
+    return 0
+
+
+async def relay_only(service: str) -> int:
+    """Run only the relay of one service."""
+    settings = MitaSettings()
+    settings.require_infra()
+    configure_logging(f"{service}-relay", settings.log_level, settings.log_json)
+    catalog.load_event_types()
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    await Relay(settings, service).run(stop)
+    return 0
+
+
+async def projections_cmd(action: str, name: str | None) -> int:
+    """``projections rebuild <name>`` or ``projections status``."""
+    settings = MitaSettings()
+    settings.require_infra()
+    catalog.load_event_types()
+    conn = await db.connect(settings.database_url)
+    try:
+        if action == "rebuild":
+            if name not in catalog.PROJECTIONS:
+                print(f"unknown projection {name!r}; known: {', '.join(catalog.PROJECTIONS)}")
+                return 2
+            projection = catalog.PROJECTIONS[name].build(settings)
+            elapsed = timed()
+            count = await rebuild(conn, settings, projection, progress=text_progress(name))
+            secs = elapsed()
+            rate = count / secs if secs else 0.0
+            print(f"rebuilt {name}: {count} events in {secs:.2f}s ({rate:,.0f} events/s)")
+            return 0
+        print(f"{'projection':<24} {'source':<10} {'head':>8} {'applied':>8} {'lag':>6} {'lag_s':>8}")
+        for spec in catalog.PROJECTIONS.values():
+            for st in await status(conn, settings, spec.build(settings)):
+                print(
+                    f"{st.projection:<24} {st.service:<10} {st.head:>8} {st.applied:>8} "
+                    f"{st.lag_events:>6} {st.lag_seconds:>8.2f}"
+                )
+        return 0
+    finally:
+        await conn.close()
+
+
+def events_schemas(out: str | None) -> int:
+    """Print (or write to a folder) the JSON Schema of the envelope and every event type."""
+    catalog.load_event_types()
+    doc = {"envelope": envelope_json_schema(), "events": registry.schemas()}
+    if out is None:
+        print(json.dumps(doc, indent=2, default=str))
+        return 0
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "envelope.json").write_text(json.dumps(doc["envelope"], indent=2, default=str))
+    for name, schema in doc["events"].items():
+        (folder / f"{name}.json").write_text(json.dumps(schema, indent=2, default=str))
+    print(f"wrote {len(doc['events']) + 1} schemas to {folder}")
+    return 0
+
+
+async def up(exit_when_ready: bool = False) -> int:
+    """Start embedded servers (unless configured), every service and worker; stop on Ctrl-C."""
+    settings = MitaSettings()
+    data = Path(settings.data_dir).resolve()
+    env = dict(os.environ)
+    stops = []
+    try:
+        if not settings.database_url:
+            pg = EmbeddedPostgres(data / "pg")
+            env["MITA_DATABASE_URL"] = pg.start()
+            stops.append(pg.stop)
+        if not settings.redis_url:
+            valkey = EmbeddedValkey(settings.embedded_redis_port, data / "valkey")
+            env["MITA_REDIS_URL"] = valkey.start()
+            stops.append(valkey.stop)
+        if not settings.kafka_bootstrap:
+            data.mkdir(parents=True, exist_ok=True)
+            tansu = EmbeddedTansu(settings.embedded_kafka_port, data / "tansu.log")
+            env["MITA_KAFKA_BOOTSTRAP"] = tansu.start()
+            stops.append(tansu.stop)
+        print(
+            f"infra: postgres={env['MITA_DATABASE_URL']} redis={env['MITA_REDIS_URL']} "
+            f"kafka={env['MITA_KAFKA_BOOTSTRAP']}",
+            flush=True,
+        )
+        sup = Supervisor(env)
+        cli = [sys.executable, "-m", "services.cli"]
+        for service in SERVICES:
+            sup.add(Child(service, [*cli, "serve", service], f"{settings.url_of(service)}/ready"))
+        for service in catalog.STORE_SERVICES:
+            sup.add(Child(f"{service}-worker", [*cli, "worker", service]))
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        await sup.start()
+        ready = await sup.wait_ready()
+        print("\nMITA health summary", flush=True)
+        for name, state in ready.items():
+            print(f"  {name:<10} {state:<9} {settings.url_of(name)}", flush=True)
+        all_ok = all(v == "ok" for v in ready.values())
+        print(
+            f"gateway: {settings.url_of('gateway')}  ({'all ready' if all_ok else 'NOT READY'})\n",
+            flush=True,
+        )
+        if exit_when_ready:
+            stop.set()
+        await sup.watch(stop)
+        await sup.stop()
+        return 0 if all_ok else 1
+    finally:
+        for stop_server in reversed(stops):
+            with contextlib.suppress(Exception):
+                stop_server()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``mita`` command."""
+    parser = argparse.ArgumentParser(prog="mita", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_up = sub.add_parser("up", help="start everything (embedded servers unless configured)")
+    p_up.add_argument("--exit-when-ready", action="store_true", help="stop once all are ready")
+    sub.add_parser("serve", help="run one HTTP service").add_argument("service", choices=SERVICES)
+    p_worker = sub.add_parser("worker", help="run a service's relay and projections")
+    p_worker.add_argument("service", choices=catalog.STORE_SERVICES)
+    sub.add_parser("relay", help="run one relay").add_argument(
+        "service", choices=catalog.STORE_SERVICES
+    )
+    sub.add_parser("project", help="run one projection").add_argument(
+        "projection", choices=sorted(catalog.PROJECTIONS)
+    )
+    p_events = sub.add_parser("events", help="event type tools")
+    ev_sub = p_events.add_subparsers(dest="action", required=True)
+    ev_sub.add_parser("schemas", help="export JSON Schemas").add_argument("--out")
+    p_proj = sub.add_parser("projections", help="projection tools")
+    pr_sub = p_proj.add_subparsers(dest="action", required=True)
+    pr_sub.add_parser("rebuild", help="rebuild from the event store").add_argument("name")
+    pr_sub.add_parser("status", help="position vs. head of each source")
+    args = parser.parse_args(argv)
+
+    if args.cmd == "up":
+        return asyncio.run(up(args.exit_when_ready))
+    if args.cmd == "serve":
+        return serve(args.service)
+    if args.cmd == "worker":
+        return asyncio.run(worker(args.service))
+    if args.cmd == "relay":
+        return asyncio.run(relay_only(args.service))
+    if args.cmd == "project":
+        spec = catalog.PROJECTIONS[args.projection]
+        return asyncio.run(worker(spec.owner, args.projection))
+    if args.cmd == "events":
+        return events_schemas(args.out)
+    return asyncio.run(projections_cmd(args.action, getattr(args, "name", None)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""MITA insights service."""

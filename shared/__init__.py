@@ -1,0 +1,1 @@
+"""MITA shared kernel: event envelope, store, relay, projections, settings, observability."""

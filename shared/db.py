@@ -1,0 +1,67 @@
+"""Postgres helpers: conninfo parsing, async connections and schema bootstrap."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import AsyncConnection, sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow, dict_row
+
+
+def eventsourcing_env(database_url: str, schema: str, app_name: str) -> dict[str, str]:
+    """Translate a Postgres URL into the ``eventsourcing`` library's env for one schema."""
+    parts = conninfo_to_dict(database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(parts.get("dbname") or "postgres"),
+        "POSTGRES_HOST": str(parts.get("host") or "127.0.0.1"),
+        "POSTGRES_PORT": str(parts.get("port") or "5432"),
+        "POSTGRES_USER": str(parts.get("user") or "postgres"),
+        "POSTGRES_PASSWORD": str(parts.get("password") or ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": "5",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_LOCK_TIMEOUT": "5",
+        "CREATE_TABLE": "true",
+        f"{app_name.upper()}_POSTGRES_SCHEMA": schema,
+    }
+
+
+def events_table(app_name: str) -> str:
+    """Name of the eventsourcing notification log table of an application."""
+    return f"{app_name.lower()}_events"
+
+
+async def connect(database_url: str, *, autocommit: bool = False) -> AsyncConnection[DictRow]:
+    """Open an async connection returning dict rows."""
+    return await AsyncConnection.connect(
+        database_url, autocommit=autocommit, row_factory=dict_row
+    )
+
+
+async def ensure_schema(conn: AsyncConnection[DictRow], schema: str) -> None:
+    """Create ``schema`` if it does not exist (idempotent, race-safe)."""
+    async with conn.transaction():
+        # Serialise concurrent creators: CREATE SCHEMA IF NOT EXISTS can still race.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (schema,))
+        await conn.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+        )
+
+
+def ensure_schema_sync(database_url: str, schema: str) -> None:
+    """Create ``schema`` before the eventsourcing library creates its tables in it."""
+    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (schema,))
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+async def ping(database_url: str) -> bool:
+    """Return whether Postgres answers a trivial query."""
+    try:
+        conn = await AsyncConnection.connect(database_url, connect_timeout=3)
+        async with conn:
+            await conn.execute("SELECT 1")
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,110 @@
+"""Kafka adapters: topic creation, producers and consumers (aiokafka)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import OffsetOutOfRangeError, TopicAlreadyExistsError
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> list[str]:
+    """Create missing topics with ``partitions`` partitions; return those created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in dict.fromkeys(topics) if t not in existing]
+        if not missing:
+            return []
+        try:
+            await admin.create_topics(
+                [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
+            )
+        except TopicAlreadyExistsError:  # a concurrent creator won the race
+            pass
+        log.info("created topics %s", missing)
+        return missing
+    finally:
+        await admin.close()
+
+
+def producer(bootstrap: str) -> AIOKafkaProducer:
+    """Producer that waits for every replica (acks=all); idempotence lives in our database."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=15_000,
+    )
+
+
+def consumer(bootstrap: str, topics: Iterable[str], group_id: str) -> AIOKafkaConsumer:
+    """Consumer-group member that commits offsets only as a hint (tracking is in Postgres)."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=1000,
+        metadata_max_age_ms=5_000,
+    )
+
+
+async def header_at(
+    bootstrap: str, topic: str, partition: int, offset: int, header: str, timeout: float = 5.0
+) -> bytes | None:
+    """Return ``header`` of the message at (topic, partition, offset), None if it is gone.
+
+    End offsets are not trusted (Tansu miscounts batched records), so the relay checks the
+    broker still holds the last message it acknowledged.
+    """
+    probe = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="none"
+    )
+    await probe.start()
+    try:
+        await probe._client.force_metadata_update()
+        parts = probe.partitions_for_topic(topic)
+        if not parts or partition not in parts:
+            return None
+        tp = TopicPartition(topic, partition)
+        probe.assign([tp])
+        probe.seek(tp, offset)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                batch = await probe.getmany(tp, timeout_ms=500, max_records=1)
+            except OffsetOutOfRangeError:
+                return None
+            for msg in batch.get(tp, []):
+                if msg.offset != offset:
+                    return None
+                return dict(msg.headers).get(header, b"")
+        return None
+    finally:
+        with contextlib.suppress(Exception):
+            await probe.stop()
+
+
+async def ping(bootstrap: str) -> bool:
+    """Return whether the broker answers a metadata request."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3_000)
+    try:
+        await admin.start()
+        await admin.list_topics()
+        return True
+    except Exception:
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()

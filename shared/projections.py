@@ -1,0 +1,159 @@
+"""Read side: projections fed from Kafka, tracked by source store position, rebuildable."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from shared import db
+from shared.envelope import EventEnvelope
+
+
+class Projection(abc.ABC):
+    """A read model built from events; ``apply`` must only touch this projection's tables."""
+
+    name: ClassVar[str]
+    sources: ClassVar[tuple[str, ...]]
+    handles: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
+
+    def table(self, name: str) -> sql.Composed:
+        """Qualified identifier of one of this projection's tables."""
+        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))
+
+    @abc.abstractmethod
+    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
+        """Create the read model tables if missing."""
+
+    @abc.abstractmethod
+    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
+        """Drop the read model tables (for a rebuild)."""
+
+    @abc.abstractmethod
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Apply one event inside the caller's transaction."""
+
+    def wants(self, event: EventEnvelope) -> bool:
+        """Whether ``apply`` should see this event (others are tracked, not applied)."""
+        return not self.handles or event.type in self.handles
+
+
+def tracking_table(schema: str) -> sql.Composed:
+    """Table of applied (projection, service, position) triples in ``schema``."""
+    return sql.SQL("{}.projection_applied").format(sql.Identifier(schema))
+
+
+async def setup_tracking(conn: AsyncConnection[DictRow], schema: str) -> None:
+    """Create the tracking table (idempotent)."""
+    await db.ensure_schema(conn, schema)
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"tracking:{schema}",))
+        await conn.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (projection text NOT NULL, service text NOT NULL, "
+                "position bigint NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), "
+                "dead_lettered boolean NOT NULL DEFAULT false, "
+                "PRIMARY KEY (projection, service, position))"
+            ).format(tracking_table(schema))
+        )
+
+
+async def claim(
+    conn: AsyncConnection[DictRow],
+    projection: Projection,
+    events: Sequence[EventEnvelope],
+    *,
+    dead_lettered: bool = False,
+) -> list[EventEnvelope]:
+    """Record events as applied; return only those not seen before (dedupe in the same tx)."""
+    if not events:
+        return []
+    services = [e.service for e in events]
+    positions = [e.position for e in events]
+    cur = await conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (projection, service, position, dead_lettered) "
+            "SELECT %s, s, p, %s FROM unnest(%s::text[], %s::bigint[]) AS u(s, p) "
+            "ON CONFLICT DO NOTHING RETURNING service, position"
+        ).format(tracking_table(projection.schema)),
+        (projection.name, dead_lettered, services, positions),
+    )
+    fresh = {(r["service"], int(r["position"])) for r in await cur.fetchall()}
+    seen: set[tuple[str, int]] = set()
+    out: list[EventEnvelope] = []
+    for e in events:
+        key = (e.service, e.position)
+        if key in fresh and key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+async def apply_batch(
+    conn: AsyncConnection[DictRow], projection: Projection, events: Sequence[EventEnvelope]
+) -> int:
+    """Apply a batch exactly once, in one transaction with its tracking rows."""
+    async with conn.transaction():
+        fresh = await claim(conn, projection, events)
+        for event in fresh:
+            if projection.wants(event):
+                await projection.apply(conn, event)
+    return len(fresh)
+
+
+async def has_applied(
+    conn: AsyncConnection[DictRow], schema: str, projection: str, service: str, position: int
+) -> bool:
+    """Whether ``projection`` has applied the event at (service, position)."""
+    cur = await conn.execute(
+        sql.SQL(
+            "SELECT 1 FROM {} WHERE projection = %s AND service = %s AND position = %s"
+        ).format(tracking_table(schema)),
+        (projection, service, position),
+    )
+    found = await cur.fetchone() is not None
+    await conn.commit()
+    return found
+
+
+async def wait_for_position(
+    conn: AsyncConnection[DictRow],
+    schema: str,
+    projection: str,
+    service: str,
+    position: int,
+    timeout: float,
+) -> bool:
+    """Read-your-writes: wait (bounded) until the projection applied ``position``."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        if await has_applied(conn, schema, projection, service, position):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 2, 0.05)
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """Where one projection stands against one source service's store."""
+
+    projection: str
+    service: str
+    head: int
+    source_events: int
+    applied: int
+    max_applied: int
+    lag_events: int
+    lag_seconds: float

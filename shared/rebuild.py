@@ -1,0 +1,157 @@
+"""Rebuild projections from the event store (not Kafka) and report their lag."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from shared.projections import (
+    Projection,
+    SourceStatus,
+    apply_batch,
+    setup_tracking,
+    tracking_table,
+)
+from shared.relay import SourceTable, read_stored, store_head
+from shared.settings import MitaSettings
+from shared.store import make_mapper, to_envelope
+
+Progress = Callable[[int, int], None]
+
+
+def text_progress(label: str) -> Progress:
+    """A progress bar on stderr: ``label [#####.....] done/total``."""
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width if total == 0 else int(width * done / total)
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+async def source_count(conn: AsyncConnection[DictRow], source: SourceTable) -> int:
+    """Number of events in a source store (0 if it has none yet)."""
+    try:
+        cur = await conn.execute(sql.SQL("SELECT count(*) AS n FROM {}").format(source.ident()))
+        row = await cur.fetchone()
+        return int(row["n"]) if row else 0
+    except Exception:
+        await conn.rollback()
+        return 0
+
+
+async def rebuild(
+    conn: AsyncConnection[DictRow],
+    settings: MitaSettings,
+    projection: Projection,
+    *,
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+) -> int:
+    """Drop the read model and its tracking rows, then replay every source event in order."""
+    await setup_tracking(conn, projection.schema)
+    async with conn.transaction():
+        await projection.drop(conn)
+        await conn.execute(
+            sql.SQL("DELETE FROM {} WHERE projection = %s").format(
+                tracking_table(projection.schema)
+            ),
+            (projection.name,),
+        )
+        await projection.setup(conn)
+    mapper = make_mapper()
+    sources = [SourceTable(s, settings.schema_for(s)) for s in projection.sources]
+    total = 0
+    for source in sources:
+        total += await source_count(conn, source)
+    await conn.commit()
+    done = 0
+    if progress:
+        progress(0, total)
+    for source in sources:
+        after = 0
+        while True:
+            rows = await read_stored(conn, source, after, batch_size)
+            if not rows:
+                await conn.commit()
+                break
+            events = [to_envelope(source.service, mapper, pos, st) for pos, st in rows]
+            await apply_batch(conn, projection, events)
+            after = rows[-1][0]
+            done += len(rows)
+            if progress:
+                progress(min(done, total), total)
+    return done
+
+
+async def status(
+    conn: AsyncConnection[DictRow], settings: MitaSettings, projection: Projection
+) -> list[SourceStatus]:
+    """Position of ``projection`` against the head of each source."""
+    await setup_tracking(conn, projection.schema)
+    mapper = make_mapper()
+    out: list[SourceStatus] = []
+    for service in projection.sources:
+        source = SourceTable(service, settings.schema_for(service))
+        head = await store_head(conn, source)
+        count = await source_count(conn, source)
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT count(*) AS n, coalesce(max(position), 0) AS mx FROM {} "
+                "WHERE projection = %s AND service = %s"
+            ).format(tracking_table(projection.schema)),
+            (projection.name, service),
+        )
+        row = await cur.fetchone()
+        applied = int(row["n"]) if row else 0
+        max_applied = int(row["mx"]) if row else 0
+        lag_events = max(count - applied, 0)
+        lag_seconds = 0.0
+        if lag_events:
+            cur = await conn.execute(
+                sql.SQL(
+                    "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
+                    "e.state FROM {} e WHERE NOT EXISTS (SELECT 1 FROM {} a WHERE "
+                    "a.projection = %s AND a.service = %s AND a.position = e.notification_id) "
+                    "ORDER BY e.notification_id LIMIT 1"
+                ).format(source.ident(), tracking_table(projection.schema)),
+                (projection.name, service),
+            )
+            oldest = await cur.fetchone()
+            if oldest:
+                from eventsourcing.persistence import StoredEvent
+
+                env = to_envelope(
+                    service,
+                    mapper,
+                    int(oldest["notification_id"]),
+                    StoredEvent(
+                        originator_id=oldest["originator_id"],
+                        originator_version=int(oldest["originator_version"]),
+                        topic=oldest["topic"],
+                        state=bytes(oldest["state"]),
+                    ),
+                )
+                lag_seconds = max((dt.datetime.now(dt.UTC) - env.occurred_at).total_seconds(), 0)
+        await conn.commit()
+        out.append(
+            SourceStatus(
+                projection.name, service, head, count, applied, max_applied, lag_events, lag_seconds
+            )
+        )
+    return out
+
+
+def timed() -> Callable[[], float]:
+    """Return a function giving seconds elapsed since this call."""
+    start = time.perf_counter()
+    return lambda: time.perf_counter() - start

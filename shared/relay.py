@@ -1,0 +1,297 @@
+"""Outbox relay: publish every stored event of one service to Kafka, at least once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+from eventsourcing.persistence import StoredEvent
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from shared import db, kafka
+from shared.envelope import EventEnvelope
+from shared.settings import MitaSettings
+from shared.store import make_mapper, to_envelope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """Where a service's notification log lives."""
+
+    service: str
+    schema: str
+
+    @property
+    def table(self) -> str:
+        """Name of the eventsourcing events table."""
+        return db.events_table(self.service)
+
+    def ident(self) -> sql.Composed:
+        """Qualified SQL identifier of the events table."""
+        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.table))
+
+
+async def read_stored(
+    conn: AsyncConnection[DictRow], source: SourceTable, after: int, limit: int
+) -> list[tuple[int, StoredEvent]]:
+    """Read up to ``limit`` stored events with notification id > ``after``, in order."""
+    query = sql.SQL(
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+    ).format(source.ident())
+    cur = await conn.execute(query, (after, limit))
+    return [
+        (
+            int(r["notification_id"]),
+            StoredEvent(
+                originator_id=r["originator_id"],
+                originator_version=int(r["originator_version"]),
+                topic=r["topic"],
+                state=bytes(r["state"]),
+            ),
+        )
+        for r in await cur.fetchall()
+    ]
+
+
+async def store_head(conn: AsyncConnection[DictRow], source: SourceTable) -> int:
+    """Highest notification id in the source (0 when empty or not created yet)."""
+    try:
+        cur = await conn.execute(
+            sql.SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}").format(
+                source.ident()
+            )
+        )
+    except Exception:
+        await conn.rollback()
+        return 0
+    row = await cur.fetchone()
+    return int(row["head"]) if row else 0
+
+
+def kafka_headers(env: EventEnvelope) -> list[tuple[str, bytes]]:
+    """Headers that let consumers route and trace without parsing the value."""
+    headers = [
+        ("mita-type", env.type.encode()),
+        ("mita-event-id", str(env.event_id).encode()),
+        ("mita-service", env.service.encode()),
+        ("mita-position", str(env.position).encode()),
+    ]
+    headers += [(k, v.encode()) for k, v in env.trace_context.items()]
+    return headers
+
+
+class Relay:
+    """Follows one service's notification log and publishes it to ``mita.<service>.events``."""
+
+    def __init__(self, settings: MitaSettings, service: str) -> None:
+        self.settings = settings
+        self.service = service
+        self.source = SourceTable(service, settings.schema_for(service))
+        self.topic = settings.topic_for(service)
+        self.mapper = make_mapper()
+        self.published_total = 0
+        self._producer: AIOKafkaProducer | None = None
+        self._conn: AsyncConnection[DictRow] | None = None
+
+    # -- tracking -------------------------------------------------------------------------
+    def _tracking(self) -> sql.Composed:
+        return sql.SQL("{}.relay_position").format(sql.Identifier(self.source.schema))
+
+    async def _setup(self, conn: AsyncConnection[DictRow]) -> None:
+        await db.ensure_schema(conn, self.source.schema)
+        async with conn.transaction():
+            await conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (topic text PRIMARY KEY, "
+                    "position bigint NOT NULL DEFAULT 0, published bigint NOT NULL DEFAULT 0, "
+                    "probe_partition int, probe_offset bigint, probe_event_id text, "
+                    "updated_at timestamptz NOT NULL DEFAULT now())"
+                ).format(self._tracking())
+            )
+            await conn.execute(
+                sql.SQL("INSERT INTO {} (topic) VALUES (%s) ON CONFLICT DO NOTHING").format(
+                    self._tracking()
+                ),
+                (self.topic,),
+            )
+
+    async def position(self, conn: AsyncConnection[DictRow]) -> tuple[int, int]:
+        """Return (last published position, events published since the last reset)."""
+        cur = await conn.execute(
+            sql.SQL("SELECT position, published FROM {} WHERE topic = %s").format(
+                self._tracking()
+            ),
+            (self.topic,),
+        )
+        row = await cur.fetchone()
+        await conn.commit()
+        return (int(row["position"]), int(row["published"])) if row else (0, 0)
+
+    async def _advance(
+        self, conn: AsyncConnection[DictRow], position: int, count: int, probe: tuple[int, int, str]
+    ) -> None:
+        async with conn.transaction():
+            await conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET position = %s, published = published + %s, "
+                    "probe_partition = %s, probe_offset = %s, probe_event_id = %s, "
+                    "updated_at = now() WHERE topic = %s"
+                ).format(self._tracking()),
+                (position, count, *probe, self.topic),
+            )
+
+    async def _reset(self, conn: AsyncConnection[DictRow]) -> None:
+        async with conn.transaction():
+            await conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET position = 0, published = 0, probe_partition = NULL, "
+                    "probe_offset = NULL, probe_event_id = NULL, updated_at = now() "
+                    "WHERE topic = %s"
+                ).format(self._tracking()),
+                (self.topic,),
+            )
+
+    # -- broker ---------------------------------------------------------------------------
+    async def reconcile_with_broker(self, conn: AsyncConnection[DictRow]) -> bool:
+        """Re-publish from zero when the broker lost what we published (e.g. restarted empty)."""
+        await kafka.ensure_topics(
+            self.settings.kafka_bootstrap, [self.topic], self.settings.kafka_partitions
+        )
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT published, probe_partition, probe_offset, probe_event_id FROM {} "
+                "WHERE topic = %s"
+            ).format(self._tracking()),
+            (self.topic,),
+        )
+        row = await cur.fetchone()
+        await conn.commit()
+        if not row or not row["published"] or row["probe_partition"] is None:
+            return False
+        found = await kafka.header_at(
+            self.settings.kafka_bootstrap,
+            self.topic,
+            int(row["probe_partition"]),
+            int(row["probe_offset"]),
+            "mita-event-id",
+        )
+        if found == str(row["probe_event_id"]).encode():
+            return False
+        log.warning(
+            "broker lost %s (last acknowledged event missing): re-publishing %s events",
+            self.topic,
+            row["published"],
+        )
+        await self._reset(conn)
+        return True
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            self._producer = kafka.producer(self.settings.kafka_bootstrap)
+            await self._producer.start()
+        return self._producer
+
+    async def _drop_producer(self) -> None:
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+            self._producer = None
+
+    # -- publishing -----------------------------------------------------------------------
+    async def publish_batch(self, conn: AsyncConnection[DictRow]) -> int:
+        """Publish the next batch after the tracked position; return how many were sent."""
+        position, _ = await self.position(conn)
+        rows = await read_stored(conn, self.source, position, self.settings.relay_batch_size)
+        await conn.commit()
+        if not rows:
+            return 0
+        producer = await self._ensure_producer()
+        futures = []
+        last_event_id = ""
+        for pos, stored in rows:
+            env = to_envelope(self.service, self.mapper, pos, stored)
+            last_event_id = str(env.event_id)
+            futures.append(
+                await producer.send(
+                    self.topic,
+                    value=env.to_bytes(),
+                    key=str(env.aggregate_id).encode(),
+                    headers=kafka_headers(env),
+                )
+            )
+        # The position moves only once the broker acknowledged every event of the batch.
+        acks = await asyncio.gather(*futures)
+        probe = (int(acks[-1].partition), int(acks[-1].offset), last_event_id)
+        await self._advance(conn, rows[-1][0], len(rows), probe)
+        self.published_total += len(rows)
+        return len(rows)
+
+    async def drain(self, conn: AsyncConnection[DictRow]) -> int:
+        """Publish until the tracked position reaches the store head."""
+        total = 0
+        while (n := await self.publish_batch(conn)) > 0:
+            total += n
+        return total
+
+    async def _acquire_leadership(self, conn: AsyncConnection[DictRow], stop: asyncio.Event) -> bool:
+        """One relay per topic: a session advisory lock, released if the process dies."""
+        while not stop.is_set():
+            cur = await conn.execute(
+                "SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", (f"relay:{self.topic}",)
+            )
+            row = await cur.fetchone()
+            await conn.commit()
+            if row and row["ok"]:
+                return True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+        return False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until ``stop`` is set; survives broker and database outages."""
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                await self._run_once(stop)
+                backoff = 0.2
+            except Exception as exc:
+                log.warning("relay %s error: %r; retrying in %.1fs", self.service, exc, backoff)
+                await self._drop_producer()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
+                backoff = min(backoff * 2, 5.0)
+        await self._drop_producer()
+
+    async def _run_once(self, stop: asyncio.Event) -> None:
+        conn = await db.connect(self.settings.database_url)
+        listen = await db.connect(self.settings.database_url, autocommit=True)
+        try:
+            await self._setup(conn)
+            if not await self._acquire_leadership(conn, stop):
+                return
+            await listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.source.table)))
+            await self.reconcile_with_broker(conn)
+            last_check = time.monotonic()
+            while not stop.is_set():
+                sent = await self.drain(conn)
+                if time.monotonic() - last_check > self.settings.relay_idle_check_seconds:
+                    await self.reconcile_with_broker(conn)
+                    last_check = time.monotonic()
+                if sent == 0:
+                    # Woken by the store's NOTIFY on insert; the timeout bounds a missed one.
+                    async for _ in listen.notifies(timeout=0.25, stop_after=1):
+                        pass
+            producer = self._producer
+            if producer is not None:
+                await producer.flush()
+        finally:
+            await conn.close()
+            await listen.close()

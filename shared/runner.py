@@ -1,0 +1,164 @@
+"""Projection runner: a Kafka consumer-group member applying batches exactly once in effect."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
+
+from shared import db, kafka
+from shared.envelope import EventEnvelope
+from shared.projections import Projection, claim, setup_tracking
+from shared.settings import MitaSettings
+
+log = logging.getLogger(__name__)
+
+
+class ProjectionRunner:
+    """Consumes a projection's source topics and applies events to its read model."""
+
+    def __init__(self, settings: MitaSettings, projection: Projection) -> None:
+        self.settings = settings
+        self.projection = projection
+        self.topics = [settings.topic_for(s) for s in projection.sources]
+        self.group_id = f"{settings.topic_prefix}.projection.{projection.name}"
+        self.applied_total = 0
+        self.dead_lettered = 0
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlq: AIOKafkaProducer | None = None
+
+    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
+        """Create tracking and read model tables."""
+        await setup_tracking(conn, self.projection.schema)
+        async with conn.transaction():
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                (f"projection:{self.projection.schema}.{self.projection.name}",),
+            )
+            await self.projection.setup(conn)
+
+    def _maybe_crash(self, applied_in_batch: int) -> None:
+        # Fault injection for the crash tests: die before the batch's commit.
+        limit = self.settings.fault_crash_after_applied
+        if limit and self.applied_total + applied_in_batch >= limit:
+            log.warning("fault injection: SIGKILL after %s applied", limit)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    async def apply_messages(self, conn: AsyncConnection[DictRow], messages: Sequence[Any]) -> int:
+        """Apply one polled batch; poison events are retried, then dead-lettered."""
+        parsed: list[tuple[Any, EventEnvelope]] = []
+        for msg in messages:
+            try:
+                parsed.append((msg, EventEnvelope.from_bytes(msg.value)))
+            except Exception as exc:  # undecodable: no retry can help
+                await self._dead_letter(msg, None, exc)
+        envelopes = [e for _, e in parsed]
+        try:
+            async with conn.transaction():
+                fresh = await claim(conn, self.projection, envelopes)
+                for i, event in enumerate(fresh):
+                    if self.projection.wants(event):
+                        await self.projection.apply(conn, event)
+                    self._maybe_crash(i + 1)
+            self.applied_total += len(fresh)
+            return len(fresh)
+        except Exception as exc:
+            log.warning("batch failed (%r); applying one by one", exc)
+        applied = 0
+        for msg, event in parsed:
+            applied += await self._apply_one(conn, msg, event)
+        self.applied_total += applied
+        return applied
+
+    async def _apply_one(self, conn: AsyncConnection[DictRow], msg: Any, event: EventEnvelope) -> int:
+        error: Exception | None = None
+        for attempt in range(self.settings.projection_max_retries + 1):
+            try:
+                async with conn.transaction():
+                    fresh = await claim(conn, self.projection, [event])
+                    for e in fresh:
+                        if self.projection.wants(e):
+                            await self.projection.apply(conn, e)
+                return len(fresh)
+            except Exception as exc:
+                error = exc
+                await asyncio.sleep(min(0.05 * 2**attempt, 1.0))
+        assert error is not None
+        await self._dead_letter(msg, event, error)
+        async with conn.transaction():
+            await claim(conn, self.projection, [event], dead_lettered=True)
+        return 0
+
+    async def _dead_letter(self, msg: Any, event: EventEnvelope | None, exc: Exception) -> None:
+        """Send a poison message to the dead-letter topic with its original coordinates."""
+        self.dead_lettered += 1
+        topic = self.settings.dead_letter_topic(self.projection.name)
+        log.error(
+            "dead-lettering %s[%s]@%s: %r", msg.topic, msg.partition, msg.offset, exc
+        )
+        if self._dlq is None:
+            await kafka.ensure_topics(self.settings.kafka_bootstrap, [topic], 1)
+            self._dlq = kafka.producer(self.settings.kafka_bootstrap)
+            await self._dlq.start()
+        coordinates = {
+            "projection": self.projection.name,
+            "topic": msg.topic,
+            "partition": msg.partition,
+            "offset": msg.offset,
+            "service": event.service if event else None,
+            "position": event.position if event else None,
+            "event_id": str(event.event_id) if event else None,
+            "error": repr(exc),
+        }
+        headers = [("mita-dead-letter", json.dumps(coordinates).encode())]
+        await self._dlq.send_and_wait(topic, value=msg.value, key=msg.key, headers=headers)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set, reconnecting after failures."""
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                await self._run_once(stop)
+                backoff = 0.2
+            except Exception as exc:
+                log.warning("projection %s error: %r", self.projection.name, exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
+                backoff = min(backoff * 2, 5.0)
+        if self._dlq is not None:
+            with contextlib.suppress(Exception):
+                await self._dlq.stop()
+
+    async def _run_once(self, stop: asyncio.Event) -> None:
+        conn = await db.connect(self.settings.database_url)
+        await self.setup(conn)
+        await kafka.ensure_topics(
+            self.settings.kafka_bootstrap, self.topics, self.settings.kafka_partitions
+        )
+        consumer = kafka.consumer(self.settings.kafka_bootstrap, self.topics, self.group_id)
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                batches = await consumer.getmany(
+                    timeout_ms=200, max_records=self.settings.projection_batch_size
+                )
+                messages = [m for msgs in batches.values() for m in msgs]
+                if not messages:
+                    continue
+                await self.apply_messages(conn, messages)
+                # Offsets are only a resume hint: correctness comes from the tracking table.
+                with contextlib.suppress(Exception):
+                    await consumer.commit()
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            await conn.close()

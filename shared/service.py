@@ -1,0 +1,71 @@
+"""Common FastAPI service scaffolding: lifespan, /health, /ready, middleware."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from shared.health import check_all
+from shared.observability import (
+    configure_logging,
+    init_sentry,
+    init_tracing,
+    request_context_middleware,
+)
+from shared.settings import MitaSettings
+from shared.store import MitaApplication
+
+
+def build_app(
+    settings: MitaSettings,
+    service: str,
+    *,
+    application: Callable[[str, str], MitaApplication] | None = None,
+    routers: tuple[APIRouter, ...] = (),
+) -> FastAPI:
+    """Create a service app; servers are contacted only when the app starts."""
+    settings.require_infra()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(service, settings.log_level, settings.log_json)
+        init_tracing(service)
+        init_sentry(settings.sentry_dsn, settings.environment, settings.commit)
+        if application is not None:
+            app.state.application = application(
+                settings.database_url, settings.schema_for(service)
+            )
+        yield
+        store = getattr(app.state, "application", None)
+        if store is not None:
+            store.close()
+
+    app = FastAPI(title=f"MITA {service}", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.service = service
+    app.middleware("http")(request_context_middleware)
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict[str, Any]:
+        """Liveness: the process is up."""
+        return {"status": "ok", "service": service, "commit": settings.commit}
+
+    @app.get("/ready", tags=["ops"])
+    async def ready() -> JSONResponse:
+        """Readiness: every dependency answers."""
+        checks = await check_all(settings)
+        ok = all(checks.values())
+        body = {
+            "status": "ok" if ok else "degraded",
+            "service": service,
+            "checks": {k: "ok" if v else "error" for k, v in checks.items()},
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    for router in routers:
+        app.include_router(router)
+    return app

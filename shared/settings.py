@@ -1,0 +1,104 @@
+"""Settings shared by every MITA process (pydantic-settings, env prefix ``MITA_``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - the known-bad default refused in prod
+
+SERVICES: tuple[str, ...] = ("gateway", "auth", "ledger", "budget", "ocr", "insights")
+
+
+class InsecureConfigurationError(ValueError):
+    """Raised when a production process would start with an insecure default."""
+
+
+class MitaSettings(BaseSettings):
+    """Infrastructure and runtime settings common to every service and worker."""
+
+    model_config = SettingsConfigDict(env_prefix="MITA_", extra="ignore")
+
+    environment: Literal["dev", "test", "prod"] = "dev"
+    database_url: str = ""
+    kafka_bootstrap: str = ""
+    redis_url: str = ""
+    kafka_partitions: int = Field(default=3, ge=1, le=256)
+    topic_prefix: str = "mita"
+    schema_prefix: str = ""
+    secret_key: SecretStr = SecretStr(INSECURE_SECRET)
+    sentry_dsn: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
+    host: str = "127.0.0.1"
+    commit: str = "dev"
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_idle_check_seconds: float = Field(default=5.0, gt=0)
+    projection_batch_size: int = Field(default=500, ge=1, le=10_000)
+    projection_max_retries: int = Field(default=3, ge=0, le=100)
+    read_your_writes_timeout: float = Field(default=1.0, ge=0, le=30)
+    gateway_port: int = Field(default=8000, ge=1, le=65535)
+    auth_port: int = Field(default=8001, ge=1, le=65535)
+    ledger_port: int = Field(default=8002, ge=1, le=65535)
+    budget_port: int = Field(default=8003, ge=1, le=65535)
+    ocr_port: int = Field(default=8004, ge=1, le=65535)
+    insights_port: int = Field(default=8005, ge=1, le=65535)
+    embedded_redis_port: int = Field(default=6390, ge=1, le=65535)
+    embedded_kafka_port: int = Field(default=19092, ge=1, le=65535)
+    data_dir: str = "var"
+    fault_crash_after_applied: int = Field(
+        default=0, ge=0, description="Fault injection for tests: SIGKILL self mid-batch."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_insecure_prod(self) -> MitaSettings:
+        """Fail fast in prod when a secret or a server address is a dev default."""
+        if self.environment != "prod":
+            return self
+        problems: list[str] = []
+        secret = self.secret_key.get_secret_value()
+        if secret == INSECURE_SECRET or len(secret) < 32:
+            problems.append("MITA_SECRET_KEY must be set to a random value of 32+ characters")
+        for name in ("database_url", "kafka_bootstrap", "redis_url"):
+            if not getattr(self, name):
+                problems.append(f"MITA_{name.upper()} must be set in prod")
+        if self.fault_crash_after_applied:
+            problems.append("MITA_FAULT_CRASH_AFTER_APPLIED is a test hook, never set in prod")
+        if problems:
+            raise InsecureConfigurationError("; ".join(problems))
+        return self
+
+    def require_infra(self) -> None:
+        """Fail fast when a process that needs servers has no addresses for them."""
+        missing = [
+            f"MITA_{n.upper()}"
+            for n in ("database_url", "kafka_bootstrap", "redis_url")
+            if not getattr(self, n)
+        ]
+        if missing:
+            raise ValueError(
+                f"missing {', '.join(missing)}: run `make run` (embedded servers) or set them"
+            )
+
+    def schema_for(self, service: str) -> str:
+        """Return the Postgres schema that holds ``service``'s tables."""
+        return f"{self.schema_prefix}{service}"
+
+    def topic_for(self, service: str) -> str:
+        """Return the Kafka topic that carries ``service``'s events."""
+        return f"{self.topic_prefix}.{service}.events"
+
+    def dead_letter_topic(self, projection: str) -> str:
+        """Return the dead-letter topic of one projection."""
+        return f"{self.topic_prefix}.deadletter.{projection}"
+
+    def port_of(self, service: str) -> int:
+        """Return the port ``service`` listens on (``MITA_<SERVICE>_PORT``)."""
+        port: int = getattr(self, f"{service}_port")
+        return port
+
+    def url_of(self, service: str) -> str:
+        """Return the base URL of an internal service."""
+        return f"http://{self.host}:{self.port_of(service)}"

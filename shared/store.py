@@ -1,0 +1,112 @@
+"""Write side: eventsourcing applications on Postgres, one schema per service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    StoredEvent,
+    Transcoder,
+    Transcoding,
+)
+
+from shared import context
+from shared.db import ensure_schema_sync, eventsourcing_env
+from shared.envelope import BASE_FIELDS, EventEnvelope, event_id_for, registry
+
+
+class DateAsISO(Transcoding):
+    """Store ``datetime.date`` values as ISO strings."""
+
+    type = dt.date
+    name = "date_iso"
+
+    def encode(self, obj: dt.date) -> str:
+        """Encode a date."""
+        return obj.isoformat()
+
+    def decode(self, data: str) -> dt.date:
+        """Decode a date."""
+        return dt.date.fromisoformat(data)
+
+
+class MetaMapper(Mapper[uuid.UUID]):
+    """Mapper that stores the current event context (``__meta__``) with each event."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[uuid.UUID]) -> StoredEvent:
+        """Add correlation/causation/trace metadata unless the event already has it."""
+        if "__meta__" not in vars(domain_event):
+            object.__setattr__(domain_event, "__meta__", context.current().as_meta())
+        return super().to_stored_event(domain_event)
+
+
+def make_transcoder() -> Transcoder:
+    """JSON transcoder with the types MITA events use (UUID, Decimal, datetime, date)."""
+    from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, UUIDAsHex
+
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(transcoding)
+    return transcoder
+
+
+def make_mapper() -> MetaMapper:
+    """Mapper used by applications, the relay and rebuilds alike."""
+    return MetaMapper(transcoder=make_transcoder())
+
+
+class MitaApplication(Application[uuid.UUID]):
+    """Base of every service's write model; ``service`` names its schema and topic."""
+
+    service: ClassVar[str] = ""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(dict(env) if env is not None else None)
+
+    @classmethod
+    def for_database(cls, database_url: str, schema: str) -> MitaApplication:
+        """Construct the application on a Postgres URL and schema."""
+        ensure_schema_sync(database_url, schema)
+        return cls(eventsourcing_env(database_url, schema, cls.name))
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        """Use the metadata-carrying mapper."""
+        return make_mapper()
+
+    def head_position(self) -> int:
+        """Highest notification id stored (0 when empty)."""
+        return int(self.recorder.max_notification_id() or 0)
+
+
+def to_envelope(
+    service: str, mapper: Mapper[uuid.UUID], position: int, stored: StoredEvent
+) -> EventEnvelope:
+    """Decode one stored event (upcasting it) into the public envelope."""
+    event = mapper.to_domain_event(stored)
+    state: dict[str, Any] = dict(vars(event))
+    meta: dict[str, Any] = state.get("__meta__") or {}
+    payload = {k: v for k, v in state.items() if k not in BASE_FIELDS}
+    user_id = meta.get("user_id") or payload.get("user_id")
+    timestamp = state.get("timestamp") or dt.datetime.now(dt.UTC)
+    return EventEnvelope(
+        event_id=event_id_for(stored.originator_id, stored.originator_version),
+        type=registry.name_of(service, type(event)),
+        schema_version=int(getattr(type(event), "class_version", 1)),
+        service=service,
+        aggregate_id=stored.originator_id,
+        aggregate_version=stored.originator_version,
+        user_id=uuid.UUID(str(user_id)) if user_id else None,
+        occurred_at=timestamp,
+        position=position,
+        correlation_id=meta.get("correlation_id"),
+        causation_id=meta.get("causation_id"),
+        trace_context=meta.get("trace_context") or {},
+        payload=payload,
+    )

@@ -1,0 +1,84 @@
+"""Test infrastructure: real Postgres, Redis/Valkey and a Kafka-protocol broker.
+
+External servers are used when ``MITA_DATABASE_URL``, ``MITA_REDIS_URL`` and
+``MITA_KAFKA_BOOTSTRAP`` are set; otherwise embedded ones are started for the session.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
+
+from shared import db
+from shared.embedded import EmbeddedPostgres, EmbeddedTansu, EmbeddedValkey, free_port
+from shared.settings import MitaSettings
+
+
+@dataclass(frozen=True)
+class Infra:
+    """Addresses of the servers the tests talk to."""
+
+    database_url: str
+    kafka_bootstrap: str
+    redis_url: str
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    """Start whatever servers are not configured externally, for the whole session."""
+    stops = []
+    tmp = Path(tempfile.mkdtemp(prefix="mita-test-"))
+    database_url = os.environ.get("MITA_DATABASE_URL", "")
+    if not database_url:
+        pg = EmbeddedPostgres(tmp / "pg")
+        database_url = pg.start()
+        stops.append(pg.stop)
+    redis_url = os.environ.get("MITA_REDIS_URL", "")
+    if not redis_url:
+        valkey = EmbeddedValkey(free_port())
+        redis_url = valkey.start()
+        stops.append(valkey.stop)
+    bootstrap = os.environ.get("MITA_KAFKA_BOOTSTRAP", "")
+    if not bootstrap:
+        tansu = EmbeddedTansu(free_port(), tmp / "tansu.log")
+        bootstrap = tansu.start()
+        stops.append(tansu.stop)
+    yield Infra(database_url, bootstrap, redis_url)
+    for stop in reversed(stops):
+        stop()
+
+
+def random_prefix() -> str:
+    """A fresh namespace so tests never see each other's schemas or topics."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def settings(infra: Infra) -> MitaSettings:
+    """Settings isolated to this test (own schemas and topics)."""
+    prefix = random_prefix()
+    return MitaSettings(
+        environment="test",
+        database_url=infra.database_url,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        redis_url=infra.redis_url,
+        schema_prefix=f"{prefix}_",
+        topic_prefix=prefix,
+        relay_idle_check_seconds=1.0,
+    )
+
+
+@pytest.fixture
+async def conn(settings: MitaSettings) -> AsyncIterator[AsyncConnection[DictRow]]:
+    """An async Postgres connection for assertions."""
+    c = await db.connect(settings.database_url)
+    yield c
+    await c.close()
