@@ -101,7 +101,8 @@ async def projections_cmd(action: str, name: str | None) -> int:
             rate = count / secs if secs else 0.0
             print(f"rebuilt {name}: {count} events in {secs:.2f}s ({rate:,.0f} events/s)")
             return 0
-        print(f"{'projection':<24} {'source':<10} {'head':>8} {'applied':>8} {'lag':>6} {'lag_s':>8}")
+        header = ("projection", "source", "head", "applied", "lag", "lag_s")
+        print("{:<24} {:<10} {:>8} {:>8} {:>6} {:>8}".format(*header))
         for spec in catalog.PROJECTIONS.values():
             for st in await status(conn, settings, spec.build(settings)):
                 print(

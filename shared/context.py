@@ -27,14 +27,15 @@ class EventContext:
         }
 
 
-_current: contextvars.ContextVar[EventContext] = contextvars.ContextVar(
-    "mita_event_context", default=EventContext()
+_EMPTY = EventContext()
+_current: contextvars.ContextVar[EventContext | None] = contextvars.ContextVar(
+    "mita_event_context", default=None
 )
 
 
 def current() -> EventContext:
     """The context in force for this task/thread."""
-    return _current.get()
+    return _current.get() or _EMPTY
 
 
 @contextlib.contextmanager

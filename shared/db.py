@@ -34,9 +34,7 @@ def events_table(app_name: str) -> str:
 
 async def connect(database_url: str, *, autocommit: bool = False) -> AsyncConnection[DictRow]:
     """Open an async connection returning dict rows."""
-    return await AsyncConnection.connect(
-        database_url, autocommit=autocommit, row_factory=dict_row
-    )
+    return await AsyncConnection.connect(database_url, autocommit=autocommit, row_factory=dict_row)
 
 
 async def ensure_schema(conn: AsyncConnection[DictRow], schema: str) -> None:
@@ -44,9 +42,7 @@ async def ensure_schema(conn: AsyncConnection[DictRow], schema: str) -> None:
     async with conn.transaction():
         # Serialise concurrent creators: CREATE SCHEMA IF NOT EXISTS can still race.
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (schema,))
-        await conn.execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
-        )
+        await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
 def ensure_schema_sync(database_url: str, schema: str) -> None:

@@ -14,7 +14,9 @@ from aiokafka.errors import OffsetOutOfRangeError, TopicAlreadyExistsError
 log = logging.getLogger(__name__)
 
 
-async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> list[str]:
+async def ensure_topics(
+    bootstrap: str, topics: Iterable[str], partitions: int, replication: int = 1
+) -> list[str]:
     """Create missing topics with ``partitions`` partitions; return those created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     await admin.start()
@@ -23,12 +25,13 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) 
         missing = [t for t in dict.fromkeys(topics) if t not in existing]
         if not missing:
             return []
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # a concurrent creator won
             await admin.create_topics(
-                [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
+                [
+                    NewTopic(t, num_partitions=partitions, replication_factor=replication)
+                    for t in missing
+                ]
             )
-        except TopicAlreadyExistsError:  # a concurrent creator won the race
-            pass
         log.info("created topics %s", missing)
         return missing
     finally:
@@ -89,7 +92,8 @@ async def header_at(
             for msg in batch.get(tp, []):
                 if msg.offset != offset:
                     return None
-                return dict(msg.headers).get(header, b"")
+                value: bytes = dict(msg.headers).get(header, b"")
+                return value
         return None
     finally:
         with contextlib.suppress(Exception):

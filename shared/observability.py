@@ -103,11 +103,13 @@ async def request_context_middleware(
     parent = propagate.extract(dict(request.headers))
     token = request_id_var.set(rid)
     try:
-        with tracer().start_as_current_span(
-            f"{request.method} {request.url.path}", context=parent, kind=trace.SpanKind.SERVER
+        with (
+            tracer().start_as_current_span(
+                f"{request.method} {request.url.path}", context=parent, kind=trace.SpanKind.SERVER
+            ),
+            context.use(correlation_id=rid, trace_context=current_trace_context()),
         ):
-            with context.use(correlation_id=rid, trace_context=current_trace_context()):
-                response = await call_next(request)
+            response = await call_next(request)
         response.headers["X-Request-ID"] = rid
         return response
     finally:

@@ -42,9 +42,24 @@ class Projection(abc.ABC):
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Apply one event inside the caller's transaction."""
 
+    async def apply_many(self, conn: AsyncConnection[DictRow], events: list[EventEnvelope]) -> None:
+        """Apply events in order; override to fold a batch with fewer round trips."""
+        for event in events:
+            await self.apply(conn, event)
+
     def wants(self, event: EventEnvelope) -> bool:
         """Whether ``apply`` should see this event (others are tracked, not applied)."""
         return not self.handles or event.type in self.handles
+
+
+def lock_key(projection: Projection) -> str:
+    """Advisory-lock key: runners hold it shared per batch, a rebuild holds it exclusively."""
+    return f"projection:{projection.schema}.{projection.name}"
+
+
+async def lock_shared(conn: AsyncConnection[DictRow], projection: Projection) -> None:
+    """Inside a batch transaction: wait while a rebuild of this projection runs."""
+    await conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s))", (lock_key(projection),))
 
 
 def tracking_table(schema: str) -> sql.Composed:
@@ -104,9 +119,7 @@ async def apply_batch(
     """Apply a batch exactly once, in one transaction with its tracking rows."""
     async with conn.transaction():
         fresh = await claim(conn, projection, events)
-        for event in fresh:
-            if projection.wants(event):
-                await projection.apply(conn, event)
+        await projection.apply_many(conn, [e for e in fresh if projection.wants(e)])
     return len(fresh)
 
 
@@ -115,9 +128,9 @@ async def has_applied(
 ) -> bool:
     """Whether ``projection`` has applied the event at (service, position)."""
     cur = await conn.execute(
-        sql.SQL(
-            "SELECT 1 FROM {} WHERE projection = %s AND service = %s AND position = %s"
-        ).format(tracking_table(schema)),
+        sql.SQL("SELECT 1 FROM {} WHERE projection = %s AND service = %s AND position = %s").format(
+            tracking_table(schema)
+        ),
         (projection, service, position),
     )
     found = await cur.fetchone() is not None

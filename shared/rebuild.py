@@ -14,12 +14,13 @@ from shared.projections import (
     Projection,
     SourceStatus,
     apply_batch,
+    lock_key,
     setup_tracking,
     tracking_table,
 )
 from shared.relay import SourceTable, read_stored, store_head
 from shared.settings import MitaSettings
-from shared.store import make_mapper, to_envelope
+from shared.store import to_envelope
 
 Progress = Callable[[int, int], None]
 
@@ -57,8 +58,27 @@ async def rebuild(
     batch_size: int = 2000,
     progress: Progress | None = None,
 ) -> int:
-    """Drop the read model and its tracking rows, then replay every source event in order."""
+    """Drop the read model and its tracking rows, then replay every source event in order.
+
+    Live runners of the projection pause meanwhile (they take the same lock, shared).
+    """
     await setup_tracking(conn, projection.schema)
+    await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key(projection),))
+    await conn.commit()
+    try:
+        return await _replay(conn, settings, projection, batch_size, progress)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock_key(projection),))
+        await conn.commit()
+
+
+async def _replay(
+    conn: AsyncConnection[DictRow],
+    settings: MitaSettings,
+    projection: Projection,
+    batch_size: int,
+    progress: Progress | None,
+) -> int:
     async with conn.transaction():
         await projection.drop(conn)
         await conn.execute(
@@ -68,7 +88,6 @@ async def rebuild(
             (projection.name,),
         )
         await projection.setup(conn)
-    mapper = make_mapper()
     sources = [SourceTable(s, settings.schema_for(s)) for s in projection.sources]
     total = 0
     for source in sources:
@@ -84,7 +103,7 @@ async def rebuild(
             if not rows:
                 await conn.commit()
                 break
-            events = [to_envelope(source.service, mapper, pos, st) for pos, st in rows]
+            events = [to_envelope(source.service, pos, st) for pos, st in rows]
             await apply_batch(conn, projection, events)
             after = rows[-1][0]
             done += len(rows)
@@ -98,7 +117,6 @@ async def status(
 ) -> list[SourceStatus]:
     """Position of ``projection`` against the head of each source."""
     await setup_tracking(conn, projection.schema)
-    mapper = make_mapper()
     out: list[SourceStatus] = []
     for service in projection.sources:
         source = SourceTable(service, settings.schema_for(service))
@@ -132,7 +150,6 @@ async def status(
 
                 env = to_envelope(
                     service,
-                    mapper,
                     int(oldest["notification_id"]),
                     StoredEvent(
                         originator_id=oldest["originator_id"],

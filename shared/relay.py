@@ -16,7 +16,7 @@ from psycopg.rows import DictRow
 from shared import db, kafka
 from shared.envelope import EventEnvelope
 from shared.settings import MitaSettings
-from shared.store import make_mapper, to_envelope
+from shared.store import to_envelope
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,6 @@ class Relay:
         self.service = service
         self.source = SourceTable(service, settings.schema_for(service))
         self.topic = settings.topic_for(service)
-        self.mapper = make_mapper()
         self.published_total = 0
         self._producer: AIOKafkaProducer | None = None
         self._conn: AsyncConnection[DictRow] | None = None
@@ -126,9 +125,7 @@ class Relay:
     async def position(self, conn: AsyncConnection[DictRow]) -> tuple[int, int]:
         """Return (last published position, events published since the last reset)."""
         cur = await conn.execute(
-            sql.SQL("SELECT position, published FROM {} WHERE topic = %s").format(
-                self._tracking()
-            ),
+            sql.SQL("SELECT position, published FROM {} WHERE topic = %s").format(self._tracking()),
             (self.topic,),
         )
         row = await cur.fetchone()
@@ -163,7 +160,10 @@ class Relay:
     async def reconcile_with_broker(self, conn: AsyncConnection[DictRow]) -> bool:
         """Re-publish from zero when the broker lost what we published (e.g. restarted empty)."""
         await kafka.ensure_topics(
-            self.settings.kafka_bootstrap, [self.topic], self.settings.kafka_partitions
+            self.settings.kafka_bootstrap,
+            [self.topic],
+            self.settings.kafka_partitions,
+            self.settings.kafka_replication_factor,
         )
         cur = await conn.execute(
             sql.SQL(
@@ -217,7 +217,7 @@ class Relay:
         futures = []
         last_event_id = ""
         for pos, stored in rows:
-            env = to_envelope(self.service, self.mapper, pos, stored)
+            env = to_envelope(self.service, pos, stored)
             last_event_id = str(env.event_id)
             futures.append(
                 await producer.send(
@@ -241,7 +241,9 @@ class Relay:
             total += n
         return total
 
-    async def _acquire_leadership(self, conn: AsyncConnection[DictRow], stop: asyncio.Event) -> bool:
+    async def _acquire_leadership(
+        self, conn: AsyncConnection[DictRow], stop: asyncio.Event
+    ) -> bool:
         """One relay per topic: a session advisory lock, released if the process dies."""
         while not stop.is_set():
             cur = await conn.execute(

@@ -17,7 +17,7 @@ from psycopg.rows import DictRow
 
 from shared import db, kafka
 from shared.envelope import EventEnvelope
-from shared.projections import Projection, claim, setup_tracking
+from shared.projections import Projection, claim, lock_shared, setup_tracking
 from shared.settings import MitaSettings
 
 log = logging.getLogger(__name__)
@@ -46,12 +46,18 @@ class ProjectionRunner:
             )
             await self.projection.setup(conn)
 
-    def _maybe_crash(self, applied_in_batch: int) -> None:
-        # Fault injection for the crash tests: die before the batch's commit.
+    async def _apply_fresh(
+        self, conn: AsyncConnection[DictRow], fresh: list[EventEnvelope]
+    ) -> None:
+        wanted = [e for e in fresh if self.projection.wants(e)]
         limit = self.settings.fault_crash_after_applied
-        if limit and self.applied_total + applied_in_batch >= limit:
+        if limit and self.applied_total + len(fresh) >= limit:
+            # Fault injection for the crash tests: apply part of the batch, die before commit.
+            part = max(limit - self.applied_total, 1)
+            await self.projection.apply_many(conn, wanted[:part])
             log.warning("fault injection: SIGKILL after %s applied", limit)
             os.kill(os.getpid(), signal.SIGKILL)
+        await self.projection.apply_many(conn, wanted)
 
     async def apply_messages(self, conn: AsyncConnection[DictRow], messages: Sequence[Any]) -> int:
         """Apply one polled batch; poison events are retried, then dead-lettered."""
@@ -64,11 +70,9 @@ class ProjectionRunner:
         envelopes = [e for _, e in parsed]
         try:
             async with conn.transaction():
+                await lock_shared(conn, self.projection)
                 fresh = await claim(conn, self.projection, envelopes)
-                for i, event in enumerate(fresh):
-                    if self.projection.wants(event):
-                        await self.projection.apply(conn, event)
-                    self._maybe_crash(i + 1)
+                await self._apply_fresh(conn, fresh)
             self.applied_total += len(fresh)
             return len(fresh)
         except Exception as exc:
@@ -79,15 +83,16 @@ class ProjectionRunner:
         self.applied_total += applied
         return applied
 
-    async def _apply_one(self, conn: AsyncConnection[DictRow], msg: Any, event: EventEnvelope) -> int:
+    async def _apply_one(
+        self, conn: AsyncConnection[DictRow], msg: Any, event: EventEnvelope
+    ) -> int:
         error: Exception | None = None
         for attempt in range(self.settings.projection_max_retries + 1):
             try:
                 async with conn.transaction():
+                    await lock_shared(conn, self.projection)
                     fresh = await claim(conn, self.projection, [event])
-                    for e in fresh:
-                        if self.projection.wants(e):
-                            await self.projection.apply(conn, e)
+                    await self._apply_fresh(conn, fresh)
                 return len(fresh)
             except Exception as exc:
                 error = exc
@@ -102,11 +107,11 @@ class ProjectionRunner:
         """Send a poison message to the dead-letter topic with its original coordinates."""
         self.dead_lettered += 1
         topic = self.settings.dead_letter_topic(self.projection.name)
-        log.error(
-            "dead-lettering %s[%s]@%s: %r", msg.topic, msg.partition, msg.offset, exc
-        )
+        log.error("dead-lettering %s[%s]@%s: %r", msg.topic, msg.partition, msg.offset, exc)
         if self._dlq is None:
-            await kafka.ensure_topics(self.settings.kafka_bootstrap, [topic], 1)
+            await kafka.ensure_topics(
+                self.settings.kafka_bootstrap, [topic], 1, self.settings.kafka_replication_factor
+            )
             self._dlq = kafka.producer(self.settings.kafka_bootstrap)
             await self._dlq.start()
         coordinates = {
@@ -142,7 +147,10 @@ class ProjectionRunner:
         conn = await db.connect(self.settings.database_url)
         await self.setup(conn)
         await kafka.ensure_topics(
-            self.settings.kafka_bootstrap, self.topics, self.settings.kafka_partitions
+            self.settings.kafka_bootstrap,
+            self.topics,
+            self.settings.kafka_partitions,
+            self.settings.kafka_replication_factor,
         )
         consumer = kafka.consumer(self.settings.kafka_bootstrap, self.topics, self.group_id)
         await consumer.start()

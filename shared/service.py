@@ -36,9 +36,7 @@ def build_app(
         init_tracing(service)
         init_sentry(settings.sentry_dsn, settings.environment, settings.commit)
         if application is not None:
-            app.state.application = application(
-                settings.database_url, settings.schema_for(service)
-            )
+            app.state.application = application(settings.database_url, settings.schema_for(service))
         yield
         store = getattr(app.state, "application", None)
         if store is not None:

@@ -26,6 +26,7 @@ class MitaSettings(BaseSettings):
     kafka_bootstrap: str = ""
     redis_url: str = ""
     kafka_partitions: int = Field(default=3, ge=1, le=256)
+    kafka_replication_factor: int = Field(default=1, ge=1, le=16)
     topic_prefix: str = "mita"
     schema_prefix: str = ""
     secret_key: SecretStr = SecretStr(INSECURE_SECRET)
@@ -45,6 +46,12 @@ class MitaSettings(BaseSettings):
     budget_port: int = Field(default=8003, ge=1, le=65535)
     ocr_port: int = Field(default=8004, ge=1, le=65535)
     insights_port: int = Field(default=8005, ge=1, le=65535)
+    gateway_url: str = ""
+    auth_url: str = ""
+    ledger_url: str = ""
+    budget_url: str = ""
+    ocr_url: str = ""
+    insights_url: str = ""
     embedded_redis_port: int = Field(default=6390, ge=1, le=65535)
     embedded_kafka_port: int = Field(default=19092, ge=1, le=65535)
     data_dir: str = "var"
@@ -100,5 +107,9 @@ class MitaSettings(BaseSettings):
         return port
 
     def url_of(self, service: str) -> str:
-        """Return the base URL of an internal service."""
-        return f"http://{self.host}:{self.port_of(service)}"
+        """Base URL of an internal service: ``MITA_<SERVICE>_URL``, else loopback and its port."""
+        explicit: str = getattr(self, f"{service}_url")
+        if explicit:
+            return explicit.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port_of(service)}"

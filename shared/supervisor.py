@@ -48,7 +48,8 @@ class Supervisor:
         return f"\033[{color}m{name} |\033[0m " if sys.stdout.isatty() else f"{name} | "
 
     async def _pump(self, child: Child) -> None:
-        assert child.proc is not None and child.proc.stdout is not None
+        assert child.proc is not None
+        assert child.proc.stdout is not None
         prefix = self._prefix(child)
         async for line in child.proc.stdout:
             sys.stdout.write(prefix + line.decode(errors="replace"))

@@ -11,6 +11,4 @@ from shared.service import build_app
 
 def create_app(settings: AuthSettings | None = None) -> FastAPI:
     """Build the auth service app."""
-    return build_app(
-        settings or load_settings(), "auth", application=AuthApplication.for_database
-    )
+    return build_app(settings or load_settings(), "auth", application=AuthApplication.for_database)

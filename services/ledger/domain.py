@@ -12,13 +12,37 @@ from eventsourcing.domain import Aggregate
 from shared.envelope import registry
 
 TOP_CATEGORIES = frozenset(
-    {"food", "transportation", "entertainment", "healthcare", "shopping", "utilities",
-     "education", "travel", "other"}
+    {
+        "food",
+        "transportation",
+        "entertainment",
+        "healthcare",
+        "shopping",
+        "utilities",
+        "education",
+        "travel",
+        "other",
+    }
 )
 FINE_CATEGORIES = frozenset(
-    {"dining", "groceries", "coffee", "gas", "public_transport", "taxi", "clothing",
-     "insurance", "rent", "mortgage", "childcare", "pets", "subscriptions", "gifts",
-     "charity", "personal_care"}
+    {
+        "dining",
+        "groceries",
+        "coffee",
+        "gas",
+        "public_transport",
+        "taxi",
+        "clothing",
+        "insurance",
+        "rent",
+        "mortgage",
+        "childcare",
+        "pets",
+        "subscriptions",
+        "gifts",
+        "charity",
+        "personal_care",
+    }
 )
 CATEGORIES = TOP_CATEGORIES | FINE_CATEGORIES
 MAX_AMOUNT = Decimal("1000000000")

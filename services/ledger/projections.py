@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from decimal import Decimal
+from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
@@ -11,10 +14,22 @@ from shared.envelope import EventEnvelope
 from shared.projections import Projection
 
 AMENDABLE = ("amount", "currency", "category", "spent_at", "description", "merchant")
+COLUMNS = (
+    "id", "user_id", "amount", "currency", "category", "spent_at", "description", "merchant",
+    "deleted", "version", "position",
+)  # fmt: skip
+COLUMN_TYPES = (
+    "uuid", "uuid", "numeric", "text", "text", "timestamptz", "text", "text",
+    "boolean", "bigint", "bigint",
+)  # fmt: skip
 
 
 class TransactionsProjection(Projection):
-    """One row per transaction with its current state (deleted rows are kept, flagged)."""
+    """One row per transaction (deleted rows kept, flagged) and running totals per user.
+
+    The totals are updated incrementally, so applying an event twice would show: the
+    tracking rows written in the same transaction are what keeps them exact.
+    """
 
     name = "ledger_transactions"
     sources = ("ledger",)
@@ -23,7 +38,7 @@ class TransactionsProjection(Projection):
     )
 
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
-        """Create the transactions read model."""
+        """Create the read model tables."""
         await conn.execute(
             sql.SQL(
                 "CREATE TABLE IF NOT EXISTS {} ("
@@ -38,51 +53,114 @@ class TransactionsProjection(Projection):
                 sql.Identifier(f"{self.name}_user_spent"), self.table("transactions")
             )
         )
+        await conn.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (user_id uuid PRIMARY KEY, "
+                "live_count bigint NOT NULL DEFAULT 0, "
+                "live_total numeric(16,2) NOT NULL DEFAULT 0, "
+                "events_applied bigint NOT NULL DEFAULT 0)"
+            ).format(self.table("user_totals"))
+        )
 
     async def drop(self, conn: AsyncConnection[DictRow]) -> None:
-        """Drop the read model."""
-        await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table("transactions")))
+        """Drop the read model tables."""
+        for name in ("transactions", "user_totals"):
+            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(name)))
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
-        """Fold one ledger event into its row."""
+        """Apply one event."""
+        await self.apply_many(conn, [event])
+
+    async def apply_many(self, conn: AsyncConnection[DictRow], events: list[EventEnvelope]) -> None:
+        """Fold a batch in memory from the current rows, then write each touched row once."""
+        if not events:
+            return
+        ids = list({e.aggregate_id for e in events})
+        cur = await conn.execute(
+            sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s)").format(
+                sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), self.table("transactions")
+            ),
+            (ids,),
+        )
+        rows: dict[uuid.UUID, dict[str, Any]] = {r["id"]: dict(r) for r in await cur.fetchall()}
+        totals: dict[str, list[Any]] = {}
+        for event in events:
+            user = str(event.payload["user_id"])
+            count, total = self._fold(rows, event)
+            acc = totals.setdefault(user, [0, Decimal(0), 0])
+            acc[0] += count
+            acc[1] += total
+            acc[2] += 1
+        touched = [rows[i] for i in ids if i in rows]
+        # One statement per table, rows shipped as one JSON document (no per-row round trips).
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} ({cols}) SELECT {cols} "
+                "FROM jsonb_to_recordset(%s::jsonb) AS x({defs}) "
+                "ON CONFLICT (id) DO UPDATE SET {updates}"
+            ).format(
+                self.table("transactions"),
+                cols=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
+                defs=sql.SQL(", ").join(
+                    sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
+                    for c, t in zip(COLUMNS, COLUMN_TYPES, strict=True)
+                ),
+                updates=sql.SQL(", ").join(
+                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in COLUMNS[1:]
+                ),
+            ),
+            (json.dumps(touched, default=str),),
+        )
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} AS t (user_id, live_count, live_total, events_applied) "
+                "SELECT * FROM jsonb_to_recordset(%s::jsonb) "
+                "AS x(user_id uuid, live_count bigint, live_total numeric, events_applied bigint) "
+                "ON CONFLICT (user_id) DO UPDATE SET "
+                "live_count = t.live_count + EXCLUDED.live_count, "
+                "live_total = t.live_total + EXCLUDED.live_total, "
+                "events_applied = t.events_applied + EXCLUDED.events_applied"
+            ).format(self.table("user_totals")),
+            (
+                json.dumps(
+                    [
+                        {"user_id": u, "live_count": c, "live_total": str(t), "events_applied": n}
+                        for u, (c, t, n) in totals.items()
+                    ]
+                ),
+            ),
+        )
+
+    @staticmethod
+    def _fold(rows: dict[uuid.UUID, dict[str, Any]], event: EventEnvelope) -> tuple[int, Decimal]:
+        """Apply one event to the in-memory rows; return its (live count, live total) delta."""
         p = event.payload
-        tbl = self.table("transactions")
         if event.type == "ledger.TransactionRecorded":
-            await conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (id, user_id, amount, currency, category, spent_at, "
-                    "description, merchant, version, position) "
-                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-                ).format(tbl),
-                (
-                    event.aggregate_id,
-                    p["user_id"],
-                    Decimal(str(p["amount"])),
-                    p["currency"],
-                    p["category"],
-                    p["spent_at"],
-                    p["description"],
-                    p.get("merchant"),
-                    event.aggregate_version,
-                    event.position,
-                ),
-            )
-        elif event.type == "ledger.TransactionAmended":
-            changes = {k: p[k] for k in AMENDABLE if p.get(k) is not None}
-            if "amount" in changes:
-                changes["amount"] = Decimal(str(changes["amount"]))
-            assignments = [sql.SQL("{} = %s").format(sql.Identifier(k)) for k in changes]
-            assignments += [sql.SQL("version = %s"), sql.SQL("position = %s")]
-            await conn.execute(
-                sql.SQL("UPDATE {} SET {} WHERE id = %s").format(
-                    tbl, sql.SQL(", ").join(assignments)
-                ),
-                (*changes.values(), event.aggregate_version, event.position, event.aggregate_id),
-            )
-        else:
-            await conn.execute(
-                sql.SQL(
-                    "UPDATE {} SET deleted = true, version = %s, position = %s WHERE id = %s"
-                ).format(tbl),
-                (event.aggregate_version, event.position, event.aggregate_id),
-            )
+            amount = Decimal(str(p["amount"]))
+            rows[event.aggregate_id] = {
+                "id": event.aggregate_id,
+                "user_id": uuid.UUID(str(p["user_id"])),
+                "amount": amount,
+                "currency": p["currency"],
+                "category": p["category"],
+                "spent_at": p["spent_at"],
+                "description": p["description"],
+                "merchant": p.get("merchant"),
+                "deleted": False,
+                "version": event.aggregate_version,
+                "position": event.position,
+            }
+            return 1, amount
+        row = rows[event.aggregate_id]
+        row["version"] = event.aggregate_version
+        row["position"] = event.position
+        if event.type == "ledger.TransactionAmended":
+            old = Decimal(row["amount"])
+            for key in AMENDABLE:
+                if p.get(key) is not None:
+                    row[key] = Decimal(str(p[key])) if key == "amount" else p[key]
+            return 0, (Decimal(row["amount"]) - old) if not row["deleted"] else Decimal(0)
+        if row["deleted"]:
+            return 0, Decimal(0)
+        row["deleted"] = True
+        return -1, -Decimal(row["amount"])

@@ -11,6 +11,4 @@ from shared.service import build_app
 
 def create_app(settings: OcrSettings | None = None) -> FastAPI:
     """Build the ocr service app."""
-    return build_app(
-        settings or load_settings(), "ocr", application=OcrApplication.for_database
-    )
+    return build_app(settings or load_settings(), "ocr", application=OcrApplication.for_database)

@@ -1,0 +1,1 @@
+"""MITA benchmarks: append, relay, projection, rebuild and end-to-end lag figures (printed)."""

@@ -1,0 +1,144 @@
+"""The service catalog and the ``mita`` command's offline parts."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from services import catalog
+from services.auth.application import AuthApplication
+from services.cli import main
+from services.ledger.application import LedgerApplication
+from services.ledger.projections import TransactionsProjection
+from shared.envelope import registry
+from shared.settings import MitaSettings
+from shared.store import MitaApplication
+
+LEDGER_EVENTS = {
+    "ledger.TransactionRecorded",
+    "ledger.TransactionAmended",
+    "ledger.TransactionDeleted",
+}
+
+
+def test_projections_build_in_owner_schema() -> None:
+    settings = MitaSettings(environment="test", schema_prefix="t9_")
+    spec = catalog.PROJECTIONS["ledger_transactions"]
+    assert spec.owner == "ledger"
+    projection = spec.build(settings)
+    assert isinstance(projection, TransactionsProjection)
+    assert projection.schema == "t9_ledger"
+    for name, each in catalog.PROJECTIONS.items():
+        built = each.build(settings)
+        assert built.name == name == each.name
+        assert built.schema == settings.schema_for(each.owner)
+        assert each.owner in catalog.STORE_SERVICES
+
+
+def test_projections_of() -> None:
+    assert [p.name for p in catalog.projections_of("ledger")] == ["ledger_transactions"]
+    assert catalog.projections_of("gateway") == []
+
+
+@pytest.mark.parametrize(
+    ("service", "cls"), [("ledger", LedgerApplication), ("auth", AuthApplication)]
+)
+def test_application_class(service: str, cls: type[MitaApplication]) -> None:
+    assert catalog.application_class(service) is cls
+    assert cls.service == service
+    assert cls.name == service
+
+
+def test_every_store_service_has_an_in_memory_application() -> None:
+    for service in catalog.STORE_SERVICES:
+        app = catalog.application_class(service)()
+        try:
+            assert app.service == service
+            assert app.head_position() == 0
+        finally:
+            app.close()
+    with pytest.raises(ModuleNotFoundError):
+        catalog.application_class("gateway")
+
+
+def test_load_event_types_registers_ledger() -> None:
+    catalog.load_event_types()
+    assert LEDGER_EVENTS <= {e.name for e in registry.all()}
+
+
+def test_load_event_types_reraises_broken_imports(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.import_module
+
+    def fake(name: str, package: str | None = None) -> ModuleType:
+        if name == "services.auth.domain":
+            # The domain module exists but one of *its* imports is missing.
+            raise ModuleNotFoundError("No module named 'missing_dep'", name="missing_dep")
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", fake)
+    with pytest.raises(ModuleNotFoundError, match="missing_dep"):
+        catalog.load_event_types()
+
+
+def test_cli_events_schemas_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["events", "schemas"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == {"envelope", "events"}
+    assert doc["envelope"]["title"] == "EventEnvelope"
+    assert "payload" in doc["envelope"]["properties"]
+    ledger = {name for name in doc["events"] if name.startswith("ledger.")}
+    assert ledger == LEDGER_EVENTS
+    assert doc["events"]["ledger.TransactionRecorded"]["x-schema-version"] == 2
+    assert "merchant" in doc["events"]["ledger.TransactionRecorded"]["properties"]
+
+
+def test_cli_events_schemas_writes_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "nested" / "schemas"
+    assert main(["events", "schemas", "--out", str(out)]) == 0
+    files = {p.name for p in out.iterdir()}
+    assert "envelope.json" in files
+    assert {f"{name}.json" for name in LEDGER_EVENTS} <= files
+    assert files == {"envelope.json"} | {f"{e.name}.json" for e in registry.all()}
+    assert capsys.readouterr().out.strip() == f"wrote {len(files)} schemas to {out}"
+    recorded = json.loads((out / "ledger.TransactionRecorded.json").read_text())
+    assert recorded["title"] == "ledger.TransactionRecorded"
+    assert recorded["x-schema-version"] == 2
+    envelope = json.loads((out / "envelope.json").read_text())
+    assert envelope["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["serve", "nope"],
+        ["serve"],
+        ["worker", "gateway"],
+        ["relay", "unknown"],
+        ["project", "not_a_projection"],
+        ["events"],
+        ["events", "publish"],
+        ["projections"],
+        ["launch"],
+    ],
+)
+def test_cli_argument_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert "usage: mita" in capsys.readouterr().err
+
+
+def test_cli_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("up", "serve", "worker", "relay", "project", "events", "projections"):
+        assert command in out
