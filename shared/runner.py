@@ -32,6 +32,7 @@ class ProjectionRunner:
         self.topics = [settings.topic_for(s) for s in projection.sources]
         self.group_id = f"{settings.topic_prefix}.projection.{projection.name}"
         self.applied_total = 0
+        self.consumed_total = 0
         self.dead_lettered = 0
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
@@ -61,6 +62,7 @@ class ProjectionRunner:
 
     async def apply_messages(self, conn: AsyncConnection[DictRow], messages: Sequence[Any]) -> int:
         """Apply one polled batch; poison events are retried, then dead-lettered."""
+        self.consumed_total += len(messages)
         parsed: list[tuple[Any, EventEnvelope]] = []
         for msg in messages:
             try:

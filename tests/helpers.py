@@ -1,0 +1,170 @@
+"""Helpers shared by integration and fault tests."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from services.ledger.application import LedgerApplication
+from services.ledger.domain import Transaction
+from shared.settings import MitaSettings
+
+CATEGORIES = ("food", "transportation", "shopping", "utilities", "travel")
+
+
+def ledger_app(settings: MitaSettings) -> LedgerApplication:
+    """The ledger write model in the test's schema."""
+    app = LedgerApplication.for_database(settings.database_url, settings.schema_for("ledger"))
+    assert isinstance(app, LedgerApplication)
+    return app
+
+
+def seed(
+    app: LedgerApplication, users: list[uuid.UUID], count: int, *, batch: int = 200
+) -> list[uuid.UUID]:
+    """Append ``count`` recorded transactions, then amend every 3rd and delete every 5th."""
+    ids: list[uuid.UUID] = []
+    now = dt.datetime.now(dt.UTC)
+    for start in range(0, count, batch):
+        txs = [
+            Transaction.record(
+                transaction_id=uuid.uuid4(),
+                user_id=users[i % len(users)],
+                amount=Decimal(i % 997 + 1) / 100 + Decimal(i % 13),
+                currency="usd",
+                category=CATEGORIES[i % len(CATEGORIES)],
+                spent_at=now,
+            )
+            for i in range(start, min(start + batch, count))
+        ]
+        app.save(*txs)
+        ids += [t.id for t in txs]
+    for n, tx_id in enumerate(ids):
+        user = users[n % len(users)]
+        if n % 3 == 0:
+            app.amend_transaction(tx_id, user_id=user, amount=Decimal("7.77"), category="travel")
+        if n % 5 == 0:
+            app.delete_transaction(tx_id, user_id=user)
+    return ids
+
+
+def fold(app: LedgerApplication, ids: list[uuid.UUID]) -> dict[str, Any]:
+    """Expected read model computed from the write model (the events folded by the library)."""
+    rows: dict[uuid.UUID, tuple[Any, ...]] = {}
+    totals: dict[uuid.UUID, list[Any]] = {}
+    for tx_id in ids:
+        tx: Transaction = app.repository.get(tx_id)
+        rows[tx_id] = (tx.user_id, tx.amount, tx.category, tx.deleted, tx.version)
+        acc = totals.setdefault(tx.user_id, [0, Decimal("0.00"), 0])
+        acc[2] += tx.version
+        if not tx.deleted:
+            acc[0] += 1
+            acc[1] += tx.amount
+    return {"rows": rows, "totals": {u: tuple(v) for u, v in totals.items()}}
+
+
+async def read_model(conn: AsyncConnection[DictRow], schema: str) -> dict[str, Any]:
+    """The ledger read model as stored, in ``fold``'s shape."""
+    cur = await conn.execute(
+        sql.SQL(
+            "SELECT id, user_id, amount, category, deleted, version FROM {}.transactions"
+        ).format(sql.Identifier(schema))
+    )
+    rows = {
+        r["id"]: (r["user_id"], r["amount"], r["category"], r["deleted"], r["version"])
+        for r in await cur.fetchall()
+    }
+    cur = await conn.execute(
+        sql.SQL(
+            "SELECT user_id, live_count, live_total, events_applied FROM {}.user_totals"
+        ).format(sql.Identifier(schema))
+    )
+    totals = {
+        r["user_id"]: (r["live_count"], r["live_total"], r["events_applied"])
+        for r in await cur.fetchall()
+    }
+    await conn.commit()
+    return {"rows": rows, "totals": totals}
+
+
+async def tracked(conn: AsyncConnection[DictRow], schema: str, projection: str) -> int:
+    """How many events the projection has recorded as applied (0 before it started)."""
+    try:
+        cur = await conn.execute(
+            sql.SQL("SELECT count(*) AS n FROM {}.projection_applied WHERE projection = %s").format(
+                sql.Identifier(schema)
+            ),
+            (projection,),
+        )
+        row = await cur.fetchone()
+        await conn.commit()
+    except Exception:
+        await conn.rollback()
+        return 0
+    return int(row["n"]) if row else 0
+
+
+async def relay_position(conn: AsyncConnection[DictRow], schema: str) -> int:
+    """The relay's tracked position (0 before it ran)."""
+    try:
+        cur = await conn.execute(
+            sql.SQL("SELECT max(position) AS p FROM {}.relay_position").format(
+                sql.Identifier(schema)
+            )
+        )
+        row = await cur.fetchone()
+        await conn.commit()
+    except Exception:
+        await conn.rollback()
+        return 0
+    return int(row["p"] or 0) if row else 0
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[bool]], timeout: float = 60.0, what: str = "condition"
+) -> None:
+    """Poll ``check`` until true, failing after ``timeout`` seconds (no bare sleeps)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def settings_env(settings: MitaSettings, **extra: str) -> dict[str, str]:
+    """Environment that makes a child ``mita`` process use the test's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MITA_")}
+    env.update(
+        MITA_ENVIRONMENT="test",
+        MITA_DATABASE_URL=settings.database_url,
+        MITA_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
+        MITA_REDIS_URL=settings.redis_url,
+        MITA_SCHEMA_PREFIX=settings.schema_prefix,
+        MITA_TOPIC_PREFIX=settings.topic_prefix,
+        MITA_LOG_JSON="false",
+        MITA_LOG_LEVEL="WARNING",
+    )
+    env.update(extra)
+    return env
+
+
+def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start ``mita <args>`` as a child process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.cli", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )

@@ -1,0 +1,256 @@
+"""Fault tests: kills, broker loss and redelivery never lose or double-apply an event."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import uuid
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from services.ledger.projections import TransactionsProjection
+from shared import db
+from shared.embedded import EmbeddedTansu, free_port
+from shared.relay import Relay
+from shared.runner import ProjectionRunner
+from shared.settings import MitaSettings
+from tests.helpers import (
+    fold,
+    ledger_app,
+    read_model,
+    relay_position,
+    seed,
+    settings_env,
+    spawn,
+    tracked,
+    wait_until,
+)
+
+pytestmark = pytest.mark.slow
+PROJECTION = "ledger_transactions"
+
+
+async def topic_positions(settings: MitaSettings, expected: set[int]) -> set[int]:
+    """Read the ledger topic from the start until every expected position was seen."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    await consumer.start()
+    seen: set[int] = set()
+    try:
+        topic = settings.topic_for("ledger")
+        parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in parts]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while not expected <= seen and loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for msgs in batch.values():
+                for m in msgs:
+                    seen.add(int(dict(m.headers)["mita-position"]))
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def store_positions(conn: AsyncConnection[DictRow], schema: str) -> set[int]:
+    """Every notification id in the ledger store."""
+    cur = await conn.execute(
+        sql.SQL("SELECT notification_id FROM {}.ledger_events").format(sql.Identifier(schema))
+    )
+    out = {int(r["notification_id"]) for r in await cur.fetchall()}
+    await conn.commit()
+    return out
+
+
+async def run_projection_until(
+    settings: MitaSettings, conn: AsyncConnection[DictRow], total: int
+) -> ProjectionRunner:
+    """Run the projection in-process until it tracked ``total`` events."""
+    schema = settings.schema_for("ledger")
+    runner = ProjectionRunner(settings, TransactionsProjection(schema))
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+
+        async def done() -> bool:
+            return await tracked(conn, schema, PROJECTION) == total
+
+        await wait_until(done, 90, f"projection to track {total} events")
+    finally:
+        stop.set()
+        await task
+    return runner
+
+
+async def test_relay_sigkilled_mid_stream_publishes_everything(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """(1) SIGKILL the relay mid-stream, restart it: every event is on the broker."""
+    app = ledger_app(settings)
+    schema = settings.schema_for("ledger")
+    ids = seed(app, [uuid.uuid4() for _ in range(4)], 900)
+    positions = await store_positions(conn, schema)
+    head = max(positions)
+    env = settings_env(settings, MITA_RELAY_BATCH_SIZE="5")
+
+    proc = spawn(["relay", "ledger"], env)
+
+    async def started() -> bool:
+        return await relay_position(conn, schema) > 0
+
+    await wait_until(started, 60, "the relay to publish its first batch")
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(10) == -signal.SIGKILL
+    mid = await relay_position(conn, schema)
+    assert 0 < mid < head, "the kill must land mid-stream"
+
+    proc = spawn(["relay", "ledger"], env)
+    try:
+
+        async def caught_up() -> bool:
+            return await relay_position(conn, schema) == head
+
+        await wait_until(caught_up, 90, "the restarted relay to reach the head")
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    assert await topic_positions(settings, positions) >= positions
+
+    await run_projection_until(settings, conn, len(positions))
+    assert await read_model(conn, schema) == fold(app, ids)
+
+
+async def test_projection_sigkilled_mid_batch_applies_each_event_once(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """(2) SIGKILL the consumer after applying part of a batch: no loss, no double apply."""
+    app = ledger_app(settings)
+    schema = settings.schema_for("ledger")
+    ids = seed(app, [uuid.uuid4() for _ in range(6)], 800)
+    total = len(await store_positions(conn, schema))
+    relay = Relay(settings, "ledger")
+
+    rconn = await db.connect(settings.database_url)
+    await relay._setup(rconn)
+    assert await relay.drain(rconn) == total
+    await relay._drop_producer()
+    await rconn.close()
+
+    crash_at = total // 2
+    env = settings_env(
+        settings,
+        MITA_FAULT_CRASH_AFTER_APPLIED=str(crash_at),
+        MITA_PROJECTION_BATCH_SIZE="100",
+    )
+    proc = spawn(["project", PROJECTION], env)
+    assert proc.wait(120) == -signal.SIGKILL
+    partial = await tracked(conn, schema, PROJECTION)
+    assert 0 < partial < crash_at, "only whole batches before the crash are committed"
+    state = await read_model(conn, schema)
+    assert sum(t[2] for t in state["totals"].values()) == partial
+
+    proc = spawn(["project", PROJECTION], settings_env(settings))
+    try:
+
+        async def complete() -> bool:
+            return await tracked(conn, schema, PROJECTION) == total
+
+        await wait_until(complete, 90, "the restarted consumer to apply every event")
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    state = await read_model(conn, schema)
+    assert state == fold(app, ids)
+    assert sum(t[2] for t in state["totals"].values()) == total
+
+
+async def test_broker_restarted_empty_relay_republishes(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """(3) The broker restarts empty: the relay re-publishes and projections end identical."""
+    tansu = EmbeddedTansu(free_port())
+    s = settings.model_copy(update={"kafka_bootstrap": tansu.start()})
+    schema = s.schema_for("ledger")
+    app = ledger_app(s)
+    users = [uuid.uuid4() for _ in range(3)]
+    relay = Relay(s, "ledger")
+    runner = ProjectionRunner(s, TransactionsProjection(schema))
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(runner.run(stop))]
+    try:
+        ids = await asyncio.to_thread(seed, app, users, 300)
+        first = len(await store_positions(conn, schema))
+
+        async def applied_first() -> bool:
+            return await tracked(conn, schema, PROJECTION) == first
+
+        await wait_until(applied_first, 90, "the first events to be projected")
+        published_before = relay.published_total
+
+        tansu.stop()
+        tansu.start()  # same port, memory storage: every topic and offset is gone
+        ids += await asyncio.to_thread(seed, app, users, 200)
+        total = len(await store_positions(conn, schema))
+
+        async def applied_all() -> bool:
+            return await tracked(conn, schema, PROJECTION) == total
+
+        await wait_until(applied_all, 120, "every event after the broker restart")
+        assert relay.published_total >= published_before + total, "the relay re-published"
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        tansu.stop()
+    assert await relay_position(conn, schema) == max(await store_positions(conn, schema))
+    assert await read_model(conn, schema) == fold(app, ids)
+
+
+async def test_same_event_delivered_twice_changes_nothing(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """(4) Redelivery of already applied events is a no-op."""
+
+    app = ledger_app(settings)
+    schema = settings.schema_for("ledger")
+    ids = seed(app, [uuid.uuid4() for _ in range(2)], 150)
+    total = len(await store_positions(conn, schema))
+    relay = Relay(settings, "ledger")
+    rconn = await db.connect(settings.database_url)
+    await relay._setup(rconn)
+    await relay.drain(rconn)
+    await run_projection_until(settings, conn, total)
+    before = await read_model(conn, schema)
+    assert before == fold(app, ids)
+
+    # Publish every event a second time (as a relay crash before its position update would).
+    await rconn.execute(
+        sql.SQL("UPDATE {}.relay_position SET position = 0").format(sql.Identifier(schema))
+    )
+    await rconn.commit()
+    assert await relay.drain(rconn) == total
+    await relay._drop_producer()
+    await rconn.close()
+
+    runner = ProjectionRunner(settings, TransactionsProjection(schema))
+    # A fresh consumer group reads the topic from the start: every event arrives twice.
+    runner.group_id += ".redelivery"
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+
+        async def redelivered() -> bool:
+            return runner.consumed_total >= 2 * total
+
+        await wait_until(redelivered, 90, "the duplicates to be consumed")
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await task
+    assert runner.applied_total == 0
+    assert await tracked(conn, schema, PROJECTION) == total
+    assert await read_model(conn, schema) == before
