@@ -77,7 +77,8 @@ class EventType:
         """JSON Schema of the payload of this event type."""
         fields: dict[str, Any] = {name: (tp, ...) for name, tp in self.payload_fields().items()}
         model = create_model(self.name.replace(".", "_"), **fields)
-        schema: dict[str, Any] = TypeAdapter(model).json_schema()
+        # Serialization mode: the wire form (money is a string, never a number).
+        schema: dict[str, Any] = TypeAdapter(model).json_schema(mode="serialization")
         schema["title"] = self.name
         schema["x-schema-version"] = self.version
         return schema

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import DictRow
 
 from shared import db
@@ -127,12 +127,16 @@ async def has_applied(
     conn: AsyncConnection[DictRow], schema: str, projection: str, service: str, position: int
 ) -> bool:
     """Whether ``projection`` has applied the event at (service, position)."""
-    cur = await conn.execute(
-        sql.SQL("SELECT 1 FROM {} WHERE projection = %s AND service = %s AND position = %s").format(
-            tracking_table(schema)
-        ),
-        (projection, service, position),
-    )
+    try:
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT 1 FROM {} WHERE projection = %s AND service = %s AND position = %s"
+            ).format(tracking_table(schema)),
+            (projection, service, position),
+        )
+    except errors.UndefinedTable:  # the projection has not started yet
+        await conn.rollback()
+        return False
     found = await cur.fetchone() is not None
     await conn.commit()
     return found

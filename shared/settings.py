@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 INSECURE_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - the known-bad default refused in prod
@@ -59,11 +59,15 @@ class MitaSettings(BaseSettings):
         default=0, ge=0, description="Fault injection for tests: SIGKILL self mid-batch."
     )
 
-    @model_validator(mode="after")
-    def _refuse_insecure_prod(self) -> MitaSettings:
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        # Checked after validation so callers can catch InsecureConfigurationError itself.
+        self._refuse_insecure_prod()
+
+    def _refuse_insecure_prod(self) -> None:
         """Fail fast in prod when a secret or a server address is a dev default."""
         if self.environment != "prod":
-            return self
+            return
         problems: list[str] = []
         secret = self.secret_key.get_secret_value()
         if secret == INSECURE_SECRET or len(secret) < 32:
@@ -75,7 +79,6 @@ class MitaSettings(BaseSettings):
             problems.append("MITA_FAULT_CRASH_AFTER_APPLIED is a test hook, never set in prod")
         if problems:
             raise InsecureConfigurationError("; ".join(problems))
-        return self
 
     def require_infra(self) -> None:
         """Fail fast when a process that needs servers has no addresses for them."""

@@ -100,6 +100,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    """A user id as UUID; anything else (e.g. a system actor) publishes as no user."""
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def event_state(stored: StoredEvent) -> tuple[type[Any], dict[str, Any]]:
     """Decode a stored event's state to JSON-form values, upcast to its class version.
 
@@ -122,7 +130,7 @@ def to_envelope(service: str, position: int, stored: StoredEvent) -> EventEnvelo
     cls, state = event_state(stored)
     meta: dict[str, Any] = state.get("__meta__") or {}
     payload = {k: v for k, v in state.items() if k not in BASE_FIELDS}
-    user_id = meta.get("user_id") or payload.get("user_id")
+    user_id = _as_uuid(meta.get("user_id")) or _as_uuid(payload.get("user_id"))
     originator_id = (
         stored.originator_id
         if isinstance(stored.originator_id, uuid.UUID)

@@ -68,12 +68,14 @@ def valid_amount(amount: Decimal) -> Decimal:
     """Return ``amount`` if it is a positive money value with at most 2 places."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise InvalidTransaction("amount must be a decimal number")
-    if amount <= 0 or amount > MAX_AMOUNT:
+    if amount <= 0:
         raise InvalidTransaction("amount must be greater than 0")
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
+    if amount > MAX_AMOUNT:
+        raise InvalidTransaction(f"amount must not exceed {MAX_AMOUNT}")
+    cents = amount.quantize(Decimal("0.01"))
+    if cents != amount:  # 1.000 is fine, 1.005 is not
         raise InvalidTransaction("amount must have at most 2 decimal places")
-    return amount.quantize(Decimal("0.01"))
+    return cents
 
 
 def valid_category(category: str) -> str:

@@ -42,9 +42,13 @@ def test_use_explicit_context_replaces_everything() -> None:
 
 
 def test_reset_after_exception() -> None:
-    with pytest.raises(RuntimeError), context.use(correlation_id="boom"):
-        assert context.current().correlation_id == "boom"
-        raise RuntimeError("fail")
+    def fail() -> None:
+        with context.use(correlation_id="boom"):
+            assert context.current().correlation_id == "boom"
+            raise RuntimeError("fail")
+
+    with pytest.raises(RuntimeError):
+        fail()
     assert context.current().correlation_id is None
 
 

@@ -10,16 +10,19 @@ from collections.abc import Iterator
 
 import pytest
 import sentry_sdk
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from shared import observability
+from shared import context, observability
 from shared.observability import (
     JsonFormatter,
     configure_logging,
     current_trace_context,
     init_sentry,
     init_tracing,
+    request_context_middleware,
     request_id_var,
     tracer,
 )
@@ -169,3 +172,51 @@ def test_init_sentry_with_dsn_sends_nothing() -> None:
         with pytest.raises(TimeoutError):
             listener.accept()  # nobody connected: init sent nothing
     assert not sentry_sdk.get_client().is_active()
+
+
+def middleware_app() -> FastAPI:
+    """An app that reports the event context and trace ids seen by a handler."""
+    app = FastAPI()
+    app.middleware("http")(request_context_middleware)
+
+    @app.get("/ctx")
+    async def ctx() -> dict[str, object]:
+        span = trace.get_current_span().get_span_context()
+        current = context.current()
+        return {
+            "correlation_id": current.correlation_id,
+            "trace_context": current.trace_context,
+            "request_id": request_id_var.get(),
+            "trace_id": format(span.trace_id, "032x"),
+        }
+
+    return app
+
+
+def test_middleware_continues_trace_and_sets_context(traced: None) -> None:
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    headers = {"x-request-id": "rid-1", "traceparent": f"00-{trace_id}-b7ad6b7169203331-01"}
+    with TestClient(middleware_app()) as client:
+        response = client.get("/ctx", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "rid-1"
+    body = response.json()
+    assert body["correlation_id"] == "rid-1"
+    assert body["request_id"] == "rid-1"
+    assert body["trace_id"] == trace_id
+    # The stored trace context points at the server span, a child of the caller's.
+    assert body["trace_context"]["traceparent"].split("-")[1] == trace_id
+    assert "-b7ad6b7169203331-" not in body["trace_context"]["traceparent"]
+    assert request_id_var.get() is None
+
+
+def test_middleware_generates_request_id(traced: None) -> None:
+    with TestClient(middleware_app()) as client:
+        first = client.get("/ctx")
+        second = client.get("/ctx")
+    rid = first.headers["X-Request-ID"]
+    assert len(rid) == 32
+    int(rid, 16)
+    assert first.json()["correlation_id"] == rid
+    assert second.headers["X-Request-ID"] != rid
+    assert first.json()["trace_id"] != second.json()["trace_id"]

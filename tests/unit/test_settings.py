@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -15,7 +16,7 @@ from shared.settings import (
 )
 
 GOOD_SECRET = "s" * 32
-PROD_OK = {
+PROD_OK: dict[str, Any] = {
     "environment": "prod",
     "secret_key": SecretStr(GOOD_SECRET),
     "database_url": "postgresql://db/mita",
@@ -109,6 +110,19 @@ def test_naming_helpers() -> None:
         d.port_of("nope")
 
 
+def test_url_of_prefers_explicit_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MITA_LEDGER_URL", "http://ledger.internal:80/")
+    s = MitaSettings(ledger_port=9999)
+    assert s.url_of("ledger") == "http://ledger.internal:80"
+    assert s.url_of("budget") == "http://127.0.0.1:8003"
+
+
+@pytest.mark.parametrize("wildcard", ["0.0.0.0", "::", ""])
+def test_url_of_never_targets_a_wildcard_bind(wildcard: str) -> None:
+    s = MitaSettings(host=wildcard, auth_port=7001)
+    assert s.url_of("auth") == "http://127.0.0.1:7001"
+
+
 def test_prod_refuses_defaults() -> None:
     with pytest.raises(ValueError, match="prod") as info:
         MitaSettings(environment="prod")
@@ -157,12 +171,6 @@ def test_non_prod_tolerates_dev_defaults() -> None:
         assert s.secret_key.get_secret_value() == INSECURE_SECRET
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: InsecureConfigurationError is raised inside a pydantic model_validator, so "
-    "callers get pydantic.ValidationError instead; `except InsecureConfigurationError` "
-    "never matches although the class documents that it is raised",
-)
 def test_prod_error_is_insecure_configuration_error() -> None:
     with pytest.raises(InsecureConfigurationError):
         MitaSettings(environment="prod")
@@ -176,4 +184,6 @@ def test_require_infra_names_what_is_missing() -> None:
     )
     with pytest.raises(ValueError, match=r"^missing MITA_REDIS_URL:"):
         MitaSettings(database_url="postgresql://x", kafka_bootstrap="k:1").require_infra()
-    MitaSettings(database_url="postgresql://x", kafka_bootstrap="k:1", redis_url="r").require_infra()
+    MitaSettings(
+        database_url="postgresql://x", kafka_bootstrap="k:1", redis_url="r"
+    ).require_infra()

@@ -104,7 +104,8 @@ async def test_healthy_child_is_not_restarted(
     asyncio.get_running_loop().call_later(1.2, stop.set)
     await asyncio.wait_for(sup.watch(stop), 10)
     assert child.restarts == 0
-    assert child.proc is not None and child.proc.returncode is None
+    assert child.proc is not None
+    assert child.proc.returncode is None
     assert "restarting" not in capsys.readouterr().out
 
 
@@ -133,7 +134,8 @@ async def test_stop_terminates_sleeping_child(sup: Supervisor) -> None:
     assert time.monotonic() - started < 5.0
     assert child.proc.returncode == -signal.SIGTERM
     assert sup.stopping is True
-    assert child.pump is not None and child.pump.done()
+    assert child.pump is not None
+    assert child.pump.done()
 
 
 async def test_stop_kills_child_ignoring_sigterm(sup: Supervisor, tmp_path: Path) -> None:
