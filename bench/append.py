@@ -68,14 +68,14 @@ def make_raw(i: int) -> RawThing:
 def time_saves(
     save: Callable[..., Any], factory: Callable[[int], Aggregate], n: int, batch: int
 ) -> float:
-    """Save ``n`` new aggregates ``batch`` per ``save()`` call; return events/s."""
+    """Save ``n`` new aggregates ``batch`` per ``save()`` call; return the seconds taken."""
     start = time.perf_counter()
     i = 0
     while i < n:
         size = min(batch, n - i)
         save(*[factory(i + k) for k in range(size)])
         i += size
-    return rate(n, time.perf_counter() - start)
+    return time.perf_counter() - start
 
 
 def ledger_app(settings: MitaSettings) -> LedgerApplication:
@@ -93,17 +93,26 @@ def raw_app(settings: MitaSettings) -> RawApplication:
 
 
 def measure(
-    save: Callable[..., Any],
-    factory: Callable[[int], Aggregate],
+    writers: dict[str, tuple[Callable[..., Any], Callable[[int], Aggregate]]],
     n_single: int,
     n_batched: int,
     batch: int,
-) -> AppendResult:
-    """Warm up, then time single and batched saves."""
-    time_saves(save, factory, 20, 1)
-    return AppendResult(
-        time_saves(save, factory, n_single, 1), time_saves(save, factory, n_batched, batch)
-    )
+    rounds: int = 3,
+) -> dict[str, AppendResult]:
+    """Time every writer, interleaved over ``rounds`` so drift hits all of them alike."""
+    seconds = {name: [0.0, 0.0] for name in writers}
+    for save, factory in writers.values():
+        time_saves(save, factory, 50, 1)  # warm-up: pool connections, prepared statements
+    for _ in range(rounds):
+        for mode, (n, size) in enumerate(((n_single, 1), (n_batched, batch))):
+            for name, (save, factory) in writers.items():
+                seconds[name][mode] += time_saves(save, factory, n // rounds, size)
+    return {
+        name: AppendResult(
+            rate(n_single // rounds * rounds, single), rate(n_batched // rounds * rounds, batched)
+        )
+        for name, (single, batched) in seconds.items()
+    }
 
 
 def services_without_aggregates() -> list[str]:
@@ -131,21 +140,24 @@ def run(settings: MitaSettings, report: Report, n_single: int, n_batched: int, b
     progress(f"append: ledger and raw, {n_single} single + {n_batched} batched each")
     ours_app, raw = ledger_app(settings), raw_app(settings)
     try:
-        ours = measure(ours_app.save, make_transaction, n_single, n_batched, batch)
-        base = measure(raw.save, make_raw, n_single, n_batched, batch)
-        # A second pass of ours, so the order of the two runs does not decide the ratio.
-        again = measure(ours_app.save, make_transaction, n_single, n_batched, batch)
+        results = measure(
+            {"ours": (ours_app.save, make_transaction), "raw": (raw.save, make_raw)},
+            n_single,
+            n_batched,
+            batch,
+        )
     finally:
         ours_app.close()
         raw.close()
-    ours = AppendResult(max(ours.single, again.single), max(ours.batched, again.batched))
+    ours, base = results["ours"], results["raw"]
     for mode, mine, theirs, size in (
         ("single", ours.single, base.single, 1),
         ("batched", ours.batched, base.batched, batch),
     ):
-        note = f"{size} aggregate(s)/save(); raw eventsourcing {fmt_num(theirs)} ev/s"
+        note = f"{size} new aggregate(s) per save(), 1 event each"
         report.add("append", f"ledger {mode}", fmt_num(mine), "ev/s", note)
-        report.add("append", f"ledger {mode} ours/raw", f"{mine / theirs:.2f}", "x", "")
+        report.add("append", f"raw eventsourcing {mode}", fmt_num(theirs), "ev/s", "same db")
+        report.add("append", f"ratio ours/raw {mode}", f"{mine / theirs:.2f}", "x")
     for line in services_without_aggregates():
         service, _, why = line.partition(": ")
         report.add("append", service, "-", "", why)

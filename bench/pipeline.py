@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from bench.append import ledger_app, make_transaction
+from bench.breakdown import rebuild_stages, relay_stages
 from bench.profiling import Profiler
 from bench.report import Report, Target, fmt_num, progress, rate
 from services.ledger.projections import TransactionsProjection
@@ -20,6 +21,7 @@ from shared.settings import MitaSettings
 RELAY_TARGET = 5_000.0
 PROJECTION_TARGET = 5_000.0
 REBUILD_TARGET = 20_000.0
+REBUILD_BATCH = 2000  # shared.rebuild.rebuild's default batch_size
 
 
 def preappend(settings: MitaSettings, n: int, batch: int = 500) -> None:
@@ -49,6 +51,7 @@ async def bench_relay(settings: MitaSettings, report: Report, n: int, prof: Prof
             start = time.perf_counter()
             sent = await relay.drain(conn)
             elapsed = time.perf_counter() - start
+        stages = await relay_stages(conn, settings, "ledger", elapsed)
     finally:
         await relay._drop_producer()
         await conn.close()
@@ -60,6 +63,7 @@ async def bench_relay(settings: MitaSettings, report: Report, n: int, prof: Prof
         "ev/s",
         f"{sent}/{n} events in {elapsed:.2f}s, relay_batch_size={settings.relay_batch_size}",
     )
+    report.add("relay", "  stage cost", f"{stages.total():.0f}", "us/ev", stages.describe())
     report.target(Target("relay throughput", events_per_s, RELAY_TARGET, "ev/s"))
 
 
@@ -134,6 +138,7 @@ async def bench_rebuild(settings: MitaSettings, report: Report, prof: Profiler) 
             start = time.perf_counter()
             done = await rebuild(conn, settings, projection)
             elapsed = time.perf_counter() - start
+        stages = await rebuild_stages(conn, settings, projection, REBUILD_BATCH)
     finally:
         await conn.close()
     events_per_s = rate(done, elapsed)
@@ -142,7 +147,10 @@ async def bench_rebuild(settings: MitaSettings, report: Report, prof: Profiler) 
         "rebuild(TransactionsProjection)",
         fmt_num(events_per_s),
         "ev/s",
-        f"{done} events in {elapsed:.2f}s, batch_size=2000",
+        f"{done} events in {elapsed:.2f}s, batch_size={REBUILD_BATCH} (the default)",
+    )
+    report.add(
+        "rebuild", "  stage cost (re-run)", f"{stages.total():.0f}", "us/ev", stages.describe()
     )
     report.target(Target("rebuild rate", events_per_s, REBUILD_TARGET, "ev/s"))
 

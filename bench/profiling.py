@@ -12,28 +12,32 @@ from collections.abc import Iterator
 
 
 class Profiler:
-    """Profiles named sections when enabled; a no-op otherwise."""
+    """Profiles named sections (accumulated over repeats) when enabled; a no-op otherwise."""
 
-    def __init__(self, enabled: bool | None = None, top: int = 30) -> None:
+    def __init__(self, enabled: bool | None = None, top: int = 35) -> None:
         if enabled is None:
             enabled = os.environ.get("MITA_BENCH_PROFILE", "") not in ("", "0")
         self.enabled = enabled
         self.top = top
+        self._profiles: dict[str, cProfile.Profile] = {}
 
     @contextlib.contextmanager
     def section(self, name: str) -> Iterator[None]:
-        """Profile the block (the calling thread only) and print its hottest functions."""
+        """Profile the block (the calling thread only); repeats of a name add up."""
         if not self.enabled:
             yield
             return
-        profile = cProfile.Profile()
+        profile = self._profiles.setdefault(name, cProfile.Profile())
         profile.enable()
         try:
             yield
         finally:
             profile.disable()
+
+    def dump(self) -> None:
+        """Print every section's hottest functions (by own time) to stderr."""
+        for name, profile in self._profiles.items():
             buf = io.StringIO()
-            stats = pstats.Stats(profile, stream=buf)
-            stats.sort_stats("tottime").print_stats(self.top)
+            pstats.Stats(profile, stream=buf).sort_stats("tottime").print_stats(self.top)
             sys.stderr.write(f"\n===== cProfile: {name} (by tottime) =====\n{buf.getvalue()}")
-            sys.stderr.flush()
+        sys.stderr.flush()

@@ -50,11 +50,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, default=str)
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is at emit time (survives stream swaps)."""
+
+    @property
+    def stream(self) -> Any:
+        """The current standard output."""
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -> None:
     """Configure the root logger for one process."""
     global _service_name
     _service_name = service
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(
         JsonFormatter() if as_json else logging.Formatter("%(levelname)s %(name)s: %(message)s")
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.gateway.settings import GatewaySettings, load_settings
+from services.gateway.settings import load_settings
 from shared.service import build_app
+from shared.settings import MitaSettings
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(settings: MitaSettings | None = None) -> FastAPI:
     """Build the gateway app."""
     return build_app(settings or load_settings(), "gateway")

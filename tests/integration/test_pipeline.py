@@ -13,6 +13,7 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
+from services.ledger.domain import Transaction
 from services.ledger.projections import TransactionsProjection
 from shared import db, kafka
 from shared.envelope import EventEnvelope, EventType
@@ -198,7 +199,7 @@ async def test_stored_v1_event_is_read_as_v2(settings: MitaSettings) -> None:
         state=mapper.transcoder.encode(state),
     )
     app.recorder.insert_events([v1])
-    tx = app.repository.get(tx_id)
+    tx: Transaction = app.repository.get(tx_id)
     assert tx.merchant is None
     assert tx.amount == Decimal("12.50")
     await drain(settings)
