@@ -12,15 +12,31 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from opentelemetry import propagate, trace
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from shared import db, kafka
 from shared.envelope import EventEnvelope
+from shared.observability import tracer
 from shared.projections import Projection, claim, lock_shared, setup_tracking
 from shared.settings import MitaSettings
 
 log = logging.getLogger(__name__)
+MAX_LINKS = 32
+
+
+def trace_links(events: Sequence[EventEnvelope]) -> list[trace.Link]:
+    """Links from a batch's span to the traces that wrote its events (W3C context)."""
+    links: list[trace.Link] = []
+    for event in events:
+        if len(links) >= MAX_LINKS:
+            break
+        if event.trace_context:
+            ctx = trace.get_current_span(propagate.extract(event.trace_context)).get_span_context()
+            if ctx.is_valid:
+                links.append(trace.Link(ctx))
+    return links
 
 
 class ProjectionRunner:
@@ -70,6 +86,20 @@ class ProjectionRunner:
             except Exception as exc:  # undecodable: no retry can help
                 await self._dead_letter(msg, None, exc)
         envelopes = [e for _, e in parsed]
+        with tracer().start_as_current_span(
+            f"project {self.projection.name}",
+            kind=trace.SpanKind.CONSUMER,
+            links=trace_links(envelopes),
+            attributes={"mita.projection": self.projection.name, "mita.events": len(envelopes)},
+        ):
+            return await self._apply_parsed(conn, parsed, envelopes)
+
+    async def _apply_parsed(
+        self,
+        conn: AsyncConnection[DictRow],
+        parsed: list[tuple[Any, EventEnvelope]],
+        envelopes: list[EventEnvelope],
+    ) -> int:
         try:
             async with conn.transaction():
                 await lock_shared(conn, self.projection)
