@@ -39,6 +39,20 @@ class Stages:
         """Sum of the stages in µs/event."""
         return sum(self.micros().values())
 
+    def budget_note(self, what: str, target_rate: float) -> str:
+        """Explain a rate from its stage costs against the per-event budget of a target."""
+        micros = self.micros()
+        total = self.total()
+        if not micros or total <= 0:
+            return f"{what}: no stage timings"
+        ranked = sorted(micros.items(), key=lambda kv: -kv[1])
+        top = ", ".join(f"{k} {v:.0f} us ({v / total:.0%})" for k, v in ranked[:2])
+        return (
+            f"{what}: {total:.0f} us/event serially (ceiling ~{1e6 / total:,.0f} ev/s) vs a "
+            f"budget of {1e6 / target_rate:.0f} us/event for {target_rate:,.0f} ev/s; "
+            f"largest stages: {top}"
+        )
+
 
 async def relay_stages(
     conn: AsyncConnection[DictRow], settings: MitaSettings, service: str, drain_seconds: float

