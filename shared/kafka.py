@@ -50,7 +50,13 @@ def producer(bootstrap: str) -> AIOKafkaProducer:
     )
 
 
-def consumer(bootstrap: str, topics: Iterable[str], group_id: str) -> AIOKafkaConsumer:
+def consumer(
+    bootstrap: str,
+    topics: Iterable[str],
+    group_id: str,
+    fetch_max_wait_ms: int = 20,
+    session_timeout_ms: int = 6_000,
+) -> AIOKafkaConsumer:
     """Consumer-group member that commits offsets only as a hint (tracking is in Postgres)."""
     return AIOKafkaConsumer(
         *topics,
@@ -59,6 +65,9 @@ def consumer(bootstrap: str, topics: Iterable[str], group_id: str) -> AIOKafkaCo
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=1000,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(session_timeout_ms // 6, 100),
         metadata_max_age_ms=5_000,
     )
 

@@ -7,13 +7,31 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import DictRow
 
 from shared import db
 from shared.envelope import EventEnvelope
+
+
+class Source(Protocol):
+    """A service's notification log table (see ``shared.relay.SourceTable``)."""
+
+    @property
+    def service(self) -> str:
+        """The source service."""
+        ...
+
+    @property
+    def schema(self) -> str:
+        """The source service's schema."""
+        ...
+
+    def ident(self) -> sql.Composed:
+        """Qualified SQL identifier of the events table."""
+        ...
 
 
 class Projection(abc.ABC):
@@ -46,6 +64,19 @@ class Projection(abc.ABC):
         """Apply events in order; override to fold a batch with fewer round trips."""
         for event in events:
             await self.apply(conn, event)
+
+    #: Set by projections that can fold a source's stored events inside Postgres (fast rebuild).
+    replays_in_database: ClassVar[bool] = False
+
+    async def replay_range(
+        self, conn: AsyncConnection[DictRow], source: Source, lo: str, hi: str | None
+    ) -> None:
+        """Fold the stored events of aggregates with ids in [lo, hi) of ``source`` in SQL."""
+        raise NotImplementedError
+
+    async def replay_finish(self, conn: AsyncConnection[DictRow]) -> None:
+        """Derive what depends on every replayed range (after the last one)."""
+        return None
 
     def wants(self, event: EventEnvelope) -> bool:
         """Whether ``apply`` should see this event (others are tracked, not applied)."""

@@ -57,45 +57,89 @@ async def rebuild(
     *,
     batch_size: int = 2000,
     progress: Progress | None = None,
+    in_database: bool | None = None,
 ) -> int:
-    """Drop the read model and its tracking rows, then replay every source event in order.
+    """Drop the read model and its tracking rows, then replay every source event.
 
+    Projections that fold in SQL (``replays_in_database``) replay inside Postgres, range by
+    range of aggregate ids; others stream every event through ``apply_many`` in store order.
     Live runners of the projection pause meanwhile (they take the same lock, shared).
     """
     await setup_tracking(conn, projection.schema)
     await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key(projection),))
     await conn.commit()
     try:
-        return await _replay(conn, settings, projection, batch_size, progress)
+        async with conn.transaction():
+            await projection.drop(conn)
+            await conn.execute(
+                sql.SQL("DELETE FROM {} WHERE projection = %s").format(
+                    tracking_table(projection.schema)
+                ),
+                (projection.name,),
+            )
+            await projection.setup(conn)
+        sources = [SourceTable(s, settings.schema_for(s)) for s in projection.sources]
+        total = 0
+        for source in sources:
+            total += await source_count(conn, source)
+        await conn.commit()
+        report = progress or (lambda _done, _total: None)
+        report(0, total)
+        use_sql = projection.replays_in_database if in_database is None else in_database
+        if use_sql:
+            return await _replay_in_database(conn, projection, sources, total, report)
+        return await _replay(conn, projection, sources, total, report, batch_size)
     finally:
         await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock_key(projection),))
         await conn.commit()
 
 
+# Aggregate-id ranges for in-database replay: 16 ranges by the first hex digit of the uuid.
+ID_RANGES: list[tuple[str, str | None]] = [
+    (f"{d:x}0000000-0000-0000-0000-000000000000", f"{d + 1:x}0000000-0000-0000-0000-000000000000")
+    for d in range(15)
+] + [("f0000000-0000-0000-0000-000000000000", None)]
+
+
+async def _replay_in_database(
+    conn: AsyncConnection[DictRow],
+    projection: Projection,
+    sources: list[SourceTable],
+    total: int,
+    progress: Progress,
+) -> int:
+    done = 0
+    for source in sources:
+        if not await store_head(conn, source):
+            continue
+        for lo, hi in ID_RANGES:
+            async with conn.transaction():
+                upper = sql.SQL("AND originator_id < %s::uuid") if hi else sql.SQL("")
+                cur = await conn.execute(
+                    sql.SQL(
+                        "INSERT INTO {} (projection, service, position) "
+                        "SELECT %s, %s, notification_id FROM {} "
+                        "WHERE originator_id >= %s::uuid {}"
+                    ).format(tracking_table(projection.schema), source.ident(), upper),
+                    (projection.name, source.service, lo, *([hi] if hi else [])),
+                )
+                done += cur.rowcount
+                await projection.replay_range(conn, source, lo, hi)
+            progress(min(done, total), total)
+    async with conn.transaction():
+        await projection.replay_finish(conn)
+    return done
+
+
 async def _replay(
     conn: AsyncConnection[DictRow],
-    settings: MitaSettings,
     projection: Projection,
+    sources: list[SourceTable],
+    total: int,
+    progress: Progress,
     batch_size: int,
-    progress: Progress | None,
 ) -> int:
-    async with conn.transaction():
-        await projection.drop(conn)
-        await conn.execute(
-            sql.SQL("DELETE FROM {} WHERE projection = %s").format(
-                tracking_table(projection.schema)
-            ),
-            (projection.name,),
-        )
-        await projection.setup(conn)
-    sources = [SourceTable(s, settings.schema_for(s)) for s in projection.sources]
-    total = 0
-    for source in sources:
-        total += await source_count(conn, source)
-    await conn.commit()
     done = 0
-    if progress:
-        progress(0, total)
     for source in sources:
         after = 0
         while True:
@@ -107,8 +151,7 @@ async def _replay(
             await apply_batch(conn, projection, events)
             after = rows[-1][0]
             done += len(rows)
-            if progress:
-                progress(min(done, total), total)
+            progress(min(done, total), total)
     return done
 
 

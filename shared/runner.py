@@ -184,7 +184,13 @@ class ProjectionRunner:
             self.settings.kafka_partitions,
             self.settings.kafka_replication_factor,
         )
-        consumer = kafka.consumer(self.settings.kafka_bootstrap, self.topics, self.group_id)
+        consumer = kafka.consumer(
+            self.settings.kafka_bootstrap,
+            self.topics,
+            self.group_id,
+            self.settings.kafka_fetch_max_wait_ms,
+            self.settings.kafka_session_timeout_ms,
+        )
         await consumer.start()
         try:
             while not stop.is_set():

@@ -27,6 +27,10 @@ class MitaSettings(BaseSettings):
     redis_url: str = ""
     kafka_partitions: int = Field(default=3, ge=1, le=256)
     kafka_replication_factor: int = Field(default=1, ge=1, le=16)
+    # Tansu answers a waiting fetch on its timer, not on new data: a short wait bounds the lag.
+    kafka_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
+    # Tansu holds a group join for half the session timeout; 6 s is Kafka's default minimum.
+    kafka_session_timeout_ms: int = Field(default=6_000, ge=1_000, le=300_000)
     topic_prefix: str = "mita"
     schema_prefix: str = ""
     secret_key: SecretStr = SecretStr(INSECURE_SECRET)

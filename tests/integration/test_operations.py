@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import signal
 import uuid
+from decimal import Decimal
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 from fastapi.testclient import TestClient
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services import cli
 from services.ledger.projections import TransactionsProjection
 from shared.rebuild import rebuild, status
 from shared.settings import SERVICES, MitaSettings
+from shared.store import make_mapper
 from tests.helpers import (
     fold,
     ledger_app,
@@ -29,6 +33,38 @@ from tests.helpers import (
 PROJECTION = "ledger_transactions"
 
 
+def v1_recorded(tx_id: uuid.UUID, user_id: uuid.UUID) -> StoredEvent:
+    """A TransactionRecorded as version 1 stored it (no merchant, no class_version)."""
+    state = {
+        "timestamp": dt.datetime.now(dt.UTC),
+        "originator_topic": "services.ledger.domain:Transaction",
+        "user_id": user_id,
+        "amount": Decimal("3.10"),
+        "currency": "EUR",
+        "category": "food",
+        "spent_at": dt.datetime(2026, 3, 29, 2, 30, tzinfo=dt.UTC),
+        "description": "v1",
+    }
+    return StoredEvent(
+        originator_id=tx_id,
+        originator_version=1,
+        topic="services.ledger.domain:Transaction.Recorded",
+        state=make_mapper().transcoder.encode(state),
+    )
+
+
+async def v1_ids(conn: AsyncConnection[DictRow], schema: str) -> list[uuid.UUID]:
+    """Ids of transactions recorded by v1 events."""
+    cur = await conn.execute(
+        sql.SQL("SELECT id FROM {}.transactions WHERE description = 'v1'").format(
+            sql.Identifier(schema)
+        )
+    )
+    out = [r["id"] for r in await cur.fetchall()]
+    await conn.commit()
+    return out
+
+
 def use_env(monkeypatch: pytest.MonkeyPatch, settings: MitaSettings) -> None:
     """Make ``MitaSettings()`` inside the CLI resolve to this test's settings."""
     for key, value in settings_env(settings).items():
@@ -36,11 +72,17 @@ def use_env(monkeypatch: pytest.MonkeyPatch, settings: MitaSettings) -> None:
             monkeypatch.setenv(key, value)
 
 
+@pytest.mark.parametrize("in_database", [True, False], ids=["sql-fold", "event-stream"])
 async def test_rebuild_from_store_equals_fold_and_reports_status(
-    settings: MitaSettings, conn: AsyncConnection[DictRow]
+    settings: MitaSettings, conn: AsyncConnection[DictRow], in_database: bool
 ) -> None:
-    """Rebuild replays the store (no broker involved); status then shows zero lag."""
+    """Rebuild replays the store (no broker involved); status then shows zero lag.
+
+    Both replay paths (the projection's SQL fold and the event stream through ``apply_many``)
+    must give exactly the fold of the events, including a v1 event and a deleted row.
+    """
     app = ledger_app(settings)
+    app.recorder.insert_events([v1_recorded(uuid.uuid4(), uuid.uuid4())])
     ids = seed(app, [uuid.uuid4() for _ in range(3)], 120)
     projection = TransactionsProjection(settings.schema_for("ledger"))
     before = await status(conn, settings, projection)
@@ -48,15 +90,22 @@ async def test_rebuild_from_store_equals_fold_and_reports_status(
     assert before[0].lag_seconds >= 0
     progress: list[tuple[int, int]] = []
     count = await rebuild(
-        conn, settings, projection, batch_size=50, progress=lambda d, t: progress.append((d, t))
+        conn,
+        settings,
+        projection,
+        batch_size=50,
+        progress=lambda d, t: progress.append((d, t)),
+        in_database=in_database,
     )
     assert count == app.head_position()
     assert progress[0] == (0, count)
     assert progress[-1] == (count, count)
-    assert await read_model(conn, projection.schema) == fold(app, ids)
-    # A second rebuild drops everything first and ends identical.
-    assert await rebuild(conn, settings, projection) == count
-    assert await read_model(conn, projection.schema) == fold(app, ids)
+    ids = [*ids, *(await v1_ids(conn, projection.schema))]
+    expected = fold(app, ids)
+    assert await read_model(conn, projection.schema) == expected
+    # A second rebuild, by the other path, drops everything first and ends identical.
+    assert await rebuild(conn, settings, projection, in_database=not in_database) == count
+    assert await read_model(conn, projection.schema) == expected
     (after,) = await status(conn, settings, projection)
     assert (after.applied, after.lag_events, after.head) == (count, 0, app.head_position())
 
