@@ -57,11 +57,8 @@ class Stages:
 async def relay_stages(
     conn: AsyncConnection[DictRow], settings: MitaSettings, service: str, drain_seconds: float
 ) -> Stages:
-    """Re-read and re-encode the store like ``Relay.publish_batch`` without a broker.
-
-    The broker part (send, acknowledgement, tracking update) is what remains of the
-    measured drain time.
-    """
+    """Re-read and re-encode the store like ``Relay.publish_batch``, minus the broker."""
+    # The broker part (send, acknowledgement, tracking update) is the rest of the drain time.
     source = SourceTable(service, settings.schema_for(service))
     stages = Stages()
     after = 0

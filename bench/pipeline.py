@@ -44,7 +44,10 @@ async def bench_relay(settings: MitaSettings, report: Report, n: int, prof: Prof
     try:
         await relay._setup(conn)
         await kafka.ensure_topics(
-            settings.kafka_bootstrap, [relay.topic], settings.kafka_partitions
+            settings.kafka_bootstrap,
+            [relay.topic],
+            settings.kafka_partitions,
+            settings.kafka_replication_factor,
         )
         await relay._ensure_producer()  # connecting is not publishing: keep it off the clock
         with prof.section("relay.drain"):

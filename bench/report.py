@@ -84,6 +84,7 @@ def render(report: Report, header: list[str]) -> str:
     widths[-1] = len(cols[-1])  # the note column is left ragged
 
     def line(cells: tuple[str, ...]) -> str:
+        """One table line, the value column right-aligned."""
         parts = []
         for i, cell in enumerate(cells):
             parts.append(cell.rjust(widths[i]) if i == 2 else cell.ljust(widths[i]))
