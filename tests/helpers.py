@@ -18,6 +18,8 @@ from psycopg.rows import DictRow
 
 from services.ledger.application import LedgerApplication
 from services.ledger.domain import Transaction
+from shared import db
+from shared.relay import Relay
 from shared.settings import MitaSettings
 
 CATEGORIES = ("food", "transportation", "shopping", "utilities", "travel")
@@ -141,6 +143,35 @@ async def wait_until(
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+async def drain(settings: MitaSettings, *, from_start: bool = False) -> int:
+    """Publish what the ledger store holds past the relay's position (or all of it again)."""
+    relay = Relay(settings, "ledger")
+    conn = await db.connect(settings.database_url)
+    try:
+        await relay._setup(conn)
+        if from_start:  # as if the relay had crashed before ever recording its position
+            await conn.execute(
+                sql.SQL("UPDATE {}.relay_position SET position = 0").format(
+                    sql.Identifier(settings.schema_for("ledger"))
+                )
+            )
+            await conn.commit()
+        return await relay.drain(conn)
+    finally:
+        await relay._drop_producer()
+        await conn.close()
+
+
+async def store_positions(conn: AsyncConnection[DictRow], schema: str) -> set[int]:
+    """Every notification id in the ledger store."""
+    cur = await conn.execute(
+        sql.SQL("SELECT notification_id FROM {}.ledger_events").format(sql.Identifier(schema))
+    )
+    out = {int(r["notification_id"]) for r in await cur.fetchall()}
+    await conn.commit()
+    return out
 
 
 def settings_env(settings: MitaSettings, **extra: str) -> dict[str, str]:

@@ -9,16 +9,16 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from services.ledger.projections import TransactionsProjection
-from shared import db
 from shared.embedded import EmbeddedTansu, free_port
 from shared.relay import Relay
 from shared.runner import ProjectionRunner
 from shared.settings import MitaSettings
 from tests.helpers import (
+    drain,
     fold,
     ledger_app,
     read_model,
@@ -26,6 +26,7 @@ from tests.helpers import (
     seed,
     settings_env,
     spawn,
+    store_positions,
     tracked,
     wait_until,
 )
@@ -55,16 +56,6 @@ async def topic_positions(settings: MitaSettings, expected: set[int]) -> set[int
     finally:
         await consumer.stop()
     return seen
-
-
-async def store_positions(conn: AsyncConnection[DictRow], schema: str) -> set[int]:
-    """Every notification id in the ledger store."""
-    cur = await conn.execute(
-        sql.SQL("SELECT notification_id FROM {}.ledger_events").format(sql.Identifier(schema))
-    )
-    out = {int(r["notification_id"]) for r in await cur.fetchall()}
-    await conn.commit()
-    return out
 
 
 async def run_projection_until(
@@ -133,13 +124,7 @@ async def test_projection_sigkilled_mid_batch_applies_each_event_once(
     schema = settings.schema_for("ledger")
     ids = seed(app, [uuid.uuid4() for _ in range(6)], 800)
     total = len(await store_positions(conn, schema))
-    relay = Relay(settings, "ledger")
-
-    rconn = await db.connect(settings.database_url)
-    await relay._setup(rconn)
-    assert await relay.drain(rconn) == total
-    await relay._drop_producer()
-    await rconn.close()
+    assert await drain(settings) == total
 
     crash_at = total // 2
     env = settings_env(
@@ -219,22 +204,13 @@ async def test_same_event_delivered_twice_changes_nothing(
     schema = settings.schema_for("ledger")
     ids = seed(app, [uuid.uuid4() for _ in range(2)], 150)
     total = len(await store_positions(conn, schema))
-    relay = Relay(settings, "ledger")
-    rconn = await db.connect(settings.database_url)
-    await relay._setup(rconn)
-    await relay.drain(rconn)
+    assert await drain(settings) == total
     await run_projection_until(settings, conn, total)
     before = await read_model(conn, schema)
     assert before == fold(app, ids)
 
     # Publish every event a second time (as a relay crash before its position update would).
-    await rconn.execute(
-        sql.SQL("UPDATE {}.relay_position SET position = 0").format(sql.Identifier(schema))
-    )
-    await rconn.commit()
-    assert await relay.drain(rconn) == total
-    await relay._drop_producer()
-    await rconn.close()
+    assert await drain(settings, from_start=True) == total
 
     runner = ProjectionRunner(settings, TransactionsProjection(schema))
     # A fresh consumer group reads the topic from the start: every event arrives twice.

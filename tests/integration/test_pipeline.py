@@ -15,28 +15,16 @@ from psycopg.rows import DictRow
 
 from services.ledger.domain import Transaction
 from services.ledger.projections import TransactionsProjection
-from shared import db, kafka
+from shared import kafka
 from shared.envelope import EventEnvelope, EventType
 from shared.projections import wait_for_position
 from shared.relay import Relay
 from shared.runner import ProjectionRunner
 from shared.settings import MitaSettings
 from shared.store import make_mapper
-from tests.helpers import fold, ledger_app, read_model, seed, tracked, wait_until
+from tests.helpers import drain, fold, ledger_app, read_model, seed, tracked, wait_until
 
 PROJECTION = "ledger_transactions"
-
-
-async def drain(settings: MitaSettings) -> int:
-    """Publish everything stored in the ledger store once."""
-    relay = Relay(settings, "ledger")
-    conn = await db.connect(settings.database_url)
-    try:
-        await relay._setup(conn)
-        return await relay.drain(conn)
-    finally:
-        await relay._drop_producer()
-        await conn.close()
 
 
 async def read_topic(bootstrap: str, topic: str, count: int) -> list[tuple[int, bytes, bytes]]:
