@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from services import catalog
 from shared import db
-from shared.embedded import EmbeddedPostgres, EmbeddedTansu, EmbeddedValkey
+from shared.embedded import servers
 from shared.envelope import envelope_json_schema, registry
 from shared.observability import configure_logging, init_sentry, init_tracing
 from shared.rebuild import rebuild, status, text_progress, timed
@@ -135,25 +134,23 @@ async def up(exit_when_ready: bool = False) -> int:
     settings = MitaSettings()
     began = timed()
     data = Path(settings.data_dir).resolve()
-    env = dict(os.environ)
-    stops = []
-    try:
-        if not settings.database_url:
-            pg = EmbeddedPostgres(data / "pg")
-            env["MITA_DATABASE_URL"] = pg.start()
-            stops.append(pg.stop)
-        if not settings.redis_url:
-            valkey = EmbeddedValkey(settings.embedded_redis_port, data / "valkey")
-            env["MITA_REDIS_URL"] = valkey.start()
-            stops.append(valkey.stop)
-        if not settings.kafka_bootstrap:
-            data.mkdir(parents=True, exist_ok=True)
-            tansu = EmbeddedTansu(settings.embedded_kafka_port, data / "tansu.log")
-            env["MITA_KAFKA_BOOTSTRAP"] = tansu.start()
-            stops.append(tansu.stop)
+    with servers(
+        data,
+        database_url=settings.database_url,
+        kafka_bootstrap=settings.kafka_bootstrap,
+        redis_url=settings.redis_url,
+        redis_port=settings.embedded_redis_port,
+        kafka_port=settings.embedded_kafka_port,
+    ) as found:
+        env = {
+            **os.environ,
+            "MITA_DATABASE_URL": found.database_url,
+            "MITA_REDIS_URL": found.redis_url,
+            "MITA_KAFKA_BOOTSTRAP": found.kafka_bootstrap,
+        }
         print(
-            f"infra: postgres={env['MITA_DATABASE_URL']} redis={env['MITA_REDIS_URL']} "
-            f"kafka={env['MITA_KAFKA_BOOTSTRAP']}",
+            f"infra: postgres={found.database_url} redis={found.redis_url} "
+            f"kafka={found.kafka_bootstrap} (embedded: {', '.join(found.started) or 'none'})",
             flush=True,
         )
         sup = Supervisor(env)
@@ -180,10 +177,6 @@ async def up(exit_when_ready: bool = False) -> int:
         await sup.watch(stop)
         await sup.stop()
         return 0 if all_ok else 1
-    finally:
-        for stop_server in reversed(stops):
-            with contextlib.suppress(Exception):
-                stop_server()
 
 
 def main(argv: list[str] | None = None) -> int:

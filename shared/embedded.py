@@ -8,6 +8,8 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +133,54 @@ class EmbeddedTansu:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+
+@dataclass(frozen=True)
+class Servers:
+    """Addresses of the servers in use and which of them were started here."""
+
+    database_url: str
+    kafka_bootstrap: str
+    redis_url: str
+    started: tuple[str, ...]
+
+
+@contextlib.contextmanager
+def servers(
+    data_dir: Path,
+    *,
+    database_url: str = "",
+    kafka_bootstrap: str = "",
+    redis_url: str = "",
+    redis_port: int | None = None,
+    kafka_port: int | None = None,
+    with_redis: bool = True,
+) -> Iterator[Servers]:
+    """Use the given server addresses; start embedded servers for the empty ones; stop them after.
+
+    Postgres and Valkey keep their data under ``data_dir``; Tansu keeps nothing (memory).
+    """
+    stops: list[Callable[[], None]] = []
+    started: list[str] = []
+    try:
+        if not database_url:
+            pg = EmbeddedPostgres(data_dir / "pg")
+            database_url = pg.start()
+            stops.append(pg.stop)
+            started.append("postgres")
+        if not redis_url and with_redis:
+            valkey = EmbeddedValkey(redis_port or free_port(), data_dir / "valkey")
+            redis_url = valkey.start()
+            stops.append(valkey.stop)
+            started.append("valkey")
+        if not kafka_bootstrap:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            tansu = EmbeddedTansu(kafka_port or free_port(), data_dir / "tansu.log")
+            kafka_bootstrap = tansu.start()
+            stops.append(tansu.stop)
+            started.append("tansu")
+        yield Servers(database_url, kafka_bootstrap, redis_url, tuple(started))
+    finally:
+        for stop in reversed(stops):
+            with contextlib.suppress(Exception):
+                stop()

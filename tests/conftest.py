@@ -18,7 +18,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from shared import db
-from shared.embedded import EmbeddedPostgres, EmbeddedTansu, EmbeddedValkey, free_port
+from shared.embedded import servers
 from shared.settings import MitaSettings
 
 
@@ -34,26 +34,13 @@ class Infra:
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
     """Start whatever servers are not configured externally, for the whole session."""
-    stops = []
-    tmp = Path(tempfile.mkdtemp(prefix="mita-test-"))
-    database_url = os.environ.get("MITA_DATABASE_URL", "")
-    if not database_url:
-        pg = EmbeddedPostgres(tmp / "pg")
-        database_url = pg.start()
-        stops.append(pg.stop)
-    redis_url = os.environ.get("MITA_REDIS_URL", "")
-    if not redis_url:
-        valkey = EmbeddedValkey(free_port())
-        redis_url = valkey.start()
-        stops.append(valkey.stop)
-    bootstrap = os.environ.get("MITA_KAFKA_BOOTSTRAP", "")
-    if not bootstrap:
-        tansu = EmbeddedTansu(free_port(), tmp / "tansu.log")
-        bootstrap = tansu.start()
-        stops.append(tansu.stop)
-    yield Infra(database_url, bootstrap, redis_url)
-    for stop in reversed(stops):
-        stop()
+    with servers(
+        Path(tempfile.mkdtemp(prefix="mita-test-")),
+        database_url=os.environ.get("MITA_DATABASE_URL", ""),
+        kafka_bootstrap=os.environ.get("MITA_KAFKA_BOOTSTRAP", ""),
+        redis_url=os.environ.get("MITA_REDIS_URL", ""),
+    ) as found:
+        yield Infra(found.database_url, found.kafka_bootstrap, found.redis_url)
 
 
 def random_prefix() -> str:
