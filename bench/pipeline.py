@@ -1,4 +1,4 @@
-"""Relay, projection and rebuild throughput on one pre-appended ledger store."""
+"""Relay and projection throughput on one pre-appended ledger store (then its rebuilds)."""
 
 from __future__ import annotations
 
@@ -7,34 +7,19 @@ import time
 import uuid
 from typing import Any
 
-from bench.append import ledger_app, make_transaction
-from bench.breakdown import rebuild_stages, relay_stages
+from bench.breakdown import relay_stages
 from bench.profiling import Profiler
+from bench.rebuild import bench_rebuild
 from bench.report import Report, Target, fmt_num, progress, rate
+from bench.store import preappend
 from services.ledger.projections import TransactionsProjection
 from shared import db, kafka
-from shared.rebuild import rebuild
 from shared.relay import Relay
 from shared.runner import ProjectionRunner
 from shared.settings import MitaSettings
 
 RELAY_TARGET = 5_000.0
 PROJECTION_TARGET = 5_000.0
-REBUILD_TARGET = 20_000.0
-REBUILD_BATCH = 2000  # shared.rebuild.rebuild's default batch_size
-
-
-def preappend(settings: MitaSettings, n: int, batch: int = 500) -> None:
-    """Store ``n`` ledger events, ``batch`` aggregates per save (not timed)."""
-    app = ledger_app(settings)
-    try:
-        i = 0
-        while i < n:
-            size = min(batch, n - i)
-            app.save(*[make_transaction(i + k) for k in range(size)])
-            i += size
-    finally:
-        app.close()
 
 
 async def bench_relay(settings: MitaSettings, report: Report, n: int, prof: Profiler) -> None:
@@ -88,7 +73,13 @@ async def bench_projection(settings: MitaSettings, report: Report, n: int, prof:
     runner = ProjectionRunner(settings, projection)
     conn = await db.connect(settings.database_url)
     group = f"{settings.topic_prefix}.bench.{uuid.uuid4().hex[:6]}"
-    consumer = kafka.consumer(settings.kafka_bootstrap, runner.topics, group)
+    consumer = kafka.consumer(  # as ProjectionRunner builds it, in a group of its own
+        settings.kafka_bootstrap,
+        runner.topics,
+        group,
+        settings.kafka_fetch_max_wait_ms,
+        settings.kafka_session_timeout_ms,
+    )
     applied = received = 0
     apply_seconds = 0.0
     start = last = 0.0
@@ -142,42 +133,19 @@ async def bench_projection(settings: MitaSettings, report: Report, n: int, prof:
         )
 
 
-async def bench_rebuild(settings: MitaSettings, report: Report, prof: Profiler) -> None:
-    """Time ``shared.rebuild.rebuild`` of the transactions read model from the store."""
-    projection = TransactionsProjection(settings.schema_for("ledger"))
-    conn = await db.connect(settings.database_url)
-    try:
-        with prof.section("rebuild"):
-            start = time.perf_counter()
-            done = await rebuild(conn, settings, projection)
-            elapsed = time.perf_counter() - start
-        stages = await rebuild_stages(conn, settings, projection, REBUILD_BATCH)
-    finally:
-        await conn.close()
-    events_per_s = rate(done, elapsed)
-    report.add(
-        "rebuild",
-        "rebuild(TransactionsProjection)",
-        fmt_num(events_per_s),
-        "ev/s",
-        f"{done} events in {elapsed:.2f}s, batch_size={REBUILD_BATCH} (the default)",
-    )
-    report.add(
-        "rebuild", "  stage cost (re-run)", f"{stages.total():.0f}", "us/ev", stages.describe()
-    )
-    target = Target("rebuild rate", events_per_s, REBUILD_TARGET, "ev/s")
-    report.target(target)
-    if not target.met:
-        report.note(stages.budget_note("rebuild", REBUILD_TARGET))
-
-
 async def run(settings: MitaSettings, report: Report, n: int, prof: Profiler) -> None:
     """Pre-append ``n`` events, then measure relay, projection and rebuild on them."""
     progress(f"relay/projection/rebuild: pre-appending {n} ledger events")
-    await asyncio.to_thread(preappend, settings, n)
+    mix = await asyncio.to_thread(preappend, settings, n)
+    report.add(
+        "store",
+        "pre-appended ledger events",
+        f"{mix.total:,}",
+        "events",
+        f"{mix.describe()}; the relay, projection and rebuild phases all read this store",
+    )
     progress("relay: draining to the broker")
     await bench_relay(settings, report, n, prof)
     progress("projection: consuming and applying")
     await bench_projection(settings, report, n, prof)
-    progress("rebuild: replaying from the store")
-    await bench_rebuild(settings, report, prof)
+    await bench_rebuild(settings, report, mix, prof)
