@@ -6,11 +6,12 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from bench.append import make_transaction
-from shared.projections import Projection, claim, setup_tracking, tracking_table
+from shared.projections import Projection, claim
+from shared.rebuild import reset_read_model
 from shared.relay import SourceTable, kafka_headers, read_stored
 from shared.settings import MitaSettings
 from shared.store import make_mapper, to_envelope
@@ -84,25 +85,11 @@ async def relay_stages(
     return stages
 
 
-async def reset_projection(conn: AsyncConnection[DictRow], projection: Projection) -> None:
-    """Empty a read model and its tracking rows, like the start of a rebuild."""
-    await setup_tracking(conn, projection.schema)
-    async with conn.transaction():
-        await projection.drop(conn)
-        await conn.execute(
-            sql.SQL("DELETE FROM {} WHERE projection = %s").format(
-                tracking_table(projection.schema)
-            ),
-            (projection.name,),
-        )
-        await projection.setup(conn)
-
-
 async def rebuild_stages(
     conn: AsyncConnection[DictRow], settings: MitaSettings, projection: Projection, batch: int
 ) -> Stages:
     """Replay the store into an emptied read model, timing each step of ``rebuild``."""
-    await reset_projection(conn, projection)
+    await reset_read_model(conn, projection)
     stages = Stages()
     for service in projection.sources:
         source = SourceTable(service, settings.schema_for(service))

@@ -72,14 +72,8 @@ def servers() -> Iterator[Infra]:
 
 def fresh_settings(infra: Infra) -> MitaSettings:
     """Settings in a fresh random namespace (own schemas and topics), other values default."""
-    prefix = f"b{uuid.uuid4().hex[:10]}"
-    return MitaSettings(
-        environment="test",
-        database_url=infra.database_url,
-        kafka_bootstrap=infra.kafka_bootstrap,
-        redis_url=infra.redis_url,
-        schema_prefix=f"{prefix}_",
-        topic_prefix=prefix,
+    return MitaSettings.namespaced(
+        f"b{uuid.uuid4().hex[:10]}", infra.database_url, infra.kafka_bootstrap, infra.redis_url
     )
 
 

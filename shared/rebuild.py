@@ -50,6 +50,20 @@ async def source_count(conn: AsyncConnection[DictRow], source: SourceTable) -> i
         return 0
 
 
+async def reset_read_model(conn: AsyncConnection[DictRow], projection: Projection) -> None:
+    """Empty a read model and its tracking rows in one transaction (a rebuild's first step)."""
+    await setup_tracking(conn, projection.schema)
+    async with conn.transaction():
+        await projection.drop(conn)
+        await conn.execute(
+            sql.SQL("DELETE FROM {} WHERE projection = %s").format(
+                tracking_table(projection.schema)
+            ),
+            (projection.name,),
+        )
+        await projection.setup(conn)
+
+
 async def rebuild(
     conn: AsyncConnection[DictRow],
     settings: MitaSettings,
@@ -69,15 +83,7 @@ async def rebuild(
     await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key(projection),))
     await conn.commit()
     try:
-        async with conn.transaction():
-            await projection.drop(conn)
-            await conn.execute(
-                sql.SQL("DELETE FROM {} WHERE projection = %s").format(
-                    tracking_table(projection.schema)
-                ),
-                (projection.name,),
-            )
-            await projection.setup(conn)
+        await reset_read_model(conn, projection)
         sources = [SourceTable(s, settings.schema_for(s)) for s in projection.sources]
         total = 0
         for source in sources:

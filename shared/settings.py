@@ -84,6 +84,21 @@ class MitaSettings(BaseSettings):
         if problems:
             raise InsecureConfigurationError("; ".join(problems))
 
+    @classmethod
+    def namespaced(
+        cls, prefix: str, database_url: str, kafka_bootstrap: str, redis_url: str, **extra: Any
+    ) -> MitaSettings:
+        """Test/bench settings whose schemas and topics all start with ``prefix``."""
+        return cls(
+            environment="test",
+            database_url=database_url,
+            kafka_bootstrap=kafka_bootstrap,
+            redis_url=redis_url,
+            schema_prefix=f"{prefix}_",
+            topic_prefix=prefix,
+            **extra,
+        )
+
     def require_infra(self) -> None:
         """Fail fast when a process that needs servers has no addresses for them."""
         missing = [

@@ -51,14 +51,11 @@ def random_prefix() -> str:
 @pytest.fixture
 def settings(infra: Infra) -> MitaSettings:
     """Settings isolated to this test (own schemas and topics)."""
-    prefix = random_prefix()
-    return MitaSettings(
-        environment="test",
-        database_url=infra.database_url,
-        kafka_bootstrap=infra.kafka_bootstrap,
-        redis_url=infra.redis_url,
-        schema_prefix=f"{prefix}_",
-        topic_prefix=prefix,
+    return MitaSettings.namespaced(
+        random_prefix(),
+        infra.database_url,
+        infra.kafka_bootstrap,
+        infra.redis_url,
         relay_idle_check_seconds=1.0,
     )
 
