@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from shared.settings import MitaSettings
+
+GOOGLE_CERTS_URL = (
+    "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
+)
 
 
 class AuthSettings(MitaSettings):
     """Auth service settings; fails fast on invalid or insecure values."""
+
+    access_token_ttl_seconds: int = Field(default=7200, ge=60, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3600, le=365 * 86_400)
+    reset_token_ttl_seconds: int = Field(default=3600, ge=300, le=86_400)
+    login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_ip: int = Field(default=30, ge=1, le=100_000)
+    login_failure_window_seconds: int = Field(default=900, ge=10, le=86_400)
+    # Mail: SMTP when configured (smtp://user:pass@host:port, smtps:// for TLS), else a local outbox.
+    smtp_url: str = ""
+    mail_from: str = "MITA <no-reply@mita.local>"
+    mail_outbox: str = "var/mail/outbox.jsonl"
+    # Google sign-in: verified with firebase-admin when a Firebase project id is configured.
+    google_project_id: str = ""
+    google_certs_url: str = GOOGLE_CERTS_URL
+    reset_link_base: str = "mita://reset-password?token="
+    admin_emails: list[str] = Field(default_factory=list)
 
 
 def load_settings() -> AuthSettings:

@@ -1,12 +1,25 @@
-"""Settings of the gateway service (env prefix ``MITA_``)."""
+"""Settings of the public gateway (env prefix ``MITA_``)."""
 
 from __future__ import annotations
+
+from pydantic import Field
 
 from shared.settings import MitaSettings
 
 
 class GatewaySettings(MitaSettings):
-    """Gateway service settings; fails fast on invalid or insecure values."""
+    """Gateway settings; fails fast on invalid or insecure values."""
+
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=50 * 1_048_576)
+    max_upload_bytes: int = Field(default=10 * 1_048_576, ge=1024, le=100 * 1_048_576)
+    rate_limit_per_minute: int = Field(default=120, ge=1, le=100_000)
+    auth_rate_limit_per_minute: int = Field(default=20, ge=1, le=100_000)
+    slow_request_ms: int = Field(default=1000, ge=1, le=600_000)
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    upstream_retries: int = Field(default=2, ge=0, le=5)
+    metrics_token: str = ""
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
 
 
 def load_settings() -> GatewaySettings:
