@@ -31,6 +31,7 @@ class ProjectionSpec:
 PROJECTIONS: dict[str, ProjectionSpec] = {
     spec.name: spec
     for spec in (
+        ProjectionSpec("auth_users", "auth", "services.auth.projections:UsersProjection"),
         ProjectionSpec(
             "ledger_transactions", "ledger", "services.ledger.projections:TransactionsProjection"
         ),

@@ -49,6 +49,7 @@ class ProjectionRunner:
         self.group_id = f"{settings.topic_prefix}.projection.{projection.name}"
         self.applied_total = 0
         self.consumed_total = 0
+        self.assigned = asyncio.Event()  # set once the consumer group gave us partitions
         self.dead_lettered = 0
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
@@ -197,6 +198,8 @@ class ProjectionRunner:
                 batches = await consumer.getmany(
                     timeout_ms=200, max_records=self.settings.projection_batch_size
                 )
+                if consumer.assignment():
+                    self.assigned.set()
                 messages = [m for msgs in batches.values() for m in msgs]
                 if not messages:
                     continue

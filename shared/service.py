@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
 
+from shared.api import JSONResponse, install_error_handlers
 from shared.health import check_all
 from shared.observability import (
     configure_logging,
@@ -20,32 +20,8 @@ from shared.settings import MitaSettings
 from shared.store import MitaApplication
 
 
-def build_app(
-    settings: MitaSettings,
-    service: str,
-    *,
-    application: Callable[[str, str], MitaApplication] | None = None,
-    routers: tuple[APIRouter, ...] = (),
-) -> FastAPI:
-    """Create a service app; servers are contacted only when the app starts."""
-    settings.require_infra()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(service, settings.log_level, settings.log_json)
-        init_tracing(service)
-        init_sentry(settings.sentry_dsn, settings.environment, settings.commit)
-        if application is not None:
-            app.state.application = application(settings.database_url, settings.schema_for(service))
-        yield
-        store = getattr(app.state, "application", None)
-        if store is not None:
-            store.close()
-
-    app = FastAPI(title=f"MITA {service}", version="0.1.0", lifespan=lifespan)
-    app.state.settings = settings
-    app.state.service = service
-    app.middleware("http")(request_context_middleware)
+def install_ops_routes(app: FastAPI, settings: MitaSettings, service: str) -> None:
+    """``/health`` (liveness) and ``/ready`` (every dependency answers)."""
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, Any]:
@@ -64,6 +40,54 @@ def build_app(
         }
         return JSONResponse(body, status_code=200 if ok else 503)
 
+
+def build_app(
+    settings: MitaSettings,
+    service: str,
+    *,
+    application: Callable[[str, str], MitaApplication] | None = None,
+    routers: tuple[APIRouter, ...] = (),
+    resources: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    public: bool = False,
+    ops_routes: bool = True,
+) -> FastAPI:
+    """Create a service app; servers are contacted only when the app starts."""
+    settings.require_infra()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(service, settings.log_level, settings.log_json)
+        init_tracing(service)
+        init_sentry(settings.sentry_dsn, settings.environment, settings.commit)
+        if application is not None:
+            app.state.application = application(settings.database_url, settings.schema_for(service))
+        if resources is None:
+            yield
+        else:
+            async with resources(app):
+                yield
+        store = getattr(app.state, "application", None)
+        if store is not None:
+            store.close()
+
+    app = FastAPI(
+        title=f"MITA {service}",
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+        # Internal services keep their schema private; the gateway publishes the public API.
+        openapi_url="/openapi.json" if public else None,
+        docs_url="/docs" if public else None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    install_error_handlers(app)
+    if not public:  # the gateway installs its own middleware stack, request context first
+        app.middleware("http")(request_context_middleware)
+
+    if ops_routes:
+        install_ops_routes(app, settings, service)
     for router in routers:
         app.include_router(router)
     return app

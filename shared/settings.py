@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-INSECURE_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - the known-bad default refused in prod
+INSECURE_SECRET = "dev-insecure-secret-change-me-before-prod"  # noqa: S105 - the known-bad default refused in prod
 
 SERVICES: tuple[str, ...] = ("gateway", "auth", "ledger", "budget", "ocr", "insights")
 
@@ -122,6 +122,10 @@ class MitaSettings(BaseSettings):
     def dead_letter_topic(self, projection: str) -> str:
         """Return the dead-letter topic of one projection."""
         return f"{self.topic_prefix}.deadletter.{projection}"
+
+    def redis_prefix(self, area: str) -> str:
+        """Redis key prefix of one area (namespaced like topics)."""
+        return f"{self.topic_prefix}:{area}"
 
     def port_of(self, service: str) -> int:
         """Return the port ``service`` listens on (``MITA_<SERVICE>_PORT``)."""

@@ -20,7 +20,7 @@ class AuthSettings(MitaSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_ip: int = Field(default=30, ge=1, le=100_000)
     login_failure_window_seconds: int = Field(default=900, ge=10, le=86_400)
-    # Mail: SMTP when configured (smtp://user:pass@host:port, smtps:// for TLS), else a local outbox.
+    # Mail: SMTP when configured (smtp://user:pass@host:port, smtps:// = TLS), else an outbox.
     smtp_url: str = ""
     mail_from: str = "MITA <no-reply@mita.local>"
     mail_outbox: str = "var/mail/outbox.jsonl"

@@ -1,14 +1,108 @@
-"""The public gateway process (routes arrive with the auth/gateway issue)."""
+"""The public gateway process: the only entry point of the mobile app and the admin portal."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
 
-from services.gateway.settings import load_settings
+import httpx
+import redis.asyncio as aioredis
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from services.gateway.deps import version_lookup
+from services.gateway.middleware import install_middleware
+from services.gateway.routes_auth import router as auth_router
+from services.gateway.settings import GatewaySettings, load_settings
+from services.gateway.upstream import Upstream
+from shared.api import JSONResponse
+from shared.health import check_all
+from shared.identity import Authenticator
+from shared.revocation import RevocationStore
 from shared.service import build_app
-from shared.settings import MitaSettings
+from shared.settings import SERVICES
+
+UPSTREAMS = tuple(s for s in SERVICES if s != "gateway")
 
 
-def create_app(settings: MitaSettings | None = None) -> FastAPI:
-    """Build the gateway app."""
-    return build_app(settings or load_settings(), "gateway")
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """Build the gateway (``transports`` lets tests reach services in-process)."""
+    cfg = settings or load_settings()
+    redis = aioredis.Redis.from_url(cfg.redis_url, socket_timeout=3, socket_connect_timeout=3)
+
+    @asynccontextmanager
+    async def resources(app: FastAPI) -> AsyncIterator[None]:
+        upstream = Upstream(
+            {s: cfg.url_of(s) for s in UPSTREAMS},
+            timeout=cfg.upstream_timeout_seconds,
+            retries=cfg.upstream_retries,
+            transports=transports,
+        )
+        app.state.upstream = upstream
+        app.state.authenticator = Authenticator(
+            cfg.secret_key.get_secret_value(),
+            RevocationStore(redis, cfg.redis_prefix("auth")),
+            version_lookup(upstream),
+        )
+        try:
+            yield
+        finally:
+            await upstream.aclose()
+            await redis.aclose()
+
+    app = build_app(
+        cfg,
+        "gateway",
+        routers=(auth_router,),
+        resources=resources,
+        public=True,
+        ops_routes=False,
+    )
+    app.title = "MITA API"
+    app.description = "Public API of MITA for the mobile app and the admin portal."
+    app.router.redirect_slashes = False
+
+    @app.get("/", tags=["ops"])
+    async def root() -> dict[str, Any]:
+        """What this is and where the docs are."""
+        return {"name": "MITA API", "version": app.version, "docs": "/docs", "health": "/health"}
+
+    @app.get("/health", tags=["ops"])
+    async def health(request: Request) -> Response:
+        """Per-dependency status (200 when everything answers, else 503)."""
+        checks = await check_all(cfg)
+        upstream: Upstream = request.app.state.upstream
+
+        async def probe(service: str) -> str:
+            try:
+                answer = await upstream.call(service, "GET", "/health")
+            except Exception:
+                return "error"
+            return "ok" if answer.status_code == 200 else "error"
+
+        services = dict(zip(UPSTREAMS, await asyncio.gather(*map(probe, UPSTREAMS)), strict=True))
+        healthy = all(checks.values()) and all(v == "ok" for v in services.values())
+        body = {
+            "status": "healthy" if healthy else "degraded",
+            "database": "connected" if checks["database"] else "error",
+            "redis": "connected" if checks["redis"] else "error",
+            "kafka": "connected" if checks["kafka"] else "error",
+            "services": services,
+            "config": {"environment": cfg.environment},
+            "commit": cfg.commit,
+        }
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    @app.get("/ready", include_in_schema=False)
+    async def ready(request: Request) -> Response:
+        """Readiness for the supervisor: the same checks as /health."""
+        return await health(request)
+
+    install_middleware(app, cfg, redis)
+    return app

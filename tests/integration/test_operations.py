@@ -147,11 +147,15 @@ async def test_worker_process_relays_and_projects_then_stops_cleanly(
     assert await read_model(conn, schema) == fold(app, ids)
 
 
-@pytest.mark.parametrize("service", SERVICES)
+INTERNAL = [s for s in SERVICES if s != "gateway"]
+
+
+@pytest.mark.parametrize("service", INTERNAL)
 def test_service_health_and_ready(settings: MitaSettings, service: str) -> None:
-    """Every service answers /health and /ready against real Postgres, Redis and broker."""
+    """Every internal service answers /health and /ready against real servers."""
     module = importlib.import_module(f"services.{service}.main")
-    with TestClient(module.create_app(settings)) as client:
+    service_settings = type(module.load_settings()).model_validate(settings.model_dump())
+    with TestClient(module.create_app(service_settings)) as client:
         health = client.get("/health", headers={"X-Request-ID": "req-1"})
         assert health.status_code == 200
         assert health.json()["service"] == service
@@ -163,7 +167,7 @@ def test_service_health_and_ready(settings: MitaSettings, service: str) -> None:
 
 def test_ready_reports_a_dead_dependency(settings: MitaSettings) -> None:
     """A dependency that does not answer makes /ready 503 (liveness stays 200)."""
-    from services.gateway.main import create_app
+    from services.ledger.main import create_app
 
     broken = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
     with TestClient(create_app(broken)) as client:

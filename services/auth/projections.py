@@ -1,0 +1,106 @@
+"""Auth read models: the users table behind /users/me and the admin portal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from shared.envelope import EventEnvelope
+from shared.projections import Projection
+
+PROFILE_COLUMNS = {
+    "name": "text",
+    "country": "text",
+    "timezone": "text",
+    "income": "numeric(14,2)",
+    "savings_goal": "numeric(14,2)",
+    "budget_method": "text",
+    "currency": "text",
+    "region": "text",
+    "notifications_enabled": "boolean",
+    "dark_mode_enabled": "boolean",
+}
+
+
+class UsersProjection(Projection):
+    """One row per account (deleted accounts stay, flagged)."""
+
+    name = "auth_users"
+    sources = ("auth",)
+    handles = frozenset(
+        {
+            "auth.UserRegistered",
+            "auth.UserLoggedIn",
+            "auth.UserProfileUpdated",
+            "auth.UserPreferencesUpdated",
+            "auth.UserDeleted",
+        }
+    )
+
+    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
+        """Create the users table."""
+        profile = sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
+            for c, t in PROFILE_COLUMNS.items()
+        )
+        await conn.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, email text NOT NULL, "
+                "provider text NOT NULL, annual_income numeric(14,2), {}, "
+                "preferences jsonb NOT NULL DEFAULT '{{}}', is_admin boolean NOT NULL, "
+                "is_premium boolean NOT NULL DEFAULT false, "
+                "email_verified boolean NOT NULL DEFAULT false, "
+                "has_onboarded boolean NOT NULL DEFAULT false, "
+                "created_at timestamptz NOT NULL, last_login timestamptz, "
+                "deleted boolean NOT NULL DEFAULT false, version bigint NOT NULL)"
+            ).format(self.table("users"), profile)
+        )
+
+    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
+        """Drop the users table."""
+        await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table("users")))
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Fold one auth event into its row."""
+        p = event.payload
+        users = self.table("users")
+        uid = event.aggregate_id
+        if event.type == "auth.UserRegistered":
+            profile = {k: v for k, v in p["profile"].items() if k in PROFILE_COLUMNS}
+            columns = ["id", "email", "provider", "annual_income", "is_admin", "created_at"]
+            columns += ["version", *profile]
+            values: list[Any] = [uid, p["email"], p["provider"], p["annual_income"]]
+            values += [p["is_admin"], p["registered_at"], event.aggregate_version]
+            values += list(profile.values())
+            await conn.execute(
+                sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO NOTHING").format(
+                    users,
+                    sql.SQL(", ").join(map(sql.Identifier, columns)),
+                    sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+                ),
+                values,
+            )
+            return
+        changes: dict[str, Any] = {"version": event.aggregate_version}
+        if event.type == "auth.UserLoggedIn":
+            changes["last_login"] = p["at"]
+        elif event.type == "auth.UserProfileUpdated":
+            changes.update({k: v for k, v in p["changes"].items() if k in PROFILE_COLUMNS})
+        elif event.type == "auth.UserDeleted":
+            changes["deleted"] = True
+        assignments: list[sql.Composable] = [
+            sql.SQL("{} = %s").format(sql.Identifier(k)) for k in changes
+        ]
+        params: list[Any] = list(changes.values())
+        if event.type == "auth.UserPreferencesUpdated":
+            assignments.append(sql.SQL("preferences = preferences || %s::jsonb"))
+            params.append(json.dumps(p["changes"]))
+        await conn.execute(
+            sql.SQL("UPDATE {} SET {} WHERE id = %s").format(
+                users, sql.SQL(", ").join(assignments)
+            ),
+            [*params, uid],
+        )

@@ -1,0 +1,160 @@
+"""Auth request and response payloads (the mobile contract's field names)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
+
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000000"), decimal_places=2)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+Country = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=56)]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+def _valid_timezone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA timezone {value!r}") from exc
+    return value
+
+
+Timezone = Annotated[str | None, AfterValidator(_valid_timezone)]
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=4096)
+
+
+class RegisterRequest(Strict):
+    """``POST /auth/register``."""
+
+    email: EmailStr
+    password: Password
+    country: Country | None = None
+    annual_income: Money | None = None
+    timezone: Timezone = None
+    name: ShortText | None = None
+
+
+class LoginRequest(Strict):
+    """``POST /auth/login``."""
+
+    email: EmailStr
+    password: Password
+
+
+class GoogleLoginRequest(Strict):
+    """``POST /auth/google``."""
+
+    id_token: Token
+
+
+class RefreshRequest(Strict):
+    """``POST /auth/refresh-token`` (the app may also send it as Bearer; ignored)."""
+
+    refresh_token: Token
+
+
+class LogoutRequest(Strict):
+    """``POST /auth/logout``."""
+
+    refresh_token: Token | None = None
+
+
+class ForgotPasswordRequest(BaseModel):
+    """``POST /auth/forgot-password`` (the app sends extra fields; they are ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    email: EmailStr
+
+
+class ResetPasswordRequest(Strict):
+    """``POST /auth/reset-password``."""
+
+    token: Token
+    new_password: Password
+
+
+class ChangePasswordRequest(Strict):
+    """``POST /auth/change-password``."""
+
+    current_password: Password
+    new_password: Password
+
+
+class DeleteAccountRequest(Strict):
+    """``DELETE /auth/delete-account``."""
+
+    password: Password | None = None
+
+
+class ValidateTokenRequest(Strict):
+    """``POST /auth/validate-token``."""
+
+    token: Token
+
+
+class UserUpdate(Strict):
+    """``PATCH /users/me``: profile fields and the settings screen's preferences."""
+
+    name: ShortText | None = None
+    country: Country | None = None
+    timezone: Timezone = None
+    income: Money | None = None
+    savings_goal: Money | None = None
+    budget_method: ShortText | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")] | None = None
+    region: ShortText | None = None
+    notifications_enabled: bool | None = None
+    dark_mode_enabled: bool | None = None
+    dark_mode: bool | None = None
+    notifications: bool | None = None
+    biometric_auth: bool | None = None
+    auto_sync: bool | None = None
+    offline_mode: bool | None = None
+    language: Annotated[str, StringConstraints(max_length=16)] | None = None
+    date_format: Annotated[str, StringConstraints(max_length=32)] | None = None
+    budget_alert_threshold: Annotated[Decimal, Field(ge=0, le=100)] | None = None
+
+
+class UserSummary(BaseModel):
+    """The user object in auth answers."""
+
+    id: str
+    email: str
+    country: str | None
+    is_premium: bool
+    created_at: dt.datetime | None = None
+    last_login: dt.datetime | None = None
+
+
+class AuthTokens(BaseModel):
+    """Sign-in answer."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    user: UserSummary | None = None
+
+
+def jsonable(model: BaseModel) -> dict[str, Any]:
+    """Fields the caller set, in JSON-safe Python types (Decimal kept exact)."""
+    return model.model_dump(exclude_unset=True)

@@ -1,0 +1,57 @@
+"""Gateway dependencies: upstream services and the caller's identity."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from services.gateway.upstream import Upstream
+from shared import tokens
+from shared.api import ApiError
+from shared.identity import Authenticator
+
+
+def get_upstream(request: Request) -> Upstream:
+    """The process's upstream clients."""
+    upstream: Upstream = request.app.state.upstream
+    return upstream
+
+
+Services = Annotated[Upstream, Depends(get_upstream)]
+
+
+def get_authenticator(request: Request) -> Authenticator:
+    """The process's token verifier."""
+    auth: Authenticator = request.app.state.authenticator
+    return auth
+
+
+def version_lookup(upstream: Upstream) -> Callable[[uuid.UUID], Coroutine[Any, Any, int]]:
+    """Ask the auth service for a token version the cache does not hold."""
+
+    async def lookup(user_id: uuid.UUID) -> int:
+        answer = await upstream.call("auth", "GET", f"/internal/token-version/{user_id}")
+        if answer.status_code != 200:
+            raise ApiError(503, "Authentication is temporarily unavailable")
+        version: int = answer.json()["data"]["token_version"]
+        return version
+
+    return lookup
+
+
+def require(*scopes: str) -> Callable[..., Coroutine[Any, Any, tokens.Claims]]:
+    """A dependency: a valid access token carrying ``scopes``."""
+
+    async def dependency(request: Request) -> tokens.Claims:
+        return await get_authenticator(request).require(request, *scopes)
+
+    return dependency
+
+
+User = Annotated[tokens.Claims, Depends(require())]
+ProfileReader = Annotated[tokens.Claims, Depends(require("read:profile"))]
+ProfileWriter = Annotated[tokens.Claims, Depends(require("write:profile"))]
+Admin = Annotated[tokens.Claims, Depends(require(tokens.ADMIN_SCOPE))]

@@ -1,0 +1,262 @@
+"""Gateway ASGI middleware: security headers, body-size limit, and their installation order."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.gateway.audit import audit
+from services.gateway.metrics import HttpMetrics, MetricsMiddleware, metrics_endpoint
+from services.gateway.ratelimit import RateLimitMiddleware, RedisRateLimiter
+from services.gateway.settings import GatewaySettings
+from shared.api import JSONResponse, error_body
+from shared.observability import request_context_middleware
+
+log = logging.getLogger("mita.gateway")
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Swagger UI and ReDoc: assets from jsDelivr, an inline bootstrap script, Google Fonts (ReDoc),
+# blob: workers (ReDoc), data: images; still no framing, no plugins, no foreign form targets.
+DOCS_CSP = (
+    "default-src 'none'; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' data: https://fonts.gstatic.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "connect-src 'self'; worker-src 'self' blob:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+DOCS_PATHS: tuple[str, ...] = ("/docs", "/redoc")
+UPLOAD_SUFFIXES: tuple[str, ...] = ("/receipt", "/ocr/process")
+CORS_METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+CORS_HEADERS: tuple[str, ...] = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "Accept-Language",
+    "X-Request-ID",
+    "Idempotency-Key",
+    "traceparent",
+    "tracestate",
+)
+CORS_EXPOSE: tuple[str, ...] = (
+    "X-Request-ID",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+)
+
+
+def _under(path: str, prefix: str) -> bool:
+    """Whether ``path`` is ``prefix`` or below it."""
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def security_headers(path: str, hsts_seconds: int) -> dict[str, str]:
+    """The security headers for a response to ``path``."""
+    docs = any(_under(path, p) for p in DOCS_PATHS)
+    headers = {
+        "Strict-Transport-Security": f"max-age={hsts_seconds}; includeSubDomains",
+        "Content-Security-Policy": DOCS_CSP if docs else API_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+    }
+    if _under(path, "/api"):
+        headers["Cache-Control"] = "no-store"
+    return headers
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every response, including errors and crashes."""
+
+    def __init__(self, app: ASGIApp, *, hsts_seconds: int) -> None:
+        self.app = app
+        self.hsts_seconds = hsts_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Set the headers on ``http.response.start``; answer an escaped crash with a 500."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = security_headers(scope["path"], self.hsts_seconds)
+        started = False
+
+        async def send_secured(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in extra.items():
+                    # Cache-Control on /api is forced: financial data is never cached.
+                    if name == "Cache-Control" or name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_secured)
+        except Exception:
+            # Starlette answers unhandled errors outside every user middleware (so without
+            # these headers); answer here instead, then re-raise so its 500 handler still logs
+            # and the server still sees the failure (it sends nothing more once started).
+            if not started:
+                body = error_body(500, "Internal server error")
+                await JSONResponse(body, status_code=500)(scope, receive, send_secured)
+            raise
+
+
+class BodyTooLarge(HTTPException):
+    """The request body outgrew its limit while being read (rendered as a 413 envelope)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413, f"Request body exceeds {limit} bytes", headers={"Connection": "close"}
+        )
+        self.limit = limit
+
+
+def _find_too_large(exc: BaseException) -> BodyTooLarge | None:
+    """The BodyTooLarge in ``exc`` (possibly inside an exception group)."""
+    if isinstance(exc, BodyTooLarge):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _find_too_large(inner)
+            if found is not None:
+                return found
+    return None
+
+
+class BodySizeLimitMiddleware:
+    """413 when Content-Length or the bytes actually received exceed the path's limit."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
+
+    def limit_for(self, scope: Scope) -> int:
+        """The upload limit for multipart receipt/OCR uploads, else the body limit."""
+        path = str(scope["path"]).rstrip("/")
+        content_type = Headers(scope=scope).get("content-type", "").lower()
+        if content_type.startswith("multipart/form-data") and path.endswith(UPLOAD_SUFFIXES):
+            return self.max_upload_bytes
+        return self.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Reject by Content-Length up front, else count bytes as the app reads them."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            value = declared.strip()
+            if not (value.isascii() and value.isdigit()):
+                body = error_body(400, "Invalid Content-Length header", code="bad_request")
+                await JSONResponse(body, status_code=400)(scope, receive, send)
+                return
+            if int(value) > limit:
+                audit("body.too_large", scope, limit=limit, content_length=int(value))
+                await self._reject(scope, receive, send, limit, close=False)
+                return
+        received = 0
+        started = False
+        reported = False
+
+        async def receive_limited() -> Message:
+            nonlocal received, reported
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    if not reported:
+                        reported = True
+                        audit("body.too_large", scope, limit=limit, received=received)
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive_limited, send_tracking)
+        except Exception as exc:
+            # Normally the app's HTTPException handler already rendered the 413.
+            too_large = _find_too_large(exc)
+            if too_large is None or started:
+                raise
+            await self._reject(scope, receive, send, too_large.limit, close=True)
+
+    @staticmethod
+    async def _reject(scope: Scope, receive: Receive, send: Send, limit: int, close: bool) -> None:
+        """Send the 413 error envelope."""
+        body = error_body(413, f"Request body exceeds {limit} bytes", details={"limit": limit})
+        headers = {"Connection": "close"} if close else None
+        await JSONResponse(body, status_code=413, headers=headers)(scope, receive, send)
+
+
+def _is_request_context(middleware: Any) -> bool:
+    """Whether a registered middleware is shared.observability's request context."""
+    kwargs = getattr(middleware, "kwargs", {})
+    return (
+        getattr(middleware, "cls", None) is BaseHTTPMiddleware
+        and kwargs.get("dispatch") is request_context_middleware
+    )
+
+
+def _has_route(app: FastAPI, path: str) -> bool:
+    """Whether the app already serves ``path``."""
+    routes: list[BaseRoute] = list(app.router.routes)
+    return any(getattr(route, "path", None) == path for route in routes)
+
+
+def install_middleware(app: FastAPI, settings: GatewaySettings, redis: aioredis.Redis) -> None:
+    """Install the gateway middleware (outermost first) and the token-protected /metrics."""
+    origins = list(settings.cors_origins)
+    if "*" in origins:
+        raise ValueError("MITA_CORS_ORIGINS must list origins explicitly, never '*'")
+    metrics = HttpMetrics()
+    app.state.metrics = metrics
+    app.state.metrics_token = settings.metrics_token
+    if not _has_route(app, "/metrics"):
+        app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    # build_app already registered the request context; re-add it below as the outermost layer.
+    app.user_middleware[:] = [m for m in app.user_middleware if not _is_request_context(m)]
+    # add_middleware puts each new layer outside the previous ones: add innermost first.
+    app.add_middleware(MetricsMiddleware, metrics=metrics, slow_request_ms=settings.slow_request_ms)
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=RedisRateLimiter(redis, prefix=settings.redis_prefix("ratelimit")),
+        limit=settings.rate_limit_per_minute,
+        auth_limit=settings.auth_rate_limit_per_minute,
+        secret=settings.secret_key.get_secret_value(),
+    )
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_credentials=True,
+        allow_methods=list(CORS_METHODS),
+        allow_headers=list(CORS_HEADERS),
+        expose_headers=list(CORS_EXPOSE),
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=request_context_middleware)

@@ -1,0 +1,152 @@
+"""Public auth and user routes (`/api/auth/*`, `/api/users/me`, `/api/admin/users`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from services.auth.schemas import (
+    ChangePasswordRequest,
+    DeleteAccountRequest,
+    ForgotPasswordRequest,
+    GoogleLoginRequest,
+    LoginRequest,
+    LogoutRequest,
+    RefreshRequest,
+    RegisterRequest,
+    ResetPasswordRequest,
+    UserUpdate,
+    ValidateTokenRequest,
+)
+from services.gateway.deps import Admin, ProfileReader, ProfileWriter, Services, User
+
+router = APIRouter(prefix="/api", redirect_slashes=False)
+JSON = dict[str, Any]
+
+
+def route(method: str, path: str, **kwargs: Any) -> Callable[[Any], Any]:
+    """Register a route at ``path`` and at ``path/`` (never a redirect), documented once."""
+
+    def decorate(fn: Any) -> Any:
+        router.add_api_route(path, fn, methods=[method], **kwargs)
+        router.add_api_route(path + "/", fn, methods=[method], include_in_schema=False, **kwargs)
+        return fn
+
+    return decorate
+
+
+def body(model: Any) -> JSON:
+    """The fields the caller sent, JSON-safe."""
+    data: JSON = model.model_dump(mode="json", exclude_unset=True)
+    return data
+
+
+@route("POST", "/auth/register", status_code=201, tags=["auth"])
+async def register(payload: RegisterRequest, request: Request, up: Services) -> Response:
+    """Create an account; answers tokens and the user."""
+    return await up.forward("auth", request, "/auth/register", json=body(payload))
+
+
+@route("POST", "/auth/login", tags=["auth"])
+async def login(payload: LoginRequest, request: Request, up: Services) -> Response:
+    """Sign in with email and password."""
+    return await up.forward("auth", request, "/auth/login", json=body(payload))
+
+
+@route("POST", "/auth/google", tags=["auth"])
+async def google(payload: GoogleLoginRequest, request: Request, up: Services) -> Response:
+    """Sign in with a Google ID token."""
+    return await up.forward("auth", request, "/auth/google", json=body(payload))
+
+
+@route("POST", "/auth/refresh-token", tags=["auth"])
+async def refresh(payload: RefreshRequest, request: Request, up: Services) -> Response:
+    """Rotate a refresh token (a bearer header, if the app sends one, is ignored)."""
+    return await up.forward(
+        "auth", request, "/auth/refresh-token", json=body(payload), bearer=False
+    )
+
+
+@route("POST", "/auth/logout", tags=["auth"])
+async def logout(payload: LogoutRequest, _: User, request: Request, up: Services) -> Response:
+    """Revoke the access token and its refresh family."""
+    return await up.forward("auth", request, "/auth/logout", json=body(payload))
+
+
+@route("POST", "/auth/forgot-password", tags=["auth"])
+async def forgot(payload: ForgotPasswordRequest, request: Request, up: Services) -> Response:
+    """Mail a reset link (identical answer for unknown emails)."""
+    return await up.forward("auth", request, "/auth/forgot-password", json=body(payload))
+
+
+@route("GET", "/auth/verify-reset-token", tags=["auth"])
+async def verify_reset(
+    request: Request, up: Services, token: str = Query(min_length=1, max_length=4096)
+) -> Response:
+    """Whether a reset token is usable (400 when not)."""
+    return await up.forward("auth", request, "/auth/verify-reset-token", params={"token": token})
+
+
+@route("POST", "/auth/reset-password", tags=["auth"])
+async def reset(payload: ResetPasswordRequest, request: Request, up: Services) -> Response:
+    """Set a new password with a reset token."""
+    return await up.forward("auth", request, "/auth/reset-password", json=body(payload))
+
+
+@route("POST", "/auth/change-password", tags=["auth"])
+async def change_password(
+    payload: ChangePasswordRequest, _: ProfileWriter, request: Request, up: Services
+) -> Response:
+    """Change the password (older tokens die)."""
+    return await up.forward("auth", request, "/auth/change-password", json=body(payload))
+
+
+@route("DELETE", "/auth/delete-account", tags=["auth"])
+async def delete_account(
+    payload: DeleteAccountRequest, _: ProfileWriter, request: Request, up: Services
+) -> Response:
+    """Delete the caller's account."""
+    return await up.forward("auth", request, "/auth/delete-account", json=body(payload))
+
+
+@route("GET", "/auth/security-status", tags=["auth"])
+async def security_status(_: ProfileReader, request: Request, up: Services) -> Response:
+    """Sign-in and token facts for the security screen."""
+    return await up.forward("auth", request, "/auth/security-status")
+
+
+@route("POST", "/auth/validate-token", tags=["auth"])
+async def validate_token(payload: ValidateTokenRequest, request: Request, up: Services) -> Response:
+    """Whether an access token would be accepted now."""
+    return await up.forward("auth", request, "/auth/validate-token", json=body(payload))
+
+
+@route("GET", "/users/me", tags=["users"])
+async def me(_: ProfileReader, request: Request, up: Services) -> Response:
+    """The caller's profile."""
+    return await up.forward("auth", request, "/users/me")
+
+
+@route("PATCH", "/users/me", tags=["users"])
+async def update_me(
+    payload: UserUpdate, _: ProfileWriter, request: Request, up: Services
+) -> Response:
+    """Change profile fields and preferences."""
+    return await up.forward("auth", request, "/users/me", json=body(payload))
+
+
+@route("GET", "/admin/users", tags=["admin"])
+async def admin_users(
+    _: Admin,
+    request: Request,
+    up: Services,
+    limit: int = Query(default=50),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+) -> Response:
+    """Users for the admin portal (page size clamped to 1..100)."""
+    return await up.forward(
+        "auth", request, "/admin/users", params={"limit": limit, "offset": offset}
+    )
