@@ -1,0 +1,126 @@
+"""The public stack in-process: gateway → auth over ASGI, plus the auth relay and projection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.auth.mail import SentMail, read_outbox
+from services.auth.main import create_app as create_auth
+from services.auth.projections import UsersProjection
+from services.auth.settings import AuthSettings
+from services.gateway.main import create_app as create_gateway
+from services.gateway.settings import GatewaySettings
+from shared.relay import Relay
+from shared.runner import ProjectionRunner
+from tests.conftest import Infra, random_prefix
+
+STRONG_PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Stack:
+    """A running public API and what the tests need to reach behind it."""
+
+    client: httpx.AsyncClient
+    gateway: FastAPI
+    auth: FastAPI
+    auth_settings: AuthSettings
+    gateway_settings: GatewaySettings
+
+    def outbox(self) -> list[SentMail]:
+        """Mails the auth service sent."""
+        return read_outbox(self.auth_settings.mail_outbox)
+
+    async def register(self, email: str | None = None, **extra: Any) -> dict[str, Any]:
+        """Register a fresh user; return the response data plus the password used."""
+        email = email or f"u{uuid.uuid4().hex[:12]}@example.com"
+        body = {"email": email, "password": STRONG_PASSWORD, **extra}
+        answer = await self.client.post("/api/auth/register", json=body)
+        assert answer.status_code == 201, answer.text
+        data: dict[str, Any] = answer.json()["data"]
+        data["email"] = email
+        data["password"] = body["password"]
+        return data
+
+    @staticmethod
+    def bearer(token: str) -> dict[str, str]:
+        """Authorization header for a token."""
+        return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Run an app's lifespan around a block."""
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def stack_settings(
+    infra: Infra, auth_overrides: dict[str, Any] | None = None, **gateway: Any
+) -> tuple[AuthSettings, GatewaySettings]:
+    """Auth and gateway settings sharing one namespace (mail goes to a private outbox)."""
+    prefix = random_prefix()
+    urls = (infra.database_url, infra.kafka_bootstrap, infra.redis_url)
+    outbox = Path(tempfile.mkdtemp(prefix="mita-mail-")) / "outbox.jsonl"
+    # A short session timeout: Tansu holds a group join for half of it.
+    auth = AuthSettings.namespaced(
+        prefix,
+        *urls,
+        relay_idle_check_seconds=1.0,
+        kafka_session_timeout_ms=2000,
+        mail_outbox=str(outbox),
+        **(auth_overrides or {}),
+    )
+    gw = GatewaySettings.namespaced(prefix, *urls, **gateway)
+    assert isinstance(auth, AuthSettings)
+    assert isinstance(gw, GatewaySettings)
+    return auth, gw
+
+
+@contextlib.asynccontextmanager
+async def open_stack(
+    infra: Infra, auth_overrides: dict[str, Any] | None = None, **gateway: Any
+) -> AsyncIterator[Stack]:
+    """Start auth, its relay and users projection, and the gateway in front."""
+    auth_settings, gw_settings = stack_settings(infra, auth_overrides, **gateway)
+    auth_app = create_auth(auth_settings)
+    stop = asyncio.Event()
+    async with running(auth_app):
+        relay = Relay(auth_settings, "auth")
+        runner = ProjectionRunner(auth_settings, UsersProjection(auth_settings.schema_for("auth")))
+        tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(runner.run(stop))]
+        await asyncio.wait_for(runner.assigned.wait(), 60)
+        gw_app = create_gateway(gw_settings, transports={"auth": httpx.ASGITransport(auth_app)})
+        try:
+            async with (
+                running(gw_app),
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(gw_app, client=("203.0.113.7", 50000)),
+                    base_url="http://testserver",
+                    timeout=30,
+                ) as client,
+            ):
+                yield Stack(client, gw_app, auth_app, auth_settings, gw_settings)
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+
+
+@pytest.fixture
+async def stack(infra: Infra) -> AsyncIterator[Stack]:
+    """The public API for one test (own schemas, topics and Redis keys)."""
+    async with open_stack(
+        infra, rate_limit_per_minute=10_000, auth_rate_limit_per_minute=10_000
+    ) as s:
+        yield s
