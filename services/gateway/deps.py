@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from services.gateway.audit import audit
 from services.gateway.upstream import Upstream
 from shared import tokens
 from shared.api import ApiError
@@ -46,7 +47,14 @@ def require(*scopes: str) -> Callable[..., Coroutine[Any, Any, tokens.Claims]]:
     """A dependency: a valid access token carrying ``scopes``."""
 
     async def dependency(request: Request) -> tokens.Claims:
-        return await get_authenticator(request).require(request, *scopes)
+        try:
+            return await get_authenticator(request).require(request, *scopes)
+        except ApiError as exc:
+            if exc.status in (401, 403):
+                event = "auth.token_rejected" if exc.status == 401 else "authz.forbidden"
+                reason = getattr(request.state, "auth_failure", exc.message)
+                audit(event, request, reason=reason, required=list(scopes))
+            raise
 
     return dependency
 

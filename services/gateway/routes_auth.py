@@ -21,6 +21,7 @@ from services.auth.schemas import (
     UserUpdate,
     ValidateTokenRequest,
 )
+from services.gateway.audit import audit
 from services.gateway.deps import Admin, ProfileReader, ProfileWriter, Services, User
 
 router = APIRouter(prefix="/api", redirect_slashes=False)
@@ -53,7 +54,11 @@ async def register(payload: RegisterRequest, request: Request, up: Services) -> 
 @route("POST", "/auth/login", tags=["auth"])
 async def login(payload: LoginRequest, request: Request, up: Services) -> Response:
     """Sign in with email and password."""
-    return await up.forward("auth", request, "/auth/login", json=body(payload))
+    answer = await up.forward("auth", request, "/auth/login", json=body(payload))
+    if answer.status_code in (401, 429):
+        event = "auth.login_failed" if answer.status_code == 401 else "auth.login_throttled"
+        audit(event, request, email_domain=str(payload.email).rpartition("@")[2])
+    return answer
 
 
 @route("POST", "/auth/google", tags=["auth"])
@@ -65,9 +70,12 @@ async def google(payload: GoogleLoginRequest, request: Request, up: Services) ->
 @route("POST", "/auth/refresh-token", tags=["auth"])
 async def refresh(payload: RefreshRequest, request: Request, up: Services) -> Response:
     """Rotate a refresh token (a bearer header, if the app sends one, is ignored)."""
-    return await up.forward(
+    answer = await up.forward(
         "auth", request, "/auth/refresh-token", json=body(payload), bearer=False
     )
+    if answer.status_code == 401:
+        audit("auth.refresh_rejected", request)
+    return answer
 
 
 @route("POST", "/auth/logout", tags=["auth"])

@@ -237,3 +237,16 @@ async def test_google_not_configured(stack: Stack) -> None:
     """Without a Firebase project the endpoint says so (503), never accepts a token."""
     answer = await stack.client.post("/api/auth/google", json={"id_token": "x.y.z"})
     assert answer.status_code == 503
+
+
+async def test_security_events_are_audited(stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
+    """Failed logins and rejected tokens leave audit records without secrets."""
+    user = await stack.register()
+    with caplog.at_level("WARNING", logger="mita.audit"):
+        assert await login(stack, user["email"], "wrong password!") == 401
+        bad = await stack.client.get("/api/users/me", headers=stack.bearer("not.a.token"))
+        assert bad.status_code == 401
+    records = [r.getMessage() for r in caplog.records if r.name == "mita.audit"]
+    assert any('"auth.login_failed"' in r for r in records)
+    assert any('"auth.token_rejected"' in r for r in records)
+    assert not any("wrong password!" in r or "not.a.token" in r for r in records)
