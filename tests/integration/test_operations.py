@@ -184,3 +184,16 @@ def test_service_refuses_to_start_without_servers() -> None:
 
     with pytest.raises(ValueError, match="MITA_DATABASE_URL"):
         create_app(MitaSettings(database_url="", kafka_bootstrap="", redis_url=""))
+
+
+def test_embedded_broker_refuses_a_busy_port() -> None:
+    """A second broker on a taken port fails loudly instead of using the stranger."""
+    from shared.embedded import EmbeddedTansu, free_port
+
+    first = EmbeddedTansu(free_port())
+    first.start()
+    try:
+        with pytest.raises(RuntimeError, match="already in use"):
+            EmbeddedTansu(first.port).start()
+    finally:
+        first.stop()
