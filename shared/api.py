@@ -128,7 +128,9 @@ def validation_details(errors: list[Any]) -> dict[str, Any]:
     """``details.validation_errors`` as the app reads them: [{field, message, type}]."""
     out = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+            loc = loc[1:]  # only the leading element names where the field was
         out.append(
             {
                 "field": ".".join(loc) or "body",

@@ -17,8 +17,9 @@ from pydantic import BaseModel
 def _number(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError("non-finite decimal in JSON output")
-    text = format(value, "f")
-    return text if text not in ("-0", "-0.00") else text.lstrip("-")
+    if value.is_zero():
+        value = abs(value)  # no "-0.00" in money
+    return format(value, "f")
 
 
 def _encode(obj: Any, out: list[str]) -> None:
@@ -46,6 +47,8 @@ def _encode(obj: Any, out: list[str]) -> None:
         out.append(_number(obj))
     elif isinstance(obj, float):
         # Only non-money measurements (ratios, scores) may be floats.
+        if obj != obj or obj in (float("inf"), float("-inf")):
+            raise ValueError("non-finite float in JSON output")
         out.append(json.dumps(obj))
     elif isinstance(obj, dt.datetime | dt.date | dt.time):
         out.append(json.dumps(obj.isoformat()))

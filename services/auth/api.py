@@ -140,14 +140,21 @@ async def google(body: GoogleLoginRequest, request: Request, ctx: Context) -> Re
         raise ApiError(401, "Invalid Google ID token", code="invalid_google_token") from exc
     if not identity.email_verified:
         raise ApiError(401, "Google account email is not verified")
-    saved = await ctx.run(
-        ctx.application.google_login,
-        uid=identity.uid,
-        email=identity.email,
-        name=identity.name,
-        ip=client_ip(request),
-        now=ctx.now(),
-    )
+    try:
+        saved = await ctx.run(
+            ctx.application.google_login,
+            uid=identity.uid,
+            email=identity.email,
+            name=identity.name,
+            ip=client_ip(request),
+            now=ctx.now(),
+        )
+    except EmailTaken as exc:
+        raise ApiError(
+            409,
+            "An account with this email already exists; sign in with its password",
+            code="email_taken",
+        ) from exc
     return ok(await sign_in(ctx, saved, with_last_login=True), message="Logged in")
 
 

@@ -102,9 +102,11 @@ class AuthApplication(MitaApplication):
     def user(self, user_id: uuid.UUID) -> User:
         """Load a live user (AccountDeleted for a deleted one, KeyError if unknown)."""
         try:
-            user: User = self.repository.get(user_id)
+            user: Any = self.repository.get(user_id)
         except AggregateNotFoundError as exc:
             raise KeyError(str(user_id)) from exc
+        if not isinstance(user, User):  # e.g. an email index id passed as a user id
+            raise KeyError(str(user_id))
         if user.deleted:
             raise AccountDeleted("account deleted")
         return user
@@ -192,6 +194,9 @@ class AuthApplication(MitaApplication):
     ) -> Saved:
         """Sign in (registering on first use) a verified Google identity."""
         user = self.user_by_email(email)
+        if user is not None and user.google_uid != uid:
+            # No silent linking: a password account (or another Google identity) owns the email.
+            raise EmailTaken("an account with this email already exists")
         if user is None:
             user = self.register(
                 email=email,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
+from decimal import Decimal
 from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from shared import jsonutil
 from shared.envelope import EventEnvelope
 from shared.projections import Projection
 
+NUMERIC_PREFERENCES = frozenset({"budget_alert_threshold"})
 PROFILE_COLUMNS = {
     "name": "text",
     "country": "text",
@@ -97,7 +99,11 @@ class UsersProjection(Projection):
         params: list[Any] = list(changes.values())
         if event.type == "auth.UserPreferencesUpdated":
             assignments.append(sql.SQL("preferences = preferences || %s::jsonb"))
-            params.append(json.dumps(p["changes"]))
+            prefs = dict(p["changes"])
+            for key in NUMERIC_PREFERENCES & prefs.keys():
+                if prefs[key] is not None:  # decimals travel as strings; the app reads numbers
+                    prefs[key] = Decimal(str(prefs[key]))
+            params.append(jsonutil.dumps(prefs).decode())
         await conn.execute(
             sql.SQL("UPDATE {} SET {} WHERE id = %s").format(
                 users, sql.SQL(", ").join(assignments)

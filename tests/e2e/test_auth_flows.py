@@ -250,3 +250,14 @@ async def test_security_events_are_audited(stack: Stack, caplog: pytest.LogCaptu
     assert any('"auth.login_failed"' in r for r in records)
     assert any('"auth.token_rejected"' in r for r in records)
     assert not any("wrong password!" in r or "not.a.token" in r for r in records)
+
+
+async def test_google_never_takes_over_a_password_account(
+    google_stack: Stack, google_key: SigningKey
+) -> None:
+    """Someone who registered the email with a password keeps it: Google sign-in → 409."""
+    owner = await google_stack.register()
+    token = sign(google_key, claims(email=owner["email"], sub=f"uid-{uuid.uuid4().hex[:8]}"))
+    answer = await google_stack.client.post("/api/auth/google", json={"id_token": token})
+    assert answer.status_code == 409
+    assert await login(google_stack, owner["email"], STRONG_PASSWORD) == 200
