@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from services.gateway.deps import version_lookup
 from services.gateway.middleware import install_middleware
+from services.gateway.openapi import install_openapi
 from services.gateway.routes_auth import router as auth_router
 from services.gateway.settings import GatewaySettings, load_settings
 from services.gateway.upstream import Upstream
@@ -104,5 +105,6 @@ def create_app(
         """Readiness for the supervisor: the same checks as /health."""
         return await health(request)
 
+    install_openapi(app)
     install_middleware(app, cfg, redis)
     return app

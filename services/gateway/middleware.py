@@ -11,6 +11,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response as StarletteResponse
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -223,6 +224,23 @@ def _has_route(app: FastAPI, path: str) -> bool:
     return any(getattr(route, "path", None) == path for route in routes)
 
 
+class EnvelopeCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, but a refused preflight answers the error envelope."""
+
+    def preflight_response(self, request_headers: Headers) -> StarletteResponse:
+        """Answer a preflight; turn a refusal into the standard error envelope."""
+        answer = super().preflight_response(request_headers)
+        if answer.status_code < 400:
+            return answer
+        message = bytes(answer.body).decode(errors="replace") or "CORS preflight refused"
+        headers = {k: v for k, v in answer.headers.items() if k.lower().startswith("access-")}
+        return JSONResponse(
+            error_body(answer.status_code, message, "cors_refused"),
+            status_code=answer.status_code,
+            headers=headers,
+        )
+
+
 def install_middleware(app: FastAPI, settings: GatewaySettings, redis: aioredis.Redis) -> None:
     """Install the gateway middleware (outermost first) and the token-protected /metrics."""
     origins = list(settings.cors_origins)
@@ -250,7 +268,7 @@ def install_middleware(app: FastAPI, settings: GatewaySettings, redis: aioredis.
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(
-        CORSMiddleware,
+        EnvelopeCORSMiddleware,
         allow_origins=origins,
         allow_credentials=True,
         allow_methods=list(CORS_METHODS),

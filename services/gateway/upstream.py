@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shared import jsonutil
-from shared.api import ApiError
+from shared.api import ApiError, JSONResponse, error_body
 from shared.observability import current_trace_context, request_id_var
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,17 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}
 )
+
+
+def is_error_envelope(response: httpx.Response) -> bool:
+    """Whether an upstream error answer is our JSON error envelope."""
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("success") is False and "error" in body
 
 
 class Upstream:
@@ -115,6 +126,14 @@ class Upstream:
             params=params if params is not None else dict(request.query_params),
             bearer=bearer,
         )
+        if upstream.status_code >= 400 and not is_error_envelope(upstream):
+            # Never relay a foreign error page (or a traceback): only our envelope leaves.
+            log.warning("%s answered %s without an envelope", service, upstream.status_code)
+            status = upstream.status_code if upstream.status_code < 500 else 502
+            return JSONResponse(
+                error_body(status, "Upstream service error" if status >= 500 else "Request failed"),
+                status_code=status,
+            )
         headers = {
             k: v
             for k, v in upstream.headers.items()

@@ -90,10 +90,21 @@ def stack_settings(
 
 @contextlib.asynccontextmanager
 async def open_stack(
-    infra: Infra, auth_overrides: dict[str, Any] | None = None, **gateway: Any
+    infra: Infra,
+    auth: dict[str, Any] | None = None,
+    *,
+    gateway_redis_url: str | None = None,
+    **gateway: Any,
 ) -> AsyncIterator[Stack]:
-    """Start auth, its relay and users projection, and the gateway in front."""
-    auth_settings, gw_settings = stack_settings(infra, auth_overrides, **gateway)
+    """Start auth, its relay and users projection, and the gateway in front.
+
+    ``auth`` overrides auth settings (e.g. ``admin_emails``); ``gateway_redis_url`` points the
+    gateway alone at another Redis (the auth service keeps working); other keywords are
+    gateway settings.
+    """
+    auth_settings, gw_settings = stack_settings(infra, auth, **gateway)
+    if gateway_redis_url is not None:
+        gw_settings = gw_settings.model_copy(update={"redis_url": gateway_redis_url})
     auth_app = create_auth(auth_settings)
     stop = asyncio.Event()
     async with running(auth_app):

@@ -14,7 +14,6 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 from services.gateway.audit import AUDIT_LOGGER, audit, redact
@@ -23,6 +22,7 @@ from services.gateway.middleware import (
     API_CSP,
     DOCS_CSP,
     BodySizeLimitMiddleware,
+    EnvelopeCORSMiddleware,
     SecurityHeadersMiddleware,
     install_middleware,
 )
@@ -364,7 +364,7 @@ def test_installed_order_headers_errors_metrics(installed: tuple[FastAPI, TestCl
     assert classes == [
         BaseHTTPMiddleware,  # request context, moved outermost (and not duplicated)
         SecurityHeadersMiddleware,
-        CORSMiddleware,
+        EnvelopeCORSMiddleware,
         BodySizeLimitMiddleware,
         RateLimitMiddleware,
         MetricsMiddleware,
