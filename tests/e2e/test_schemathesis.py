@@ -44,7 +44,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import Infra
 from tests.e2e.conftest import STRONG_PASSWORD, Stack, open_stack
-from tests.e2e.test_owasp_auth import (
+from tests.e2e.owasp_support import (
     ADMIN_EMAIL,
     ROUTE_ACCESS,
     assert_error,
