@@ -1,0 +1,188 @@
+"""Shared helpers of the OWASP API Top 10 suite (``test_owasp_*.py``) and ``test_schemathesis.py``.
+
+- ``assert_error``: an answer is the error envelope with a given status, without internals
+  (no ``TRACE_MARKERS``);
+- ``payload_of``, ``b64``, ``forge``: read a token's claims and re-sign them with the real
+  secret, so a forged token differs from a valid one in exactly the respect a test chooses;
+- ``ROUTE_ACCESS`` and ``operations``: every documented operation and who may call it;
+- ``open_env`` and ``open_limits``: the shared stacks behind the module-scoped ``env`` and
+  ``limits`` fixtures that each test module declares for itself;
+- ``me_with``, ``register_direct``, ``assert_secured``: small calls and checks several files use.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+
+from shared import tokens
+from shared.api import STATUS_CODES
+from tests.conftest import Infra
+from tests.e2e.conftest import STRONG_PASSWORD, Stack, open_stack
+
+ADMIN_EMAIL = "owasp-admin@example.com"
+TRACE_MARKERS = ("Traceback", 'File "', '.py"', "psycopg", "redis.exceptions", "httpx.")
+JSON = dict[str, Any]
+BODY_LIMIT = 2048
+METRICS_TOKEN = "m" * 40
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+PUBLIC = "public"
+ANY_SCOPE = "any"
+# Every documented operation: PUBLIC, ANY_SCOPE (any valid access token) or the scope it needs.
+ROUTE_ACCESS: dict[tuple[str, str], str] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/health"): PUBLIC,
+    ("POST", "/api/auth/register"): PUBLIC,
+    ("POST", "/api/auth/login"): PUBLIC,
+    ("POST", "/api/auth/google"): PUBLIC,
+    ("POST", "/api/auth/refresh-token"): PUBLIC,
+    ("POST", "/api/auth/forgot-password"): PUBLIC,
+    ("GET", "/api/auth/verify-reset-token"): PUBLIC,
+    ("POST", "/api/auth/reset-password"): PUBLIC,
+    ("POST", "/api/auth/validate-token"): PUBLIC,
+    ("POST", "/api/auth/logout"): ANY_SCOPE,
+    ("POST", "/api/auth/change-password"): "write:profile",
+    ("DELETE", "/api/auth/delete-account"): "write:profile",
+    ("GET", "/api/auth/security-status"): "read:profile",
+    ("GET", "/api/users/me"): "read:profile",
+    ("PATCH", "/api/users/me"): "write:profile",
+    ("GET", "/api/admin/users"): tokens.ADMIN_SCOPE,
+}
+
+
+def assert_error(answer: httpx.Response, status: int, code: str | None = None) -> JSON:
+    """The answer is ``status`` in the error envelope, without internals; return the body."""
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/json")
+    body: JSON = answer.json()
+    assert body["success"] is False
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    error = body["error"]
+    assert error["code"] == (code or STATUS_CODES[status])
+    assert re.fullmatch(r"[0-9a-f]{32}", error["error_id"]), error
+    assert error["message"] == body["detail"]
+    assert isinstance(error["details"], dict)
+    for marker in TRACE_MARKERS:
+        assert marker not in answer.text, answer.text
+    if status == 401:
+        assert answer.headers["www-authenticate"] == "Bearer"
+    if status == 429:
+        assert int(answer.headers["retry-after"]) > 0
+    return body
+
+
+def assert_secured(answer: httpx.Response) -> None:
+    """The security headers every response carries."""
+    for name, value in SECURITY_HEADERS.items():
+        assert answer.headers.get(name) == value, (name, answer.headers)
+    assert answer.headers["strict-transport-security"].startswith("max-age=")
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
+def payload_of(token: str) -> JSON:
+    """A token's claims, unverified (the test's own token: only to copy and alter)."""
+    claims: JSON = jwt.decode(token, options={"verify_signature": False})
+    return claims
+
+
+def b64(data: bytes) -> str:
+    """Unpadded base64url."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forge(stack: Stack, template: str, *, drop: str | None = None, **changes: Any) -> str:
+    """Sign with the real secret: ``template``'s claims, new jti, ``changes``, minus ``drop``."""
+    payload = {**payload_of(template), "jti": uuid.uuid4().hex, **changes}
+    if drop is not None:
+        del payload[drop]
+    secret = stack.gateway_settings.secret_key.get_secret_value()
+    return jwt.encode(payload, secret, algorithm=tokens.ALGORITHM)
+
+
+def operations(openapi: JSON) -> set[tuple[str, str]]:
+    """(METHOD, path) of every documented operation."""
+    verbs = {"get", "post", "put", "patch", "delete"}
+    return {(m.upper(), p) for p, item in openapi["paths"].items() for m in item if m in verbs}
+
+
+async def me_with(stack: Stack, token: str) -> httpx.Response:
+    """GET /api/users/me with ``token`` as the bearer."""
+    return await stack.client.get("/api/users/me", headers=stack.bearer(token))
+
+
+async def register_direct(stack: Stack) -> JSON:
+    """Register on the auth service itself (past the gateway's rate limits and Redis)."""
+    email = f"d{uuid.uuid4().hex[:12]}@example.com"
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(stack.auth), base_url="http://auth"
+    ) as auth:
+        answer = await auth.post(
+            "/auth/register", json={"email": email, "password": STRONG_PASSWORD}
+        )
+    assert answer.status_code == 201, answer.text
+    data: JSON = answer.json()["data"]
+    return data
+
+
+@dataclass
+class Env:
+    """A shared stack whose auth service treats ADMIN_EMAIL as an admin."""
+
+    stack: Stack
+    admin: JSON
+
+
+@contextlib.asynccontextmanager
+async def open_env(infra: Infra) -> AsyncIterator[Env]:
+    """A stack with high rate limits and a registered admin (every test registers its own users)."""
+    async with open_stack(
+        infra,
+        auth={"admin_emails": [ADMIN_EMAIL]},
+        rate_limit_per_minute=10_000,
+        auth_rate_limit_per_minute=10_000,
+    ) as stack:
+        answer = await stack.client.post(
+            "/api/auth/register", json={"email": ADMIN_EMAIL, "password": STRONG_PASSWORD}
+        )
+        assert answer.status_code == 201, answer.text
+        yield Env(stack, answer.json()["data"])
+
+
+@dataclass
+class Limits:
+    """A stack with a small body limit, a metrics token and an admin."""
+
+    stack: Stack
+    admin_token: str
+
+
+@contextlib.asynccontextmanager
+async def open_limits(infra: Infra) -> AsyncIterator[Limits]:
+    """A stack with BODY_LIMIT, METRICS_TOKEN, high rate limits and a registered admin."""
+    async with open_stack(
+        infra,
+        auth={"admin_emails": [ADMIN_EMAIL]},
+        max_body_bytes=BODY_LIMIT,
+        metrics_token=METRICS_TOKEN,
+        rate_limit_per_minute=10_000,
+        auth_rate_limit_per_minute=10_000,
+    ) as stack:
+        answer = await stack.client.post(
+            "/api/auth/register", json={"email": ADMIN_EMAIL, "password": STRONG_PASSWORD}
+        )
+        assert answer.status_code == 201, answer.text
+        yield Limits(stack, answer.json()["data"]["access_token"])
