@@ -87,15 +87,22 @@ class MitaApplication(Application[uuid.UUID]):
         return int(self.recorder.max_notification_id() or 0)
 
 
+def _dashed(hex32: str) -> str:
+    """Canonical text of a uuid stored as 32 hex digits (the relay's hot path)."""
+    if len(hex32) != 32:
+        return str(uuid.UUID(hex32))
+    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}".lower()
+
+
 def _plain(value: Any) -> Any:
     """Turn transcoded values into their JSON form (Decimal and dates stay exact strings)."""
-    if isinstance(value, dict):
-        if len(value) == 2 and "_type_" in value and "_data_" in value:
-            if value["_type_"] == "uuid_hex":
-                return str(uuid.UUID(value["_data_"]))
-            return value["_data_"]
+    kind = type(value)
+    if kind is dict:
+        tag = value.get("_type_")
+        if tag is not None and len(value) == 2 and "_data_" in value:
+            return _dashed(value["_data_"]) if tag == "uuid_hex" else value["_data_"]
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [_plain(v) for v in value]
     return value
 
