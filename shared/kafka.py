@@ -39,9 +39,7 @@ async def ensure_topics(
         await admin.close()
 
 
-def crc32_partitioner(
-    key: bytes | None, all_partitions: list[int], available: list[int]
-) -> int:
+def crc32_partitioner(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
     """Same key, same partition (per-aggregate order), at C speed.
 
     aiokafka's default murmur2 is pure Python and was the relay's single largest cost; only our
