@@ -1,8 +1,81 @@
-"""Write model of the budget service (its aggregates arrive with their issue)."""
+"""Budget use cases: load, decide with the pure engine, save; each returns the stored position."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from services.budget.domain import BudgetPlan, BudgetProfile, plan_id, profile_id
+from services.budget.engine.daily import DayPlan, distribute_month, replan_from
+from services.budget.engine.plan import MonthlyPlan, build_plan
+from services.budget.engine.redistribution import Move, rebalance_month, redistribute_overspend
 from shared.store import MitaApplication
+
+Days = Mapping[dt.date, Mapping[str, Decimal]]
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    """Result of an onboarding: the plan of the current month, its days and the position."""
+
+    plan: MonthlyPlan
+    days: DayPlan
+    position: int
+
+
+@dataclass(frozen=True)
+class Moved:
+    """Result of a redistribution: the moves, their total and the position (0: nothing stored)."""
+
+    moves: tuple[Move, ...]
+    total: Decimal
+    position: int
+
+
+def _section(answers: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = answers.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def plan_from_answers(answers: Mapping[str, Any]) -> MonthlyPlan:
+    """The monthly plan the onboarding answers describe (``PlanError`` when none can be made)."""
+    income = _section(answers, "income")
+    habits = _section(answers, "spending_habits")
+    goals = _section(answers, "goals")
+    travel = habits.get("travel_per_year")
+    return build_plan(
+        income.get("monthly_income", 0),
+        additional_income=income.get("additional_income"),
+        fixed_expenses=dict(_section(answers, "fixed_expenses")),
+        savings_goal=goals.get("savings_goal_amount_per_month"),
+        travel_per_year=None if travel is None else int(travel),
+        method=answers.get("budget_method"),
+    )
+
+
+def layout(
+    plan: MonthlyPlan, answers: Mapping[str, Any], user_id: uuid.UUID, year: int, month: int
+) -> DayPlan:
+    """The plan laid out over the days of (year, month)."""
+    per_month = _section(answers, "spending_habits").get("entertainment_per_month")
+    return distribute_month(
+        plan.categories,
+        year,
+        month,
+        user_id=str(user_id),
+        entertainment_per_month=None if per_month is None else int(per_month),
+    )
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    """The (year, month) after the given one."""
+    return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 class BudgetApplication(MitaApplication):
@@ -10,3 +83,118 @@ class BudgetApplication(MitaApplication):
 
     name = "budget"
     service = "budget"
+
+    def _save(self, *aggregates: Any) -> int:
+        recordings = self.save(*aggregates)
+        return max((r.notification.id for r in recordings), default=self.head_position())
+
+    def month_plan(self, user_id: uuid.UUID, year: int, month: int) -> BudgetPlan | None:
+        """A user's plan of one month, if any."""
+        try:
+            plan: BudgetPlan = self.repository.get(plan_id(user_id, year, month))
+        except AggregateNotFoundError:
+            return None
+        return plan
+
+    def profile(self, user_id: uuid.UUID) -> BudgetProfile | None:
+        """A user's onboarding profile, if any."""
+        try:
+            found: BudgetProfile = self.repository.get(profile_id(user_id))
+        except AggregateNotFoundError:
+            return None
+        return found
+
+    def _replan(
+        self,
+        user_id: uuid.UUID,
+        year: int,
+        month: int,
+        answers: Mapping[str, Any],
+        timezone: str,
+        today: dt.date,
+    ) -> tuple[BudgetPlan, MonthlyPlan, DayPlan]:
+        plan = plan_from_answers(answers)
+        fresh = layout(plan, answers, user_id, year, month)
+        aggregate = self.month_plan(user_id, year, month)
+        if aggregate is None:
+            aggregate = BudgetPlan.open(user_id, year, month)
+        else:
+            fresh = replan_from(aggregate.days, fresh, today)
+        aggregate.plan(categories=plan.categories, days=fresh, answers=answers, timezone=timezone)
+        return aggregate, plan, fresh
+
+    def submit_onboarding(
+        self, user_id: uuid.UUID, answers: Mapping[str, Any], timezone: str, today: dt.date
+    ) -> Onboarded:
+        """Store the answers and (re)plan the current month from ``today`` on and the next one."""
+        current, plan, days = self._replan(
+            user_id, today.year, today.month, answers, timezone, today
+        )
+        upcoming, _, _ = self._replan(
+            user_id, *next_month(today.year, today.month), answers, timezone, today
+        )
+        profile = self.profile(user_id) or BudgetProfile.open(user_id)
+        profile.submit(answers, timezone)
+        return Onboarded(plan, days, self._save(profile, current, upcoming))
+
+    def ensure_month(self, user_id: uuid.UUID, year: int, month: int) -> int:
+        """Rollover: plan (year, month) from the latest answers if missing; the position or 0."""
+        profile = self.profile(user_id)
+        if profile is None or self.month_plan(user_id, year, month) is not None:
+            return 0
+        first = dt.date(year, month, 1)
+        aggregate, _, _ = self._replan(
+            user_id, year, month, profile.answers, profile.timezone, first
+        )
+        return self._save(aggregate)
+
+    def redistribute(
+        self,
+        user_id: uuid.UUID,
+        today: dt.date,
+        spent: Days,
+        now: dt.datetime | None = None,
+    ) -> Moved:
+        """Month-level rebalance of ``today``'s month from the spending so far."""
+        aggregate = self.month_plan(user_id, today.year, today.month)
+        if aggregate is None:
+            return Moved((), Decimal("0.00"), 0)
+        outcome = rebalance_month(aggregate.days, spent, today=today)
+        moved = aggregate.rebalance(
+            moves=outcome.moves, total_moved=outcome.total_moved, now=now or dt.datetime.now(dt.UTC)
+        )
+        position = self._save(aggregate) if moved else 0
+        return Moved(outcome.moves, outcome.total_moved, position)
+
+    def cover_overspend(
+        self,
+        user_id: uuid.UUID,
+        transaction_id: uuid.UUID,
+        *,
+        day: dt.date,
+        category: str,
+        spent: Decimal,
+        today: dt.date,
+        now: dt.datetime | None = None,
+    ) -> Moved:
+        """Real-time redistribution after a transaction overspent (day, category)."""
+        aggregate = self.month_plan(user_id, day.year, day.month)
+        if aggregate is None:
+            return Moved((), Decimal("0.00"), 0)
+        outcome = redistribute_overspend(
+            aggregate.days,
+            aggregate.original,
+            day=day,
+            category=category,
+            spent=spent,
+            today=today,
+        )
+        stored = aggregate.redistribute(
+            transaction_id=transaction_id,
+            moves=outcome.moves,
+            covered=outcome.covered,
+            fully_covered=outcome.fully_covered,
+            now=now or dt.datetime.now(dt.UTC),
+        )
+        position = self._save(aggregate) if stored else 0
+        return Moved(outcome.moves, outcome.covered, position)

@@ -1,0 +1,260 @@
+"""Budget HTTP API (internal; the gateway publishes it under /api): parse, decide, answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from services.budget.application import Moved, Onboarded
+from services.budget.deps import BudgetContext, Context, Manager, Reader
+from services.budget.engine import categories as cat
+from services.budget.engine.daily import distribute_month
+from services.budget.engine.forecast import forecast
+from services.budget.engine.money import ZERO, split_largest_remainder
+from services.budget.engine.plan import PlanError, build_plan, fixed_by_category
+from services.budget.engine.status import live_status
+from services.budget.projections import zone
+from services.budget.queries import (
+    Grid,
+    calendar_entry,
+    daily_row,
+    day_detail,
+    day_transactions,
+    grid,
+    has_plan,
+    month_bounds,
+    moves,
+    remaining,
+    spent_of,
+    totals,
+)
+from services.budget.schemas import OnboardingRequest, ShellRequest
+from shared.api import ApiError, ok
+
+router = APIRouter()
+MAX_RANGE_DAYS = 366
+
+
+def invalid(field: str, message: str) -> ApiError:
+    """A 422 naming one field, as the app reads validation errors."""
+    return ApiError(
+        422,
+        message,
+        details={
+            "validation_errors": [{"field": field, "message": message, "type": "value_error"}]
+        },
+    )
+
+
+def a_day(year: int, month: int, day: int = 1) -> dt.date:
+    """A calendar day from path parts (422 when there is no such day)."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise invalid("date", f"no such day: {exc}") from exc
+
+
+async def month_grid(ctx: BudgetContext, user: uuid.UUID, year: int, month: int) -> Grid:
+    """The month's grid, planning it first from the latest answers if it is missing."""
+    if (year, month) == (await ctx.today(user)).timetuple()[:2]:
+        await ctx.caught_up(await ctx.run(ctx.application.ensure_month, user, year, month))
+    start, end = month_bounds(year, month)
+    async with ctx.pool.connection() as conn:
+        return await grid(conn, ctx.schema, user, start, end)
+
+
+@router.post("/onboarding/submit")
+async def submit(body: OnboardingRequest, caller: Manager, ctx: Context) -> Response:
+    """Store the answers and (re)plan this month from today on and the next month."""
+    zone_name = body.timezone or "UTC"
+    today = ctx.now().astimezone(zone(zone_name)).date()
+    try:
+        done: Onboarded = await ctx.run(
+            ctx.application.submit_onboarding, caller.sub, body.answers(), zone_name, today
+        )
+    except PlanError as exc:
+        raise invalid("fixed_expenses" if "Fixed" in str(exc) else "income", str(exc)) from exc
+    await ctx.caught_up(done.position)
+    data = {
+        "status": "success",
+        "calendar_days": len(done.days),
+        "budget_plan": done.plan.as_payload(),
+        "message": "Budget plan created",
+    }
+    return ok(data, message="Onboarding completed")
+
+
+@router.get("/calendar/saved/{year}/{month}")
+async def saved(year: int, month: int, caller: Reader, ctx: Context) -> Response:
+    """One entry per day of the month (an empty list when the month has no plan)."""
+    a_day(year, month)
+    days = await month_grid(ctx, caller.sub, year, month)
+    if not has_plan(days):
+        return ok({"calendar": []})
+    start, end = month_bounds(year, month)
+    entries = [
+        calendar_entry(start + dt.timedelta(days=n), days.get(start + dt.timedelta(days=n), {}))
+        for n in range((end - start).days + 1)
+    ]
+    return ok({"calendar": entries})
+
+
+@router.get("/calendar/day/{year}/{month}/{day}")
+async def one_day(year: int, month: int, day: int, caller: Reader, ctx: Context) -> Response:
+    """A day's limit, spending per category and its transactions."""
+    date = a_day(year, month, day)
+    async with ctx.pool.connection() as conn:
+        cells = (await grid(conn, ctx.schema, caller.sub, date, date)).get(date, {})
+        txs = await day_transactions(conn, ctx.schema, caller.sub, date)
+    return ok(day_detail(date, cells, txs))
+
+
+@router.post("/calendar/shell")
+async def shell(body: ShellRequest, caller: Reader) -> Response:
+    """Preview a month's calendar from the given numbers (nothing is stored)."""
+    try:
+        fixed = fixed_by_category(body.fixed)
+        discretionary = body.income - sum(fixed.values(), ZERO) - body.savings_target
+        if discretionary < 0:
+            raise PlanError("fixed expenses and savings target exceed the income")
+        if body.weights:
+            weights: dict[str, Decimal] = {}
+            for name, weight in sorted(body.weights.items()):
+                key = name if name in cat.PLAN_CATEGORIES else cat.rollup(name)
+                weights[key] = weights.get(key, ZERO) + weight
+            parts = split_largest_remainder(discretionary, list(weights.values()))
+            categories = {**fixed, **dict(zip(weights, parts, strict=True))}
+            if body.savings_target:
+                categories[cat.SAVINGS] = categories.get(cat.SAVINGS, ZERO) + body.savings_target
+        else:
+            categories = dict(
+                build_plan(
+                    body.income, fixed_expenses=body.fixed, savings_goal=body.savings_target
+                ).categories
+            )
+    except (PlanError, cat.CategoryError) as exc:
+        field = "weights" if isinstance(exc, cat.CategoryError) else "income"
+        raise invalid(field, str(exc)) from exc
+    layout = distribute_month(categories, body.year, body.month, user_id=str(caller.sub))
+    entries = [
+        {
+            "date": day.isoformat(),
+            "planned_budget": dict(sorted(amounts.items())),
+            "limit": sum(amounts.values(), ZERO),
+            "total": 0,
+        }
+        for day, amounts in sorted(layout.items())
+    ]
+    return ok({"calendar": entries})
+
+
+@router.get("/budget/live_status")
+async def live(caller: Reader, ctx: Context) -> Response:
+    """Today's budget and the month so far."""
+    today = await ctx.today(caller.sub)
+    days = await month_grid(ctx, caller.sub, today.year, today.month)
+    planned, spent = totals(days.get(today, {}))
+    month_planned = sum((totals(c)[0] for c in days.values()), ZERO)
+    month_spent = sum((totals(c)[1] for c in days.values()), ZERO)
+    to_date = sum((totals(c)[0] for d, c in days.items() if d <= today), ZERO)
+    data = {
+        "date": today.isoformat(),
+        "daily_budget": planned,
+        "spent_today": spent,
+        "remaining_today": planned - spent,
+        "status": live_status(planned, spent),
+        "monthly_budget": month_planned,
+        "monthly_spent": month_spent,
+        "total_budget": month_planned,
+        "total_spent": month_spent,
+        "on_track": month_spent <= to_date,
+    }
+    return ok(data)
+
+
+@router.get("/budget/daily")
+async def daily(
+    caller: Reader,
+    ctx: Context,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> Response:
+    """One row per day between the dates (default: the current month)."""
+    today = await ctx.today(caller.sub)
+    first, last = month_bounds(today.year, today.month)
+    start, end = start_date or first, end_date or last
+    if start > end:
+        raise invalid("start_date", "start_date must not be after end_date")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise invalid("end_date", f"at most {MAX_RANGE_DAYS} days per request")
+    async with ctx.pool.connection() as conn:
+        days = await grid(conn, ctx.schema, caller.sub, start, end)
+    rows = [
+        daily_row(start + dt.timedelta(days=n), days.get(start + dt.timedelta(days=n), {}))
+        for n in range((end - start).days + 1)
+    ]
+    return ok(rows)
+
+
+@router.get("/budget/remaining")
+async def remaining_budget(
+    caller: Reader,
+    ctx: Context,
+    year: int | None = Query(default=None, ge=2000, le=2100),
+    month: int | None = Query(default=None, ge=1, le=12),
+) -> Response:
+    """Planned minus spent per category over the month."""
+    today = await ctx.today(caller.sub)
+    days = await month_grid(ctx, caller.sub, year or today.year, month or today.month)
+    return ok(remaining(days))
+
+
+@router.post("/budget/redistribute")
+async def redistribute(caller: Manager, ctx: Context) -> Response:
+    """Month-level rebalance: past surpluses fund past deficits on future days."""
+    today = await ctx.today(caller.sub)
+    days = await month_grid(ctx, caller.sub, today.year, today.month)
+    done: Moved = await ctx.run(
+        ctx.application.redistribute, caller.sub, today, spent_of(days), ctx.now()
+    )
+    await ctx.caught_up(done.position)
+    data: dict[str, Any] = {
+        "moves": [m.as_dict() for m in done.moves],
+        "total_moved": done.total,
+    }
+    return ok(data, message="Budget redistributed" if done.moves else "Nothing to redistribute")
+
+
+@router.get("/budget/redistribution_history")
+async def history(caller: Reader, ctx: Context) -> Response:
+    """Every move of planned money, newest first."""
+    async with ctx.pool.connection() as conn:
+        rows = await moves(conn, ctx.schema, caller.sub)
+    return ok(rows)
+
+
+@router.get("/budget/forecast")
+async def month_forecast(caller: Reader, ctx: Context) -> Response:
+    """Where the month is heading at the current pace."""
+    today = await ctx.today(caller.sub)
+    days = await month_grid(ctx, caller.sub, today.year, today.month)
+    per_planned: dict[str, Decimal] = {}
+    per_spent: dict[str, Decimal] = {}
+    for cells in days.values():
+        for c, (p, s) in cells.items():
+            per_planned[c] = per_planned.get(c, ZERO) + p
+            per_spent[c] = per_spent.get(c, ZERO) + s
+    planned = sum(per_planned.values(), ZERO) if has_plan(days) else None
+    result = forecast(
+        planned,
+        sum(per_spent.values(), ZERO),
+        today=today,
+        category_planned=per_planned,
+        category_spent=per_spent,
+    )
+    return ok(result.as_dict())

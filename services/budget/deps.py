@@ -1,0 +1,107 @@
+"""Budget service dependencies: the context and the caller (token verified, scope checked).
+
+Like the ledger, the budget service is internal: the gateway enforces revocation and scopes;
+here the bearer's signature, claims and type are verified again so ``sub`` is trustworthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from psycopg_pool import AsyncConnectionPool
+
+from services.budget.application import BudgetApplication
+from services.budget.projections import zone
+from services.budget.queries import user_timezone
+from shared import tokens
+from shared.api import ApiError
+from shared.identity import bearer
+from shared.projections import wait_for_position
+from shared.settings import MitaSettings
+
+PROJECTION = "budget_days"
+READ_SCOPE = "read:budget"
+MANAGE_SCOPE = "manage:budget"
+
+
+@dataclass
+class BudgetContext:
+    """Everything the budget API uses, built once per process in the app's lifespan."""
+
+    settings: MitaSettings
+    application: BudgetApplication
+    pool: AsyncConnectionPool[Any]
+
+    @property
+    def schema(self) -> str:
+        """The budget schema (event store and read model)."""
+        return self.settings.schema_for("budget")
+
+    async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a (blocking) write-model use case off the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def caught_up(self, position: int) -> bool:
+        """Read-your-writes: wait (bounded) until ``budget_days`` has applied ``position``."""
+        if position <= 0:
+            return True
+        async with self.pool.connection() as conn:
+            return await wait_for_position(
+                conn,
+                self.schema,
+                PROJECTION,
+                "budget",
+                position,
+                self.settings.read_your_writes_timeout,
+            )
+
+    async def zone_of(self, user: uuid.UUID) -> dt.tzinfo:
+        """The user's onboarding timezone (UTC if unknown)."""
+        async with self.pool.connection() as conn:
+            return zone(await user_timezone(conn, self.schema, user))
+
+    async def today(self, user: uuid.UUID) -> dt.date:
+        """Today in the user's timezone."""
+        return self.now().astimezone(await self.zone_of(user)).date()
+
+    @staticmethod
+    def now() -> dt.datetime:
+        """The clock."""
+        return dt.datetime.now(dt.UTC)
+
+
+def get_context(request: Request) -> BudgetContext:
+    """The process's budget context."""
+    ctx: BudgetContext = request.app.state.budget
+    return ctx
+
+
+Context = Annotated[BudgetContext, Depends(get_context)]
+
+
+def require(scope: str) -> Callable[[Request, BudgetContext], tokens.Claims]:
+    """A dependency: a validly signed access token that carries ``scope``."""
+
+    def dependency(request: Request, ctx: Context) -> tokens.Claims:
+        token = bearer(request)
+        if token is None:
+            raise ApiError(401, "Not authenticated")
+        try:
+            claims = tokens.verify(ctx.settings.secret_key.get_secret_value(), token, "access")
+        except tokens.TokenError as exc:
+            raise ApiError(401, "Invalid or expired token") from exc
+        if scope not in claims.scopes:
+            raise ApiError(403, "Insufficient scope", details={"required": [scope]})
+        return claims
+
+    return dependency
+
+
+Reader = Annotated[tokens.Claims, Depends(require(READ_SCOPE))]
+Manager = Annotated[tokens.Claims, Depends(require(MANAGE_SCOPE))]

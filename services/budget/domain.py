@@ -1,0 +1,265 @@
+"""Budget domain: one plan per (user, month) and one onboarding profile per user (no I/O)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from services.budget.engine.daily import DayPlan
+from services.budget.engine.redistribution import Move
+from shared.envelope import registry
+
+BUDGET_NAMESPACE = uuid.UUID("9c1d6a0e-5b2f-4f7a-8e43-2d6b1f0c7a55")
+Layout = dict[str, dict[str, Decimal]]
+
+
+def plan_id(user_id: uuid.UUID, year: int, month: int) -> uuid.UUID:
+    """Derived id of a user's plan for one month."""
+    return uuid.uuid5(BUDGET_NAMESPACE, f"plan:{user_id}:{year:04d}-{month:02d}")
+
+
+def profile_id(user_id: uuid.UUID) -> uuid.UUID:
+    """Derived id of a user's onboarding profile."""
+    return uuid.uuid5(BUDGET_NAMESPACE, f"profile:{user_id}")
+
+
+def to_layout(days: Mapping[dt.date, Mapping[str, Decimal]]) -> Layout:
+    """A day plan with ISO date keys (how events carry it)."""
+    return {day.isoformat(): dict(amounts) for day, amounts in sorted(days.items())}
+
+
+def from_layout(layout: Mapping[str, Mapping[str, Any]]) -> DayPlan:
+    """A day plan from ISO date keys and exact amounts."""
+    return {
+        dt.date.fromisoformat(day): {c: Decimal(str(a)) for c, a in amounts.items()}
+        for day, amounts in layout.items()
+    }
+
+
+def move_payload(moves: Iterable[Move]) -> list[dict[str, Any]]:
+    """Moves as events carry them (ISO dates, Decimal amounts)."""
+    return [
+        {
+            "from_category": m.from_category,
+            "from_date": m.from_date.isoformat(),
+            "to_category": m.to_category,
+            "to_date": m.to_date.isoformat(),
+            "amount": m.amount,
+        }
+        for m in moves
+    ]
+
+
+def apply_moves(days: DayPlan, moves: Iterable[Mapping[str, Any]]) -> None:
+    """Shift planned money along moves, in place."""
+    for move in moves:
+        amount = Decimal(str(move["amount"]))
+        source = days.setdefault(dt.date.fromisoformat(str(move["from_date"])), {})
+        source[move["from_category"]] = source.get(move["from_category"], Decimal(0)) - amount
+        target = days.setdefault(dt.date.fromisoformat(str(move["to_date"])), {})
+        target[move["to_category"]] = target.get(move["to_category"], Decimal(0)) + amount
+
+
+class BudgetPlan(Aggregate):
+    """A user's plan for one month: category amounts and their layout over the days."""
+
+    class Event(Aggregate.Event):
+        """Base of plan events: state changes live in ``BudgetPlan.when``."""
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """Let the plan assign what the event says."""
+            assert isinstance(aggregate, BudgetPlan)
+            aggregate.when(self)
+
+    class PlanOpened(Aggregate.Created):
+        """The month's plan exists (a ``BudgetPlanned`` follows in the same save)."""
+
+        user_id: uuid.UUID
+        year: int
+        month: int
+
+    class BudgetPlanned(Event):
+        """The month was (re)planned: every category amount and the whole day layout."""
+
+        user_id: uuid.UUID
+        year: int
+        month: int
+        categories: dict[str, Decimal]
+        days: dict[str, dict[str, Decimal]]
+        answers: dict[str, Any]
+        timezone: str
+
+    class BudgetRedistributed(Event):
+        """An overspent day-category was covered out of future days of other categories."""
+
+        user_id: uuid.UUID
+        trigger_transaction_id: uuid.UUID
+        moves: list[dict[str, Any]]
+        covered: Decimal
+        fully_covered: bool
+        at: dt.datetime
+
+    class MonthRebalanced(Event):
+        """Past surpluses were moved to past deficits, on future days."""
+
+        user_id: uuid.UUID
+        moves: list[dict[str, Any]]
+        total_moved: Decimal
+        at: dt.datetime
+
+    def __init__(self, user_id: uuid.UUID, year: int, month: int) -> None:
+        self.user_id = user_id
+        self.year = year
+        self.month = month
+        self.categories: dict[str, Decimal] = {}
+        self.days: DayPlan = {}
+        self.original: DayPlan = {}
+        self.timezone = "UTC"
+        self.triggers: set[uuid.UUID] = set()
+
+    @classmethod
+    def open(cls, user_id: uuid.UUID, year: int, month: int) -> BudgetPlan:
+        """Decide a new (still empty) month plan."""
+        return cls._create(
+            cls.PlanOpened,
+            id=plan_id(user_id, year, month),
+            user_id=user_id,
+            year=year,
+            month=month,
+        )
+
+    def plan(
+        self,
+        *,
+        categories: Mapping[str, Decimal],
+        days: Mapping[dt.date, Mapping[str, Decimal]],
+        answers: Mapping[str, Any],
+        timezone: str,
+    ) -> None:
+        """Lay out the month (the whole layout, past days included)."""
+        self.trigger_event(
+            self.BudgetPlanned,
+            user_id=self.user_id,
+            year=self.year,
+            month=self.month,
+            categories=dict(categories),
+            days=to_layout(days),
+            answers=dict(answers),
+            timezone=timezone,
+        )
+
+    def redistribute(
+        self,
+        *,
+        transaction_id: uuid.UUID,
+        moves: Iterable[Move],
+        covered: Decimal,
+        fully_covered: bool,
+        now: dt.datetime,
+    ) -> bool:
+        """Record a real-time cover (once per triggering transaction); return whether it did."""
+        payload = move_payload(moves)
+        if transaction_id in self.triggers or not payload:
+            return False
+        self.trigger_event(
+            self.BudgetRedistributed,
+            user_id=self.user_id,
+            trigger_transaction_id=transaction_id,
+            moves=payload,
+            covered=covered,
+            fully_covered=fully_covered,
+            at=now,
+        )
+        return True
+
+    def rebalance(self, *, moves: Iterable[Move], total_moved: Decimal, now: dt.datetime) -> bool:
+        """Record a month-level rebalance; return whether anything moved."""
+        payload = move_payload(moves)
+        if not payload:
+            return False
+        self.trigger_event(
+            self.MonthRebalanced,
+            user_id=self.user_id,
+            moves=payload,
+            total_moved=total_moved,
+            at=now,
+        )
+        return True
+
+    def when(self, event: Aggregate.Event) -> None:
+        """Assign what a plan event says."""
+        if isinstance(event, BudgetPlan.BudgetPlanned):
+            self.categories = {c: Decimal(str(a)) for c, a in event.categories.items()}
+            self.days = from_layout(event.days)
+            self.original = from_layout(event.days)
+            self.timezone = event.timezone
+        elif isinstance(event, BudgetPlan.BudgetRedistributed):
+            apply_moves(self.days, event.moves)
+            self.triggers.add(event.trigger_transaction_id)
+        elif isinstance(event, BudgetPlan.MonthRebalanced):
+            apply_moves(self.days, event.moves)
+
+
+class BudgetProfile(Aggregate):
+    """A user's onboarding answers; the latest ones plan every new month."""
+
+    class Event(Aggregate.Event):
+        """Base of profile events: state changes live in ``BudgetProfile.when``."""
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """Let the profile assign what the event says."""
+            assert isinstance(aggregate, BudgetProfile)
+            aggregate.when(self)
+
+    class ProfileOpened(Aggregate.Created):
+        """The user started onboarding (an ``OnboardingSubmitted`` follows in the same save)."""
+
+        user_id: uuid.UUID
+
+    class OnboardingSubmitted(Event):
+        """The onboarding answers and the user's timezone."""
+
+        user_id: uuid.UUID
+        answers: dict[str, Any]
+        timezone: str
+
+    def __init__(self, user_id: uuid.UUID) -> None:
+        self.user_id = user_id
+        self.answers: dict[str, Any] = {}
+        self.timezone = "UTC"
+
+    @classmethod
+    def open(cls, user_id: uuid.UUID) -> BudgetProfile:
+        """Decide a new profile."""
+        return cls._create(cls.ProfileOpened, id=profile_id(user_id), user_id=user_id)
+
+    def submit(self, answers: Mapping[str, Any], timezone: str) -> None:
+        """Record onboarding answers."""
+        self.trigger_event(
+            self.OnboardingSubmitted, user_id=self.user_id, answers=dict(answers), timezone=timezone
+        )
+
+    def when(self, event: Aggregate.Event) -> None:
+        """Assign what a profile event says."""
+        if isinstance(event, BudgetProfile.OnboardingSubmitted):
+            self.answers = dict(event.answers)
+            self.timezone = event.timezone
+
+
+for _aggregate in (BudgetPlan, BudgetProfile):
+    for _name, _member in vars(_aggregate).items():
+        if (
+            isinstance(_member, type)
+            and issubclass(_member, Aggregate.Event)
+            and _name
+            not in {
+                "Event",
+                "Created",
+            }
+        ):
+            registry.register("budget", _member, f"budget.{_name}")

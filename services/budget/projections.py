@@ -1,0 +1,259 @@
+"""Budget read model: planned and spent per user-local day and plan category.
+
+Fed by budget events (plans and their moves) and ledger events (spending). A transaction lands
+on the user-local day of its ``spent_at`` in the zone the user had at the event's time (the
+zone history comes from ``OnboardingSubmitted``; UTC before any). A zone that arrives after
+transactions it governs re-places them, so the rows do not depend on how the two sources
+interleave: a rebuild replaying them one after the other equals the live feed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import uuid
+import zoneinfo
+from decimal import Decimal
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from services.budget.engine import categories as cat
+from shared.envelope import EventEnvelope
+from shared.projections import Projection
+
+PLANNED = "budget.BudgetPlanned"
+REDISTRIBUTED = "budget.BudgetRedistributed"
+REBALANCED = "budget.MonthRebalanced"
+SUBMITTED = "budget.OnboardingSubmitted"
+RECORDED = "ledger.TransactionRecorded"
+AMENDED = "ledger.TransactionAmended"
+DELETED = "ledger.TransactionDeleted"
+TABLES = ("budget_days", "budget_users", "budget_tx", "budget_moves")
+
+
+def plan_category(category: str) -> str:
+    """The plan category a transaction category rolls up to (unknown: other)."""
+    try:
+        return cat.rollup(category)
+    except cat.CategoryError:
+        return cat.OTHER
+
+
+def zone(name: str | None) -> dt.tzinfo:
+    """An IANA zone by name (UTC when missing or unknown)."""
+    if not name:
+        return dt.UTC
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def local_day(spent_at: Any, tz: dt.tzinfo) -> dt.date:
+    """The user-local day of an ISO timestamp (naive ones count as UTC)."""
+    moment = spent_at if isinstance(spent_at, dt.datetime) else dt.datetime.fromisoformat(spent_at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(tz).date()
+
+
+class BudgetDaysProjection(Projection):
+    """Rows (user, day, category, planned, spent), the zone history, transactions and moves."""
+
+    name = "budget_days"
+    sources = ("budget", "ledger")
+    handles = frozenset({PLANNED, REDISTRIBUTED, REBALANCED, SUBMITTED, RECORDED, AMENDED, DELETED})
+
+    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
+        """Create the read model tables."""
+        statements = (
+            "CREATE TABLE IF NOT EXISTS {} (user_id uuid NOT NULL, day date NOT NULL, "
+            "category text NOT NULL, planned numeric(14,2) NOT NULL DEFAULT 0, "
+            "spent numeric(14,2) NOT NULL DEFAULT 0, PRIMARY KEY (user_id, day, category))",
+            "CREATE TABLE IF NOT EXISTS {} (user_id uuid NOT NULL, "
+            "effective_from timestamptz NOT NULL, timezone text NOT NULL, "
+            "PRIMARY KEY (user_id, effective_from))",
+            "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, user_id uuid NOT NULL, "
+            "day date NOT NULL, category text NOT NULL, plan_category text NOT NULL, "
+            "amount numeric(14,2) NOT NULL, spent_at timestamptz NOT NULL, "
+            "placed_at timestamptz NOT NULL, deleted boolean NOT NULL DEFAULT false)",
+            "CREATE TABLE IF NOT EXISTS {} (position bigint NOT NULL, seq int NOT NULL, "
+            "user_id uuid NOT NULL, at timestamptz NOT NULL, from_category text NOT NULL, "
+            "from_date date NOT NULL, to_category text NOT NULL, to_date date NOT NULL, "
+            "amount numeric(14,2) NOT NULL, reason text NOT NULL, PRIMARY KEY (position, seq))",
+        )
+        for table, statement in zip(TABLES, statements, strict=True):
+            await conn.execute(sql.SQL(statement).format(self.table(table)))
+        await conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (user_id, day)").format(
+                sql.Identifier(f"{self.name}_tx_user_day"), self.table("budget_tx")
+            )
+        )
+
+    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
+        """Drop the read model tables."""
+        for table in TABLES:
+            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(table)))
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Apply one event."""
+        if event.type == PLANNED:
+            await self._planned(conn, event)
+        elif event.type in (REDISTRIBUTED, REBALANCED):
+            await self._moved(conn, event)
+        elif event.type == SUBMITTED:
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (user_id, effective_from, timezone) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (user_id, effective_from) DO UPDATE SET timezone = "
+                    "EXCLUDED.timezone"
+                ).format(self.table("budget_users")),
+                (self._user(event), event.occurred_at, event.payload.get("timezone") or "UTC"),
+            )
+            await self._replace(conn, self._user(event), event.occurred_at)
+        else:
+            await self._spending(conn, event)
+
+    @staticmethod
+    def _user(event: EventEnvelope) -> uuid.UUID:
+        return uuid.UUID(str(event.payload["user_id"]))
+
+    async def _add(
+        self,
+        conn: AsyncConnection[DictRow],
+        user: uuid.UUID,
+        day: dt.date,
+        category: str,
+        *,
+        planned: Decimal = Decimal(0),
+        spent: Decimal = Decimal(0),
+    ) -> None:
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} AS d (user_id, day, category, planned, spent) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (user_id, day, category) DO UPDATE SET "
+                "planned = d.planned + EXCLUDED.planned, spent = d.spent + EXCLUDED.spent"
+            ).format(self.table("budget_days")),
+            (user, day, category, planned, spent),
+        )
+
+    async def _planned(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """A new layout replaces the month's planned amounts (spent stays)."""
+        user = self._user(event)
+        year, month = int(event.payload["year"]), int(event.payload["month"])
+        last = calendar.monthrange(year, month)[1]
+        await conn.execute(
+            sql.SQL(
+                "UPDATE {} SET planned = 0 WHERE user_id = %s AND day BETWEEN %s AND %s"
+            ).format(self.table("budget_days")),
+            (user, dt.date(year, month, 1), dt.date(year, month, last)),
+        )
+        for day, amounts in event.payload["days"].items():
+            for category, amount in amounts.items():
+                planned = Decimal(str(amount))
+                await self._add(conn, user, dt.date.fromisoformat(day), category, planned=planned)
+
+    async def _moved(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        user = self._user(event)
+        reason = "overspend" if event.type == REDISTRIBUTED else "rebalance"
+        at = event.payload.get("at") or event.occurred_at
+        for seq, move in enumerate(event.payload["moves"]):
+            amount = Decimal(str(move["amount"]))
+            from_date = dt.date.fromisoformat(str(move["from_date"]))
+            to_date = dt.date.fromisoformat(str(move["to_date"]))
+            await self._add(conn, user, from_date, move["from_category"], planned=-amount)
+            await self._add(conn, user, to_date, move["to_category"], planned=amount)
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (position, seq, user_id, at, from_category, from_date, "
+                    "to_category, to_date, amount, reason) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                ).format(self.table("budget_moves")),
+                (
+                    event.position,
+                    seq,
+                    user,
+                    at,
+                    move["from_category"],
+                    from_date,
+                    move["to_category"],
+                    to_date,
+                    amount,
+                    reason,
+                ),
+            )
+
+    async def _zone_at(
+        self, conn: AsyncConnection[DictRow], user: uuid.UUID, at: dt.datetime
+    ) -> dt.tzinfo:
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT timezone FROM {} WHERE user_id = %s AND effective_from <= %s "
+                "ORDER BY effective_from DESC LIMIT 1"
+            ).format(self.table("budget_users")),
+            (user, at),
+        )
+        row = await cur.fetchone()
+        return zone(row["timezone"] if row else None)
+
+    async def _replace(
+        self, conn: AsyncConnection[DictRow], user: uuid.UUID, since: dt.datetime
+    ) -> None:
+        """A zone arrived late: re-place the transactions last placed at or after it took effect."""
+        txs = self.table("budget_tx")
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT id, day, plan_category, amount, spent_at, placed_at FROM {} "
+                "WHERE user_id = %s AND NOT deleted AND placed_at >= %s"
+            ).format(txs),
+            (user, since),
+        )
+        for row in await cur.fetchall():
+            day = local_day(row["spent_at"], await self._zone_at(conn, user, row["placed_at"]))
+            if day == row["day"]:
+                continue
+            await self._add(conn, user, row["day"], row["plan_category"], spent=-row["amount"])
+            await self._add(conn, user, day, row["plan_category"], spent=row["amount"])
+            await conn.execute(
+                sql.SQL("UPDATE {} SET day = %s WHERE id = %s").format(txs), (day, row["id"])
+            )
+
+    async def _spending(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Record, amend (old out, new in) or delete (out) a transaction's spending."""
+        p = event.payload
+        user = self._user(event)
+        txs = self.table("budget_tx")
+        cur = await conn.execute(
+            sql.SQL("SELECT * FROM {} WHERE id = %s").format(txs), (event.aggregate_id,)
+        )
+        old = await cur.fetchone()
+        if event.type != RECORDED and (old is None or old["deleted"]):
+            return
+        if old is not None and not old["deleted"]:
+            await self._add(conn, user, old["day"], old["plan_category"], spent=-old["amount"])
+        if event.type == DELETED:
+            await conn.execute(
+                sql.SQL("UPDATE {} SET deleted = true WHERE id = %s").format(txs),
+                (event.aggregate_id,),
+            )
+            return
+        base: dict[str, Any] = dict(old) if old is not None else {}
+        amount = Decimal(str(p["amount"])) if p.get("amount") is not None else base["amount"]
+        category = p.get("category") or base["category"]
+        spent_at = p.get("spent_at") or base["spent_at"]
+        tz = await self._zone_at(conn, user, event.occurred_at)
+        day = local_day(spent_at, tz)
+        rolled = plan_category(category)
+        await self._add(conn, user, day, rolled, spent=amount)
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (id, user_id, day, category, plan_category, amount, spent_at, "
+                "placed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE "
+                "SET day = EXCLUDED.day, category = EXCLUDED.category, "
+                "plan_category = EXCLUDED.plan_category, amount = EXCLUDED.amount, "
+                "spent_at = EXCLUDED.spent_at, placed_at = EXCLUDED.placed_at"
+            ).format(txs),
+            (event.aggregate_id, user, day, category, rolled, amount, spent_at, event.occurred_at),
+        )

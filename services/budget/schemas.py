@@ -1,0 +1,101 @@
+"""Request bodies of the budget API (shared with the gateway, which validates them first)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), max_digits=14, decimal_places=2)]
+Count = Annotated[int, Field(ge=0, le=1000)]
+GoalName = Annotated[str, Field(max_length=64)]
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00]*$")]
+
+
+def check_zone(value: str | None) -> str | None:
+    """An IANA zone name (``ValueError`` otherwise)."""
+    if value is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r}") from None
+    return value
+
+
+class Income(BaseModel):
+    """Monthly income."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    monthly_income: Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), decimal_places=2)]
+    additional_income: Money | None = None
+
+
+class Habits(BaseModel):
+    """Spending habits (they shape which days, not amounts, except travel)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    dining_out_per_month: Count | None = None
+    entertainment_per_month: Count | None = None
+    clothing_per_month: Count | None = None
+    travel_per_year: Count | None = None
+    coffee_per_week: Count | None = None
+    transport_per_month: Count | None = None
+
+
+class Goals(BaseModel):
+    """Savings goals."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    savings_goal_amount_per_month: Money | None = None
+    savings_goal_type: Annotated[str, Field(max_length=64)] | None = None
+    has_emergency_fund: bool | None = None
+    all_goals: (
+        Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=20)] | None
+    ) = None
+
+
+class OnboardingRequest(BaseModel):
+    """``POST /onboarding/submit``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    region: Annotated[str, Field(max_length=64)] | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    income: Income
+    fixed_expenses: Annotated[dict[Name, Money], Field(max_length=50)] = Field(default_factory=dict)
+    spending_habits: Habits = Field(default_factory=Habits)
+    goals: Goals = Field(default_factory=Goals)
+
+    @field_validator("timezone")
+    @classmethod
+    def known_zone(cls, value: str | None) -> str | None:
+        """Refuse an unknown IANA zone."""
+        return check_zone(value)
+
+    def answers(self) -> dict[str, Any]:
+        """The answers as the ``OnboardingSubmitted`` event keeps them (exact strings)."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        data.pop("timezone", None)
+        return data
+
+
+class ShellRequest(BaseModel):
+    """``POST /calendar/shell``: a preview of a month's calendar, nothing stored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    savings_target: Money = Decimal(0)
+    income: Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), decimal_places=2)]
+    location: Annotated[str, Field(max_length=64)] | None = None
+    fixed: Annotated[dict[Name, Money], Field(max_length=50)] = Field(default_factory=dict)
+    weights: Annotated[dict[Name, Annotated[Decimal, Field(ge=0, le=1)]], Field(max_length=30)] = (
+        Field(default_factory=dict)
+    )
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    month: Annotated[int, Field(ge=1, le=12)]

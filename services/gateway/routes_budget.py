@@ -1,0 +1,107 @@
+"""Public budget routes (`/api/onboarding`, `/api/calendar/*`, `/api/budget/*`), served by budget.
+
+Every route answers the caller's own data only (the budget service keys everything by the
+token's ``sub``); ``{year}/{month}/{day}`` name days, not objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from services.budget.schemas import OnboardingRequest, ShellRequest
+from services.gateway.deps import Services, require
+from services.gateway.routing import body, slash_tolerant
+from shared import tokens
+
+router = APIRouter(prefix="/api", redirect_slashes=False)
+route = slash_tolerant(router)
+BudgetReader = Annotated[tokens.Claims, Depends(require("read:budget"))]
+BudgetManager = Annotated[tokens.Claims, Depends(require("manage:budget"))]
+Year = Annotated[int, Query(ge=2000, le=2100)]
+Month = Annotated[int, Query(ge=1, le=12)]
+TAGS = ["budget"]
+
+
+@route("POST", "/onboarding/submit", tags=["onboarding"])
+async def submit(
+    payload: OnboardingRequest, _: BudgetManager, request: Request, up: Services
+) -> Response:
+    """Store the onboarding answers; (re)plan this month from today on and the next month."""
+    return await up.forward("budget", request, "/onboarding/submit", json=body(payload))
+
+
+@route("GET", "/calendar/saved/{year}/{month}", tags=["calendar"])
+async def saved(year: int, month: int, _: BudgetReader, request: Request, up: Services) -> Response:
+    """The caller's month: one entry per day (empty before onboarding)."""
+    return await up.forward("budget", request, f"/calendar/saved/{year}/{month}", params={})
+
+
+@route("GET", "/calendar/day/{year}/{month}/{day}", tags=["calendar"])
+async def one_day(
+    year: int, month: int, day: int, _: BudgetReader, request: Request, up: Services
+) -> Response:
+    """The caller's day: limit, spending per category, transactions."""
+    path = f"/calendar/day/{year}/{month}/{day}"
+    return await up.forward("budget", request, path, params={})
+
+
+@route("POST", "/calendar/shell", tags=["calendar"])
+async def shell(payload: ShellRequest, _: BudgetReader, request: Request, up: Services) -> Response:
+    """Preview a month's calendar (nothing is stored)."""
+    return await up.forward("budget", request, "/calendar/shell", json=body(payload), params={})
+
+
+@route("GET", "/budget/live_status", tags=TAGS)
+async def live_status(_: BudgetReader, request: Request, up: Services) -> Response:
+    """Today's budget and the month so far."""
+    return await up.forward("budget", request, "/budget/live_status", params={})
+
+
+@route("GET", "/budget/daily", tags=TAGS)
+async def daily(
+    _: BudgetReader,
+    request: Request,
+    up: Services,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> Response:
+    """One row per day (default: the current month)."""
+    params = {
+        k: v.isoformat() for k, v in (("start_date", start_date), ("end_date", end_date)) if v
+    }
+    return await up.forward("budget", request, "/budget/daily", params=params)
+
+
+@route("GET", "/budget/remaining", tags=TAGS)
+async def remaining(
+    _: BudgetReader,
+    request: Request,
+    up: Services,
+    year: Year | None = None,
+    month: Month | None = None,
+) -> Response:
+    """Remaining planned money per category for a month (default: the current one)."""
+    params = {k: v for k, v in (("year", year), ("month", month)) if v is not None}
+    return await up.forward("budget", request, "/budget/remaining", params=params)
+
+
+@route("POST", "/budget/redistribute", tags=TAGS)
+async def redistribute(_: BudgetManager, request: Request, up: Services) -> Response:
+    """Month-level rebalance of the current month."""
+    return await up.forward("budget", request, "/budget/redistribute", params={})
+
+
+@route("GET", "/budget/redistribution_history", tags=TAGS)
+async def history(_: BudgetReader, request: Request, up: Services) -> Response:
+    """Every move of planned money, newest first."""
+    return await up.forward("budget", request, "/budget/redistribution_history", params={})
+
+
+@route("GET", "/budget/forecast", tags=TAGS)
+async def forecast(_: BudgetReader, request: Request, up: Services) -> Response:
+    """Where the month is heading at the current pace."""
+    return await up.forward("budget", request, "/budget/forecast", params={})
