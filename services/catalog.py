@@ -35,6 +35,8 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         ProjectionSpec(
             "ledger_transactions", "ledger", "services.ledger.projections:TransactionsProjection"
         ),
+        ProjectionSpec("ledger_users", "ledger", "services.ledger.projections:UsersProjection"),
+        ProjectionSpec("budget_days", "budget", "services.budget.projections:BudgetDaysProjection"),
     )
 }
 

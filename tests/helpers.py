@@ -23,6 +23,20 @@ from shared.relay import Relay
 from shared.settings import MitaSettings
 
 CATEGORIES = ("food", "transportation", "shopping", "utilities", "travel")
+# The v3 fields, set on some seeded transactions so every fold has to carry them.
+OBJECT_FIELDS: dict[str, Any] = {
+    "merchant": "Shop",
+    "location": "Sofia",
+    "tags": ["a", "b"],
+    "notes": "note",
+    "is_recurring": True,
+    "goal_id": uuid.UUID(int=42),
+}
+# What ``fold`` and ``read_model`` compare of each transaction, in this order.
+FOLDED = (
+    "user_id", "amount", "currency", "category", "spent_at", "description", "merchant",
+    "location", "tags", "notes", "is_recurring", "goal_id", "deleted", "version",
+)  # fmt: skip
 
 
 def ledger_app(settings: MitaSettings) -> LedgerApplication:
@@ -47,6 +61,7 @@ def seed(
                 currency="usd",
                 category=CATEGORIES[i % len(CATEGORIES)],
                 spent_at=now,
+                **(OBJECT_FIELDS if i % 4 == 0 else {}),
             )
             for i in range(start, min(start + batch, count))
         ]
@@ -56,6 +71,8 @@ def seed(
         user = users[n % len(users)]
         if n % 3 == 0:
             app.amend_transaction(tx_id, user_id=user, amount=Decimal("7.77"), category="travel")
+        if n % 6 == 0:
+            app.amend(tx_id, user_id=user, tags=[], notes="amended", is_recurring=n % 12 == 0)
         if n % 5 == 0:
             app.delete_transaction(tx_id, user_id=user)
     return ids
@@ -67,7 +84,8 @@ def fold(app: LedgerApplication, ids: list[uuid.UUID]) -> dict[str, Any]:
     totals: dict[uuid.UUID, list[Any]] = {}
     for tx_id in ids:
         tx: Transaction = app.repository.get(tx_id)
-        rows[tx_id] = (tx.user_id, tx.amount, tx.category, tx.deleted, tx.version)
+        folded = tuple(getattr(tx, name) for name in FOLDED)
+        rows[tx_id] = (*folded, tx.created_on, tx.modified_on)
         acc = totals.setdefault(tx.user_id, [0, Decimal("0.00"), 0])
         acc[2] += tx.version
         if not tx.deleted:
@@ -79,12 +97,10 @@ def fold(app: LedgerApplication, ids: list[uuid.UUID]) -> dict[str, Any]:
 async def read_model(conn: AsyncConnection[DictRow], schema: str) -> dict[str, Any]:
     """The ledger read model as stored, in ``fold``'s shape."""
     cur = await conn.execute(
-        sql.SQL(
-            "SELECT id, user_id, amount, category, deleted, version FROM {}.transactions"
-        ).format(sql.Identifier(schema))
+        sql.SQL("SELECT * FROM {}.transactions").format(sql.Identifier(schema))
     )
     rows = {
-        r["id"]: (r["user_id"], r["amount"], r["category"], r["deleted"], r["version"])
+        r["id"]: (*(r[name] for name in FOLDED), r["created_at"], r["updated_at"])
         for r in await cur.fetchall()
     }
     cur = await conn.execute(

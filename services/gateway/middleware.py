@@ -46,6 +46,7 @@ CORS_HEADERS: tuple[str, ...] = (
     "Accept-Language",
     "X-Request-ID",
     "Idempotency-Key",
+    "X-User-Timezone",
     "traceparent",
     "tracestate",
 )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
@@ -23,26 +20,10 @@ from services.auth.schemas import (
 )
 from services.gateway.audit import audit
 from services.gateway.deps import Admin, ProfileReader, ProfileWriter, Services, User
+from services.gateway.routing import body, slash_tolerant
 
 router = APIRouter(prefix="/api", redirect_slashes=False)
-JSON = dict[str, Any]
-
-
-def route(method: str, path: str, **kwargs: Any) -> Callable[[Any], Any]:
-    """Register a route at ``path`` and at ``path/`` (never a redirect), documented once."""
-
-    def decorate(fn: Any) -> Any:
-        router.add_api_route(path, fn, methods=[method], **kwargs)
-        router.add_api_route(path + "/", fn, methods=[method], include_in_schema=False, **kwargs)
-        return fn
-
-    return decorate
-
-
-def body(model: Any) -> JSON:
-    """The fields the caller sent, JSON-safe."""
-    data: JSON = model.model_dump(mode="json", exclude_unset=True)
-    return data
+route = slash_tolerant(router)
 
 
 @route("POST", "/auth/register", status_code=201, tags=["auth"])

@@ -16,7 +16,13 @@ from shared.api import ApiError, JSONResponse, error_body
 from shared.observability import current_trace_context, request_id_var
 
 log = logging.getLogger(__name__)
-FORWARDED_HEADERS = ("authorization", "idempotency-key", "accept-language", "user-agent")
+FORWARDED_HEADERS = (
+    "authorization",
+    "idempotency-key",
+    "x-user-timezone",
+    "accept-language",
+    "user-agent",
+)
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}

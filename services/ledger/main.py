@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from services.ledger.api import router
 from services.ledger.application import LedgerApplication
+from services.ledger.deps import LedgerContext
 from services.ledger.settings import load_settings
 from shared.service import build_app
 from shared.settings import MitaSettings
@@ -12,6 +19,30 @@ from shared.settings import MitaSettings
 
 def create_app(settings: MitaSettings | None = None) -> FastAPI:
     """Build the ledger service app."""
+    cfg = settings or load_settings()
+
+    @asynccontextmanager
+    async def resources(app: FastAPI) -> AsyncIterator[None]:
+        application: LedgerApplication = app.state.application
+        pool: AsyncConnectionPool = AsyncConnectionPool(
+            cfg.database_url,
+            min_size=1,
+            max_size=10,
+            # Answers carry UTC offsets whatever the server's default zone is.
+            kwargs={"row_factory": dict_row, "options": "-c TimeZone=UTC"},
+            open=False,
+        )
+        await pool.open()
+        app.state.ledger = LedgerContext(settings=cfg, application=application, pool=pool)
+        try:
+            yield
+        finally:
+            await pool.close()
+
     return build_app(
-        settings or load_settings(), "ledger", application=LedgerApplication.for_database
+        cfg,
+        "ledger",
+        application=LedgerApplication.for_database,
+        routers=(router,),
+        resources=resources,
     )

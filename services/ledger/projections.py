@@ -1,4 +1,4 @@
-"""Ledger read models."""
+"""Ledger read models: transactions (with per-user totals) and what the ledger knows of users."""
 
 from __future__ import annotations
 
@@ -11,20 +11,27 @@ from eventsourcing.utils import get_topic
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from services.ledger.domain import Transaction
+from services.ledger.domain import AMENDABLE, Transaction
 from shared.envelope import EventEnvelope
 from shared.projections import Projection, Source
 
-AMENDABLE = ("amount", "currency", "category", "spent_at", "description", "merchant")
-COLUMNS = (
-    "id", "user_id", "amount", "currency", "category", "spent_at", "description", "merchant",
-    "deleted", "version", "position",
+# Column name -> SQL type, in table order (the batch upsert ships rows as one JSON document).
+COLUMN_DEFS = {
+    "id": "uuid", "user_id": "uuid", "amount": "numeric", "currency": "text",
+    "category": "text", "spent_at": "timestamptz", "description": "text", "merchant": "text",
+    "location": "text", "tags": "jsonb", "notes": "text", "is_recurring": "boolean",
+    "goal_id": "uuid", "deleted": "boolean", "version": "bigint", "position": "bigint",
+    "created_at": "timestamptz", "updated_at": "timestamptz",
+}  # fmt: skip
+COLUMNS = tuple(COLUMN_DEFS)
+COLUMN_TYPES = tuple(COLUMN_DEFS.values())
+# Added after the first release: ``setup`` adds them to an existing table (rebuild to fill).
+ADDED_COLUMNS = (
+    "location text", "tags jsonb NOT NULL DEFAULT '[]'", "notes text",
+    "is_recurring boolean NOT NULL DEFAULT false", "goal_id uuid", "created_at timestamptz",
+    "updated_at timestamptz",
 )  # fmt: skip
 EVENT_CLASSES = (Transaction.Recorded, Transaction.Amended, Transaction.Deleted)
-COLUMN_TYPES = (
-    "uuid", "uuid", "numeric", "text", "text", "timestamptz", "text", "text",
-    "boolean", "bigint", "bigint",
-)  # fmt: skip
 
 
 class TransactionsProjection(Projection):
@@ -52,6 +59,12 @@ class TransactionsProjection(Projection):
                 "version bigint NOT NULL, position bigint NOT NULL)"
             ).format(self.table("transactions"))
         )
+        for column in ADDED_COLUMNS:
+            await conn.execute(
+                sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
+                    self.table("transactions"), sql.SQL(column)
+                )
+            )
         await conn.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (user_id, spent_at DESC)").format(
                 sql.Identifier(f"{self.name}_user_spent"), self.table("transactions")
@@ -141,8 +154,9 @@ class TransactionsProjection(Projection):
         """Fold stored ledger events into rows inside Postgres (rebuild's fast path).
 
         Mirrors ``_fold``: the latest non-null value of each field wins, a delete flags the
-        row. It reads the stored JSON (``{"_type_", "_data_"}`` for typed values) and relies
-        on v1 events only lacking ``merchant``; a new event version must be handled here too.
+        row. It reads the stored JSON (``{"_type_", "_data_"}`` for typed values); fields an
+        older event version lacks read as NULL and get the upcasters' defaults here (v1
+        Recorded: no ``merchant``; v2: no location, tags, notes, is_recurring, goal_id).
         """
 
         def latest(expr: str) -> sql.Composable:
@@ -156,8 +170,11 @@ class TransactionsProjection(Projection):
                 "INSERT INTO {tx} ({cols}) SELECT id, "
                 "(array_agg(s->'user_id'->>'_data_') FILTER (WHERE topic = %(rec)s))[1]::uuid, "
                 "{amount}::numeric, {currency}, {category}, {spent_at}::timestamptz, "
-                "coalesce({description}, ''), {merchant}, "
-                "bool_or(topic = %(del)s), max(ver), max(pos) "
+                "coalesce({description}, ''), {merchant}, {location}, "
+                "coalesce({tags}, '[]'::jsonb), {notes}, coalesce({recurring}::boolean, false), "
+                "{goal}::uuid, bool_or(topic = %(del)s), max(ver), max(pos), "
+                "(array_agg(s->'timestamp'->>'_data_') FILTER (WHERE topic = %(rec)s))[1]"
+                "::timestamptz, {updated}::timestamptz "
                 # OFFSET 0 keeps the JSON parse from being repeated for every column.
                 "FROM (SELECT notification_id AS pos, originator_id AS id, "
                 "originator_version AS ver, topic, convert_from(state, 'UTF8')::jsonb AS s "
@@ -173,6 +190,12 @@ class TransactionsProjection(Projection):
                 spent_at=latest("s->'spent_at'->>'_data_'"),
                 description=latest("s->>'description'"),
                 merchant=latest("s->>'merchant'"),
+                location=latest("s->>'location'"),
+                tags=latest("nullif(s->'tags', 'null'::jsonb)"),
+                notes=latest("s->>'notes'"),
+                recurring=latest("s->>'is_recurring'"),
+                goal=latest("s->'goal_id'->>'_data_'"),
+                updated=latest("s->'timestamp'->>'_data_'"),
                 src=source.ident(),
                 upper=upper,
             ),
@@ -211,14 +234,22 @@ class TransactionsProjection(Projection):
                 "spent_at": p["spent_at"],
                 "description": p["description"],
                 "merchant": p.get("merchant"),
+                "location": p.get("location"),
+                "tags": p.get("tags") or [],
+                "notes": p.get("notes"),
+                "is_recurring": bool(p.get("is_recurring")),
+                "goal_id": p.get("goal_id"),
                 "deleted": False,
                 "version": event.aggregate_version,
                 "position": event.position,
+                "created_at": event.occurred_at,
+                "updated_at": event.occurred_at,
             }
             return 1, amount
         row = rows[event.aggregate_id]
         row["version"] = event.aggregate_version
         row["position"] = event.position
+        row["updated_at"] = event.occurred_at
         if event.type == "ledger.TransactionAmended":
             old = Decimal(row["amount"])
             for key in AMENDABLE:
@@ -229,3 +260,51 @@ class TransactionsProjection(Projection):
             return 0, Decimal(0)
         row["deleted"] = True
         return -1, -Decimal(row["amount"])
+
+
+class UsersProjection(Projection):
+    """What the ledger knows of each user from auth events: currency and timezone defaults."""
+
+    name = "ledger_users"
+    sources = ("auth",)
+    handles = frozenset({"auth.UserRegistered", "auth.UserProfileUpdated", "auth.UserDeleted"})
+
+    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
+        """Create the users table."""
+        await conn.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (user_id uuid PRIMARY KEY, currency text, "
+                "timezone text, version bigint NOT NULL)"
+            ).format(self.table("users"))
+        )
+
+    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
+        """Drop the users table."""
+        await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table("users")))
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Keep a user's currency and timezone (a deleted account's row goes)."""
+        users = self.table("users")
+        if event.type == "auth.UserDeleted":
+            await conn.execute(
+                sql.SQL("DELETE FROM {} WHERE user_id = %s").format(users), (event.aggregate_id,)
+            )
+            return
+        fields = event.payload.get("profile" if event.type == "auth.UserRegistered" else "changes")
+        changes = {k: v for k, v in (fields or {}).items() if k in ("currency", "timezone")}
+        columns = ["user_id", "version", *changes]
+        updates = [sql.SQL("version = EXCLUDED.version")] + [
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(k)) for k in changes
+        ]
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} AS u ({}) VALUES ({}) ON CONFLICT (user_id) DO UPDATE SET {} "
+                "WHERE u.version < EXCLUDED.version"
+            ).format(
+                users,
+                sql.SQL(", ").join(map(sql.Identifier, columns)),
+                sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+                sql.SQL(", ").join(updates),
+            ),
+            [event.aggregate_id, event.aggregate_version, *changes.values()],
+        )

@@ -1,4 +1,5 @@
-"""The public stack in-process: gateway → auth over ASGI, plus the auth relay and projection."""
+"""The public stack in-process: gateway → auth and ledger over ASGI, with their relays and
+projections."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from services.auth.projections import UsersProjection
 from services.auth.settings import AuthSettings
 from services.gateway.main import create_app as create_gateway
 from services.gateway.settings import GatewaySettings
+from services.ledger.main import create_app as create_ledger
+from services.ledger.projections import TransactionsProjection
+from services.ledger.projections import UsersProjection as LedgerUsersProjection
+from services.ledger.settings import LedgerSettings
 from shared.relay import Relay
 from shared.runner import ProjectionRunner
 from tests.conftest import Infra, random_prefix
@@ -37,6 +42,8 @@ class Stack:
     auth: FastAPI
     auth_settings: AuthSettings
     gateway_settings: GatewaySettings
+    ledger: FastAPI
+    ledger_settings: LedgerSettings
 
     def outbox(self) -> list[SentMail]:
         """Mails the auth service sent."""
@@ -96,7 +103,7 @@ async def open_stack(
     gateway_redis_url: str | None = None,
     **gateway: Any,
 ) -> AsyncIterator[Stack]:
-    """Start auth, its relay and users projection, and the gateway in front.
+    """Start auth and ledger with their relays and projections, and the gateway in front.
 
     ``auth`` overrides auth settings (e.g. ``admin_emails``); ``gateway_redis_url`` points the
     gateway alone at another Redis (the auth service keeps working); other keywords are
@@ -106,13 +113,27 @@ async def open_stack(
     if gateway_redis_url is not None:
         gw_settings = gw_settings.model_copy(update={"redis_url": gateway_redis_url})
     auth_app = create_auth(auth_settings)
+    ledger_settings = LedgerSettings.model_validate(
+        auth_settings.model_dump(include=set(LedgerSettings.model_fields))
+    )
+    ledger_app = create_ledger(ledger_settings)
+    auth_schema, ledger_schema = (auth_settings.schema_for(s) for s in ("auth", "ledger"))
     stop = asyncio.Event()
-    async with running(auth_app):
-        relay = Relay(auth_settings, "auth")
-        runner = ProjectionRunner(auth_settings, UsersProjection(auth_settings.schema_for("auth")))
-        tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(runner.run(stop))]
-        await asyncio.wait_for(runner.assigned.wait(), 60)
-        gw_app = create_gateway(gw_settings, transports={"auth": httpx.ASGITransport(auth_app)})
+    async with running(auth_app), running(ledger_app):
+        runners = [
+            ProjectionRunner(auth_settings, UsersProjection(auth_schema)),
+            ProjectionRunner(ledger_settings, TransactionsProjection(ledger_schema)),
+            ProjectionRunner(ledger_settings, LedgerUsersProjection(ledger_schema)),
+        ]
+        relays = [Relay(auth_settings, "auth"), Relay(ledger_settings, "ledger")]
+        tasks = [asyncio.create_task(r.run(stop)) for r in relays]
+        tasks += [asyncio.create_task(r.run(stop)) for r in runners]
+        await asyncio.wait_for(asyncio.gather(*(r.assigned.wait() for r in runners)), 60)
+        transports = {
+            "auth": httpx.ASGITransport(auth_app),
+            "ledger": httpx.ASGITransport(ledger_app),
+        }
+        gw_app = create_gateway(gw_settings, transports=transports)
         try:
             async with (
                 running(gw_app),
@@ -122,7 +143,15 @@ async def open_stack(
                     timeout=30,
                 ) as client,
             ):
-                yield Stack(client, gw_app, auth_app, auth_settings, gw_settings)
+                yield Stack(
+                    client,
+                    gw_app,
+                    auth_app,
+                    auth_settings,
+                    gw_settings,
+                    ledger_app,
+                    ledger_settings,
+                )
         finally:
             stop.set()
             await asyncio.gather(*tasks)

@@ -60,6 +60,12 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/users/me"): "read:profile",
     ("PATCH", "/api/users/me"): "write:profile",
     ("GET", "/api/admin/users"): tokens.ADMIN_SCOPE,
+    ("GET", "/api/transactions"): "read:transactions",
+    ("POST", "/api/transactions"): "write:transactions",
+    ("GET", "/api/transactions/merchants/suggestions"): "read:transactions",
+    ("GET", "/api/transactions/{transaction_id}"): "read:transactions",
+    ("PUT", "/api/transactions/{transaction_id}"): "write:transactions",
+    ("DELETE", "/api/transactions/{transaction_id}"): "write:transactions",
 }
 
 

@@ -67,17 +67,38 @@ class BolaCase:
     caller_scoped: bool = False
 
 
+async def plant_transaction(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner records a transaction described by ``marker``."""
+    answer = await stack.client.post(
+        "/api/transactions",
+        json={"amount": 12.34, "category": "food", "description": marker},
+        headers=headers,
+    )
+    assert answer.status_code == 201, answer.text
+    return {"transaction_id": answer.json()["data"]["id"]}
+
+
+TRANSACTION = "/api/transactions/{transaction_id}"
 # Every gateway route with a {param} must have a case here (see the structural guard below).
-BOLA_CASES: tuple[BolaCase, ...] = ()
+BOLA_CASES: tuple[BolaCase, ...] = (
+    BolaCase("GET", TRANSACTION, plant_transaction),
+    BolaCase(
+        "PUT",
+        TRANSACTION,
+        plant_transaction,
+        body={"amount": 1, "description": "overwritten"},
+        read=TRANSACTION,
+    ),
+    BolaCase("DELETE", TRANSACTION, plant_transaction, read=TRANSACTION),
+)
 
 
 async def test_every_route_with_an_id_has_a_bola_case(env: Env) -> None:
     """Structural guard: every documented operation whose path has a ``{param}`` is in BOLA_CASES.
 
-    Object ids in paths are where BOLA lives. Today no public route has one (the per-user data
-    is reached through the caller's token only), so BOLA_CASES is empty and the guard passes;
-    when a route like ``/api/transactions/{id}`` is added without a case, this test fails until
-    a BolaCase is written, and ``test_bola_foreign_object_is_invisible`` then runs it.
+    Object ids in paths are where BOLA lives (e.g. ``/api/transactions/{transaction_id}``):
+    when a route with one is added without a case, this test fails until a BolaCase is
+    written, and ``test_bola_foreign_object_is_invisible`` then runs it.
     """
     answer = await env.stack.client.get("/openapi.json")
     assert answer.status_code == 200
@@ -218,6 +239,7 @@ BODIES: dict[str, JSON] = {
     "/api/auth/delete-account": {"password": "wrong"},
     "/api/users/me": {"name": "Matrix"},
     "/api/auth/logout": {},
+    "/api/transactions": {"amount": 1, "category": "food"},
 }
 PROTECTED = sorted(k for k, v in ROUTE_ACCESS.items() if v != PUBLIC)
 

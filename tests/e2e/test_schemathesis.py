@@ -20,7 +20,7 @@ cannot reach it. Instead:
 Redis is up here, so no fail-closed 503 can happen; the only tolerated 5xx are two deliberate,
 documented states of this in-process stack, matched exactly (a real crash still fails):
 Google sign-in is not configured (no Firebase project in tests) and ``/health`` reports
-``degraded`` because only the auth service runs behind this gateway.
+``degraded`` because only the auth and ledger services run behind this gateway.
 """
 
 from __future__ import annotations

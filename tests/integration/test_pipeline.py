@@ -166,7 +166,7 @@ async def test_read_your_writes_waits_for_the_position(
 
 
 async def test_stored_v1_event_is_read_as_v2(settings: MitaSettings) -> None:
-    """Upcasting: a v1 TransactionRecorded (no merchant) in Postgres reads as v2."""
+    """Upcasting: a v1 TransactionRecorded (no merchant) in Postgres reads as v2, then v3."""
     app = ledger_app(settings)
     tx_id = uuid.uuid4()
     mapper = make_mapper()
@@ -193,8 +193,9 @@ async def test_stored_v1_event_is_read_as_v2(settings: MitaSettings) -> None:
     await drain(settings)
     (msg,) = await read_topic(settings.kafka_bootstrap, settings.topic_for("ledger"), 1)
     env = EventEnvelope.from_bytes(msg[2])
-    assert env.schema_version == 2
+    assert env.schema_version == 3  # v1 → v2 (merchant) → v3 (the rest of the object)
     assert env.payload["merchant"] is None
+    assert (env.payload["tags"], env.payload["is_recurring"]) == ([], False)
     assert env.payload["amount"] == "12.50"
     schema = EventType("ledger.TransactionRecorded", "ledger", type(tx).Recorded).json_schema()
     assert "merchant" in schema["properties"]

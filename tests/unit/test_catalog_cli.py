@@ -40,7 +40,10 @@ def test_projections_build_in_owner_schema() -> None:
 
 
 def test_projections_of() -> None:
-    assert [p.name for p in catalog.projections_of("ledger")] == ["ledger_transactions"]
+    assert [p.name for p in catalog.projections_of("ledger")] == [
+        "ledger_transactions",
+        "ledger_users",
+    ]
     assert catalog.projections_of("gateway") == []
 
 
@@ -91,8 +94,8 @@ def test_cli_events_schemas_prints_json(capsys: pytest.CaptureFixture[str]) -> N
     assert doc["envelope"]["title"] == "EventEnvelope"
     assert "payload" in doc["envelope"]["properties"]
     ledger = {name for name in doc["events"] if name.startswith("ledger.")}
-    assert ledger == LEDGER_EVENTS
-    assert doc["events"]["ledger.TransactionRecorded"]["x-schema-version"] == 2
+    assert ledger == {*LEDGER_EVENTS, "ledger.IdempotencyKeyClaimed"}
+    assert doc["events"]["ledger.TransactionRecorded"]["x-schema-version"] == 3
     assert "merchant" in doc["events"]["ledger.TransactionRecorded"]["properties"]
 
 
@@ -108,7 +111,7 @@ def test_cli_events_schemas_writes_files(
     assert capsys.readouterr().out.strip() == f"wrote {len(files)} schemas to {out}"
     recorded = json.loads((out / "ledger.TransactionRecorded.json").read_text())
     assert recorded["title"] == "ledger.TransactionRecorded"
-    assert recorded["x-schema-version"] == 2
+    assert recorded["x-schema-version"] == 3
     envelope = json.loads((out / "envelope.json").read_text())
     assert envelope["additionalProperties"] is False
 

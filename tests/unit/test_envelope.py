@@ -131,7 +131,7 @@ def test_extra_fields_forbidden_and_frozen() -> None:
 
 def test_global_registry_has_exactly_the_ledger_events() -> None:
     ledger = {e.name for e in registry.all() if e.service == "ledger"}
-    assert ledger == LEDGER_EVENTS
+    assert ledger == {*LEDGER_EVENTS, "ledger.IdempotencyKeyClaimed"}
     assert registry.get("ledger.TransactionRecorded").cls is Transaction.Recorded
     assert registry.get("ledger.TransactionAmended").cls is Transaction.Amended
     assert registry.get("ledger.TransactionDeleted").cls is Transaction.Deleted
@@ -201,7 +201,7 @@ def test_name_of_fallback_for_unregistered() -> None:
 
 def test_event_type_version_and_payload_fields() -> None:
     recorded = EventType("ledger.TransactionRecorded", "ledger", Transaction.Recorded)
-    assert recorded.version == 2
+    assert recorded.version == 3
     fields = recorded.payload_fields()
     assert set(fields) == {
         "user_id",
@@ -211,6 +211,11 @@ def test_event_type_version_and_payload_fields() -> None:
         "spent_at",
         "description",
         "merchant",
+        "location",
+        "tags",
+        "notes",
+        "is_recurring",
+        "goal_id",
     }
     assert fields["amount"] is Decimal
     assert not set(fields) & BASE_FIELDS
@@ -224,14 +229,15 @@ def test_json_schema_of_ledger_events() -> None:
     assert set(docs) == LEDGER_EVENTS
     rec = docs["ledger.TransactionRecorded"]
     assert rec["title"] == "ledger.TransactionRecorded"
-    assert rec["x-schema-version"] == 2
+    assert rec["x-schema-version"] == 3
     assert rec["type"] == "object"
     assert set(rec["required"]) == set(rec["properties"])
     assert "merchant" in rec["properties"]
     assert rec["properties"]["user_id"]["format"] == "uuid"
     assert rec["properties"]["spent_at"]["format"] == "date-time"
     assert not set(rec["properties"]) & BASE_FIELDS
-    assert docs["ledger.TransactionAmended"]["x-schema-version"] == 1
+    assert rec["properties"]["tags"]["type"] == "array"
+    assert docs["ledger.TransactionAmended"]["x-schema-version"] == 2
     assert set(docs["ledger.TransactionDeleted"]["properties"]) == {"user_id"}
     json.dumps(docs)  # serialisable as is
 

@@ -174,7 +174,7 @@ def test_envelope_fields_and_money_as_string(app: LedgerApplication) -> None:
     )
     (env,) = envelopes(app)
     assert env.type == "ledger.TransactionRecorded"
-    assert env.schema_version == 2
+    assert env.schema_version == 3
     assert env.service == "ledger"
     assert env.aggregate_id == tx_id
     assert env.aggregate_version == 1
@@ -194,7 +194,17 @@ def test_envelope_fields_and_money_as_string(app: LedgerApplication) -> None:
         "spent_at",
         "description",
         "merchant",
+        "location",
+        "tags",
+        "notes",
+        "is_recurring",
+        "goal_id",
     }
+    assert (env.payload["tags"], env.payload["is_recurring"], env.payload["goal_id"]) == (
+        [],
+        False,
+        None,
+    )
     wire = json.loads(env.to_bytes())
     assert wire["payload"]["amount"] == "1234.50"
     assert wire["payload"]["user_id"] == str(user)
@@ -253,9 +263,13 @@ def test_v1_recorded_is_upcast_to_v2() -> None:
     assert event.user_id == user
 
     env = to_envelope("ledger", 7, stored)
-    assert env.schema_version == 2
+    assert env.schema_version == 3
     assert env.type == "ledger.TransactionRecorded"
     assert env.payload["merchant"] is None
+    # The chain goes on to v3: the fields added then get their defaults too.
+    assert env.payload["tags"] == []
+    assert env.payload["is_recurring"] is False
+    assert env.payload["location"] is env.payload["notes"] is env.payload["goal_id"] is None
     assert env.payload["description"] == "old"
     assert env.position == 7
     assert env.occurred_at == dt.datetime(2023, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -275,7 +289,7 @@ def test_v1_event_in_store_rebuilds_aggregate(app: LedgerApplication) -> None:
     assert app.repository.get(tx_id).amount == Decimal("40.00")
 
 
-def test_v2_round_trip_keeps_class_version() -> None:
+def test_v3_round_trip_keeps_class_version() -> None:
     mapper = make_mapper()
     tx = Transaction.record(
         transaction_id=uuid.uuid4(),
@@ -288,7 +302,7 @@ def test_v2_round_trip_keeps_class_version() -> None:
     )
     (event,) = tx.collect_events()
     stored = mapper.to_stored_event(event)
-    assert json.loads(stored.state)["class_version"] == 2
+    assert json.loads(stored.state)["class_version"] == 3
     again = mapper.to_domain_event(stored)
     assert isinstance(again, Transaction.Recorded)
     assert again.merchant == "M"
@@ -314,7 +328,7 @@ def test_amended_payload_keeps_unchanged_fields_as_null(app: LedgerApplication) 
     app.amend_transaction(tx_id, user_id=user, amount=Decimal("0.5"))
     amended = envelopes(app)[1]
     assert amended.type == "ledger.TransactionAmended"
-    assert amended.schema_version == 1
+    assert amended.schema_version == 2
     assert amended.payload == {
         "user_id": str(user),
         "amount": "0.50",
@@ -323,6 +337,11 @@ def test_amended_payload_keeps_unchanged_fields_as_null(app: LedgerApplication) 
         "spent_at": None,
         "description": None,
         "merchant": None,
+        "location": None,
+        "tags": None,
+        "notes": None,
+        "is_recurring": None,
+        "goal_id": None,
     }
 
 

@@ -268,8 +268,18 @@ def test_event_names_are_past_tense() -> None:
     assert all(name.endswith("ed") for name in names)
 
 
-def test_recorded_is_version_2_with_upcaster() -> None:
-    assert Transaction.Recorded.class_version == 2
+def test_recorded_is_version_3_with_upcasters() -> None:
+    assert Transaction.Recorded.class_version == 3
     state: dict[str, Any] = {"amount": Decimal("1.00")}
     Transaction.Recorded.upcast_v1_v2(state)
     assert state == {"amount": Decimal("1.00"), "merchant": None}
+    Transaction.Recorded.upcast_v2_v3(state)
+    assert state == {
+        "amount": Decimal("1.00"),
+        "merchant": None,
+        "location": None,
+        "tags": [],
+        "notes": None,
+        "is_recurring": False,
+        "goal_id": None,
+    }

@@ -1,0 +1,138 @@
+"""Public transaction routes (`/api/transactions/*`), served by the ledger service."""
+
+# Day filters (``start_date``/``end_date``) and naive ``spent_at`` values are user-local: the
+# ledger takes the zone from ``X-User-Timezone`` when the caller sends it (the gateway forwards
+# it), else from the user's profile timezone as the ledger last heard it from auth, else UTC.
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from starlette.responses import Response
+
+from services.gateway.deps import Services, TransactionsReader, TransactionsWriter
+from services.gateway.routing import body, slash_tolerant
+from services.ledger.schemas import (
+    DEFAULT_LIMIT,
+    IDEMPOTENCY_KEY_MAX,
+    Category,
+    IdempotencyKeyHeader,
+    Timezone,
+    TransactionCreate,
+    TransactionUpdate,
+)
+from shared.api import JSONResponse
+
+router = APIRouter(prefix="/api", redirect_slashes=False)
+route = slash_tolerant(router)
+TAGS = ["transactions"]
+NO_NUL = r"^[^\x00]*$"
+ZoneHeader = Annotated[
+    Timezone,
+    Header(max_length=64, description="IANA zone for user-local days (default: profile, UTC)"),
+]
+
+
+def with_balance_impact(answer: Response) -> Response:
+    """Add the rebalance fields and ``meta.balance_impact`` to a recorded transaction."""
+    # The budget service does not exist yet: nothing is rebalanced and no remaining budget is
+    # known, so these are the neutral values until it can be asked.
+    envelope: dict[str, Any] = json.loads(bytes(answer.body), parse_float=Decimal)
+    data = envelope["data"]
+    data.update(rebalanced=False, rebalance_covered=Decimal(0), rebalance_fully_covered=False)
+    impact = {
+        "category": data["category"],
+        "amount": data["amount"],
+        "remaining_budget": None,
+        "budget_exceeded": False,
+    }
+    envelope["meta"] = {**(envelope.get("meta") or {}), "balance_impact": impact}
+    return JSONResponse(envelope, status_code=answer.status_code)
+
+
+@route("GET", "/transactions", tags=TAGS)
+async def list_transactions(
+    _: TransactionsReader,
+    request: Request,
+    up: Services,
+    x_user_timezone: ZoneHeader = None,
+    skip: int = Query(default=0, ge=0, le=10_000_000),
+    limit: int = Query(default=DEFAULT_LIMIT, description="Clamped to 1..1000"),
+    start_date: Annotated[dt.date | None, Query(description="First user-local day")] = None,
+    end_date: Annotated[dt.date | None, Query(description="Last user-local day")] = None,
+    category: Annotated[Category | None, Query()] = None,
+) -> Response:
+    """The caller's transactions, newest ``spent_at`` first."""
+    params: dict[str, Any] = {"skip": skip, "limit": limit}
+    for name, value in (("start_date", start_date), ("end_date", end_date)):
+        if value is not None:
+            params[name] = value.isoformat()
+    if category is not None:
+        params["category"] = category
+    return await up.forward("ledger", request, "/transactions", params=params)
+
+
+@route("POST", "/transactions", status_code=201, tags=TAGS)
+async def create_transaction(
+    payload: TransactionCreate,
+    _: TransactionsWriter,
+    request: Request,
+    up: Services,
+    idempotency_key: Annotated[
+        IdempotencyKeyHeader,
+        Header(max_length=IDEMPOTENCY_KEY_MAX, description="A retry returns the first result"),
+    ] = None,
+    x_user_timezone: ZoneHeader = None,
+) -> Response:
+    """Record a transaction (201); a retried Idempotency-Key answers the first one again."""
+    answer = await up.forward("ledger", request, "/transactions", json=body(payload), params={})
+    return with_balance_impact(answer) if answer.status_code == 201 else answer
+
+
+@route("GET", "/transactions/merchants/suggestions", tags=TAGS)
+async def merchant_suggestions(
+    _: TransactionsReader,
+    request: Request,
+    up: Services,
+    q: str = Query(default="", max_length=100, pattern=NO_NUL),
+    limit: int = Query(default=10, description="Clamped to 1..50"),
+) -> Response:
+    """The caller's merchant names starting with ``q``, most used first."""
+    params = {"q": q, "limit": limit}
+    return await up.forward("ledger", request, "/transactions/merchants/suggestions", params=params)
+
+
+@route("GET", "/transactions/{transaction_id}", tags=TAGS)
+async def get_transaction(
+    transaction_id: uuid.UUID, _: TransactionsReader, request: Request, up: Services
+) -> Response:
+    """One of the caller's transactions (another user's or a deleted one: 404)."""
+    return await up.forward("ledger", request, f"/transactions/{transaction_id}", params={})
+
+
+@route("PUT", "/transactions/{transaction_id}", tags=TAGS)
+async def update_transaction(
+    transaction_id: uuid.UUID,
+    payload: TransactionUpdate,
+    _: TransactionsWriter,
+    request: Request,
+    up: Services,
+    x_user_timezone: ZoneHeader = None,
+) -> Response:
+    """Change any subset of the create fields."""
+    path = f"/transactions/{transaction_id}"
+    return await up.forward("ledger", request, path, json=body(payload), params={})
+
+
+@route("DELETE", "/transactions/{transaction_id}", tags=TAGS)
+async def delete_transaction(
+    transaction_id: uuid.UUID, _: TransactionsWriter, request: Request, up: Services
+) -> Response:
+    """Delete one of the caller's transactions."""
+    path = f"/transactions/{transaction_id}"
+    return await up.forward("ledger", request, path, params={})

@@ -1,0 +1,240 @@
+"""Ledger HTTP API (internal; the gateway publishes it under /api): parse, decide, map errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from eventsourcing.application import AggregateNotFoundError
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import Response
+
+from services.ledger.application import Saved
+from services.ledger.deps import (
+    Context,
+    HeaderZone,
+    LedgerContext,
+    Reader,
+    Writer,
+    pick_zone,
+    zone_for,
+)
+from services.ledger.domain import (
+    AMENDABLE,
+    EARLIEST,
+    LATEST,
+    InvalidTransaction,
+    NotOwner,
+    Transaction,
+    TransactionDeleted,
+)
+from services.ledger.queries import (
+    get_transaction,
+    list_transactions,
+    merchant_suggestions,
+    transaction_public,
+    transaction_row,
+)
+from services.ledger.schemas import (
+    DEFAULT_LIMIT,
+    MAX_SUGGESTIONS,
+    Category,
+    TransactionCreate,
+    TransactionUpdate,
+    clamp_limit,
+    fields_set,
+    valid_idempotency_key,
+)
+from shared import tokens
+from shared.api import ApiError, ok
+
+router = APIRouter()
+NOT_FOUND = "Transaction not found"
+MISSING = (AggregateNotFoundError, NotOwner, TransactionDeleted)
+ROW_FIELDS = ("user_id", "deleted", *AMENDABLE)
+NO_NUL = r"^[^\x00]*$"
+
+
+def invalid(field: str, message: str) -> ApiError:
+    """A 422 naming one field, as the app reads validation errors."""
+    return ApiError(
+        422,
+        message,
+        details={
+            "validation_errors": [{"field": field, "message": message, "type": "value_error"}]
+        },
+    )
+
+
+def refused(exc: InvalidTransaction) -> ApiError:
+    """A domain refusal as a 422 naming the field."""
+    return invalid(exc.field, str(exc))
+
+
+def row_of(tx: Transaction) -> dict[str, Any]:
+    """The read-model row a transaction's current state folds to (for a lagging projection)."""
+    row: dict[str, Any] = {name: getattr(tx, name) for name in ROW_FIELDS}
+    row.update(id=tx.id, version=tx.version, created_at=tx.created_on, updated_at=tx.modified_on)
+    return row
+
+
+def localized(value: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:
+    """A naive ``spent_at`` is a wall-clock time in the user's zone."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=zone)
+
+
+async def answer_for(ctx: LedgerContext, saved: Saved) -> dict[str, Any]:
+    """Read-your-writes: the row once the projection has the write, else the write model's."""
+    await ctx.caught_up(saved.position)
+    async with ctx.pool.connection() as conn:
+        row = await transaction_row(conn, ctx.schema, saved.transaction.id)
+    tx = saved.transaction
+    if row is None or row["version"] < tx.version:
+        row = row_of(tx)
+    return transaction_public(row)
+
+
+@router.get("/transactions")
+async def transactions(
+    caller: Reader,
+    ctx: Context,
+    zone: HeaderZone,
+    skip: int = Query(default=0, ge=0, le=10_000_000),
+    limit: int = Query(default=DEFAULT_LIMIT),
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    category: Annotated[Category | None, Query()] = None,
+) -> Response:
+    """The caller's transactions, newest first; dates are user-local days (see deps)."""
+    if start_date and end_date and start_date > end_date:
+        raise invalid("start_date", "start_date must not be after end_date")
+    tz = await zone_for(ctx, caller, zone)
+
+    def midnight(day: dt.date | None) -> dt.datetime | None:
+        if day is None or not EARLIEST.date() < day < LATEST.date():
+            return None  # outside the range spent_at may take: no bound needed
+        return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+
+    size = clamp_limit(limit)
+    day_after = end_date + dt.timedelta(days=1) if end_date and end_date < dt.date.max else None
+    async with ctx.pool.connection() as conn:
+        rows = await list_transactions(
+            conn,
+            ctx.schema,
+            caller.sub,
+            start=midnight(start_date),
+            end=midnight(day_after),
+            category=category,
+            skip=skip,
+            limit=size,
+        )
+    return ok([transaction_public(r) for r in rows], meta={"skip": skip, "limit": size})
+
+
+@router.post("/transactions", status_code=201)
+async def create(
+    body: TransactionCreate,
+    caller: Writer,
+    ctx: Context,
+    zone: HeaderZone,
+    idempotency_key: Annotated[str | None, Header(max_length=1024)] = None,
+) -> Response:
+    """Record a transaction; a retried Idempotency-Key answers the first one again."""
+    try:
+        key = valid_idempotency_key(idempotency_key)
+    except ValueError as exc:
+        raise invalid("Idempotency-Key", str(exc)) from exc
+    currency, tz = body.currency, pick_zone(zone, None)
+    if currency is None or (body.spent_at is not None and body.spent_at.tzinfo is None):
+        known_currency, known_zone = await ctx.defaults(caller)
+        currency, tz = currency or known_currency, pick_zone(zone, known_zone)
+    try:
+        saved: Saved = await ctx.run(
+            ctx.application.record,
+            user_id=caller.sub,
+            amount=body.amount,
+            category=body.category,
+            currency=currency,
+            spent_at=localized(body.spent_at, tz),
+            description=body.description or "",
+            merchant=body.merchant,
+            location=body.location,
+            tags=body.tags,
+            notes=body.notes,
+            is_recurring=bool(body.is_recurring),
+            goal_id=body.goal_id,
+            idempotency_key=key,
+        )
+    except InvalidTransaction as exc:
+        raise refused(exc) from exc
+    message = "Transaction already recorded" if saved.replayed else "Transaction recorded"
+    return ok(await answer_for(ctx, saved), status=201, message=message)
+
+
+@router.get("/transactions/merchants/suggestions")
+async def suggestions(
+    caller: Reader,
+    ctx: Context,
+    q: str = Query(default="", max_length=100, pattern=NO_NUL),
+    limit: int = Query(default=10),
+) -> Response:
+    """The caller's merchants starting with ``q``, most used first (at most 50)."""
+    async with ctx.pool.connection() as conn:
+        names = await merchant_suggestions(
+            conn, ctx.schema, caller.sub, q, clamp_limit(limit, MAX_SUGGESTIONS)
+        )
+    return ok(names)
+
+
+@router.get("/transactions/{transaction_id}")
+async def get_one(transaction_id: uuid.UUID, caller: Reader, ctx: Context) -> Response:
+    """One of the caller's transactions (another user's or a deleted one: 404)."""
+    async with ctx.pool.connection() as conn:
+        row = await get_transaction(conn, ctx.schema, caller.sub, transaction_id)
+    if row is None:
+        raise ApiError(404, NOT_FOUND)
+    return ok(transaction_public(row))
+
+
+async def _amend(
+    ctx: LedgerContext, caller: tokens.Claims, transaction_id: uuid.UUID, changes: dict[str, Any]
+) -> Saved:
+    try:
+        saved: Saved = await ctx.run(
+            ctx.application.amend, transaction_id, user_id=caller.sub, **changes
+        )
+    except MISSING as exc:
+        raise ApiError(404, NOT_FOUND) from exc
+    except InvalidTransaction as exc:
+        raise refused(exc) from exc
+    return saved
+
+
+@router.put("/transactions/{transaction_id}")
+async def update(
+    transaction_id: uuid.UUID,
+    body: TransactionUpdate,
+    caller: Writer,
+    ctx: Context,
+    zone: HeaderZone,
+) -> Response:
+    """Change any subset of the create fields (a field sent as null stays as it is)."""
+    changes = {k: v for k, v in fields_set(body).items() if v is not None}
+    if isinstance(changes.get("spent_at"), dt.datetime) and changes["spent_at"].tzinfo is None:
+        changes["spent_at"] = localized(changes["spent_at"], await zone_for(ctx, caller, zone))
+    saved = await _amend(ctx, caller, transaction_id, changes)
+    return ok(await answer_for(ctx, saved), message="Transaction updated")
+
+
+@router.delete("/transactions/{transaction_id}")
+async def delete(transaction_id: uuid.UUID, caller: Writer, ctx: Context) -> Response:
+    """Soft-delete one of the caller's transactions."""
+    try:
+        saved: Saved = await ctx.run(ctx.application.delete, transaction_id, user_id=caller.sub)
+    except MISSING as exc:
+        raise ApiError(404, NOT_FOUND) from exc
+    await ctx.caught_up(saved.position)
+    return ok({"deleted": True, "transaction_id": str(transaction_id)}, message="Deleted")

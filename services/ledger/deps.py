@@ -1,0 +1,146 @@
+"""Ledger service dependencies: the resources a request needs, as ``Annotated`` aliases."""
+
+# Identity: the ledger is internal and reached only through the gateway, which verifies every
+# bearer fully (signature, claims, deny list, token version) and checks scopes. The ledger does
+# not repeat the revocation checks (they need Redis and the auth service); it still verifies the
+# token's signature, claims and type itself with ``shared.tokens.verify`` and checks the route's
+# scope, so a forged or foreign token never reaches a use case and ``sub`` is trustworthy.
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import zoneinfo
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from psycopg_pool import AsyncConnectionPool
+
+from services.ledger.application import LedgerApplication
+from services.ledger.queries import user_defaults
+from services.ledger.schemas import timezone_of
+from shared import tokens
+from shared.api import ApiError
+from shared.identity import bearer
+from shared.projections import wait_for_position
+from shared.settings import MitaSettings
+
+PROJECTION = "ledger_transactions"
+READ_SCOPE = "read:transactions"
+WRITE_SCOPE = "write:transactions"
+
+
+@dataclass
+class LedgerContext:
+    """Everything the ledger API uses, built once per process in the app's lifespan."""
+
+    settings: MitaSettings
+    application: LedgerApplication
+    pool: AsyncConnectionPool[Any]
+
+    @property
+    def schema(self) -> str:
+        """The ledger schema (event store and read models)."""
+        return self.settings.schema_for("ledger")
+
+    async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a (blocking) write-model use case off the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def caught_up(self, position: int) -> bool:
+        """Read-your-writes: wait (bounded) until the transactions read model has ``position``."""
+        if position <= 0:
+            return True
+        async with self.pool.connection() as conn:
+            return await wait_for_position(
+                conn,
+                self.schema,
+                PROJECTION,
+                "ledger",
+                position,
+                self.settings.read_your_writes_timeout,
+            )
+
+    async def defaults(self, claims: tokens.Claims) -> tuple[str | None, str | None]:
+        """The caller's currency and timezone, if the ledger knows them."""
+        async with self.pool.connection() as conn:
+            return await user_defaults(conn, self.schema, claims.sub)
+
+    @staticmethod
+    def now() -> dt.datetime:
+        """The clock."""
+        return dt.datetime.now(dt.UTC)
+
+
+def get_context(request: Request) -> LedgerContext:
+    """The process's ledger context."""
+    ctx: LedgerContext = request.app.state.ledger
+    return ctx
+
+
+Context = Annotated[LedgerContext, Depends(get_context)]
+
+
+def require(scope: str) -> Callable[[Request, LedgerContext], Awaitable[tokens.Claims]]:
+    """A dependency: a validly signed access token that carries ``scope``."""
+
+    async def dependency(request: Request, ctx: Context) -> tokens.Claims:
+        token = bearer(request)
+        if token is None:
+            raise ApiError(401, "Not authenticated")
+        try:
+            claims = tokens.verify(ctx.settings.secret_key.get_secret_value(), token, "access")
+        except tokens.TokenError as exc:
+            raise ApiError(401, "Invalid or expired token") from exc
+        if scope not in claims.scopes:
+            raise ApiError(403, "Insufficient scope", details={"required": [scope]})
+        return claims
+
+    return dependency
+
+
+Reader = Annotated[tokens.Claims, Depends(require(READ_SCOPE))]
+Writer = Annotated[tokens.Claims, Depends(require(WRITE_SCOPE))]
+
+
+def user_timezone(
+    x_user_timezone: Annotated[str | None, Header(max_length=64)] = None,
+) -> zoneinfo.ZoneInfo | None:
+    """The zone the gateway passed in ``X-User-Timezone`` (422 for an unknown name)."""
+    try:
+        return timezone_of(x_user_timezone)
+    except ValueError as exc:
+        raise ApiError(
+            422,
+            "Unknown timezone",
+            details={
+                "validation_errors": [
+                    {"field": "X-User-Timezone", "message": str(exc), "type": "value_error"}
+                ]
+            },
+        ) from exc
+
+
+HeaderZone = Annotated[zoneinfo.ZoneInfo | None, Depends(user_timezone)]
+
+
+def pick_zone(given: zoneinfo.ZoneInfo | None, profile: str | None) -> dt.tzinfo:
+    """The zone for user-local days: the header's, else the profile's, else UTC."""
+    if given is not None:
+        return given
+    try:
+        return timezone_of(profile) or dt.UTC
+    except ValueError:
+        return dt.UTC
+
+
+async def zone_for(
+    ctx: LedgerContext, claims: tokens.Claims, given: zoneinfo.ZoneInfo | None
+) -> dt.tzinfo:
+    """The caller's zone for user-local days (the profile is read only without a header)."""
+    if given is not None:
+        return given
+    _, profile = await ctx.defaults(claims)
+    return pick_zone(None, profile)

@@ -1,0 +1,117 @@
+"""Ledger request payloads (the mobile contract's field names) and request-level checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from services.ledger.domain import CATEGORIES, MAX_AMOUNT, MAX_TAG_LENGTH, MAX_TAGS
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+MAX_SUGGESTIONS = 50
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def _known_category(value: str) -> str:
+    if value not in CATEGORIES:
+        raise ValueError(f"unknown category {value!r}")
+    return value
+
+
+Amount = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, decimal_places=2)]
+Category = Annotated[
+    str,
+    Field(json_schema_extra={"enum": sorted(CATEGORIES)}),
+    AfterValidator(_known_category),
+]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Notes = Annotated[str, StringConstraints(max_length=2000)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TAG_LENGTH)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=4096)
+
+
+class TransactionCreate(Strict):
+    """``POST /transactions``: a naive ``spent_at`` is taken in the user's timezone."""
+
+    amount: Amount
+    category: Category
+    description: Description | None = None
+    spent_at: dt.datetime | None = None
+    merchant: Name | None = None
+    notes: Notes | None = None
+    location: Name | None = None
+    tags: Tags | None = None
+    goal_id: uuid.UUID | None = None
+    currency: Currency | None = None
+    is_recurring: bool | None = None
+
+
+class TransactionUpdate(Strict):
+    """``PUT /transactions/{id}``: any subset of the create fields (null: unchanged)."""
+
+    amount: Amount | None = None
+    category: Category | None = None
+    description: Description | None = None
+    spent_at: dt.datetime | None = None
+    merchant: Name | None = None
+    notes: Notes | None = None
+    location: Name | None = None
+    tags: Tags | None = None
+    goal_id: uuid.UUID | None = None
+    currency: Currency | None = None
+    is_recurring: bool | None = None
+
+
+def timezone_of(name: str | None) -> zoneinfo.ZoneInfo | None:
+    """The zone named by an IANA name (None for none; ValueError for an unknown one)."""
+    if name is None or not name.strip():
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA timezone {name!r}") from exc
+
+
+def valid_timezone(value: str | None) -> str | None:
+    """Pydantic check of an optional IANA timezone name."""
+    timezone_of(value)
+    return value
+
+
+Timezone = Annotated[str | None, AfterValidator(valid_timezone)]
+
+
+def valid_idempotency_key(value: str | None) -> str | None:
+    """An Idempotency-Key: 1..255 visible ASCII characters (None when not sent)."""
+    if value is None:
+        return None
+    if not 0 < len(value) <= IDEMPOTENCY_KEY_MAX or not all(" " < c <= "~" for c in value):
+        raise ValueError(f"Idempotency-Key must be 1..{IDEMPOTENCY_KEY_MAX} visible characters")
+    return value
+
+
+IdempotencyKeyHeader = Annotated[str | None, AfterValidator(valid_idempotency_key)]
+
+
+def clamp_limit(limit: int, upper: int = MAX_LIMIT) -> int:
+    """A page size clamped to 1..upper."""
+    return min(max(limit, 1), upper)
+
+
+def fields_set(model: BaseModel) -> dict[str, Any]:
+    """Fields the caller set, as Python values (Decimal kept exact)."""
+    return model.model_dump(exclude_unset=True)
