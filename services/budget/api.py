@@ -55,7 +55,7 @@ def a_day(year: int, month: int, day: int = 1) -> dt.date:
     """A calendar day from path parts (422 when there is no such day)."""
     try:
         return dt.date(year, month, day)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise invalid("date", f"no such day: {exc}") from exc
 
 

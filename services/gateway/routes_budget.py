@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from services.budget.schemas import OnboardingRequest, ShellRequest
@@ -23,6 +23,9 @@ BudgetReader = Annotated[tokens.Claims, Depends(require("read:budget"))]
 BudgetManager = Annotated[tokens.Claims, Depends(require("manage:budget"))]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 Month = Annotated[int, Query(ge=1, le=12)]
+PathYear = Annotated[int, Path(ge=2000, le=2100)]
+PathMonth = Annotated[int, Path(ge=1, le=12)]
+PathDay = Annotated[int, Path(ge=1, le=31)]
 TAGS = ["budget"]
 
 
@@ -35,14 +38,16 @@ async def submit(
 
 
 @route("GET", "/calendar/saved/{year}/{month}", tags=["calendar"])
-async def saved(year: int, month: int, _: BudgetReader, request: Request, up: Services) -> Response:
+async def saved(
+    year: PathYear, month: PathMonth, _: BudgetReader, request: Request, up: Services
+) -> Response:
     """The caller's month: one entry per day (empty before onboarding)."""
     return await up.forward("budget", request, f"/calendar/saved/{year}/{month}", params={})
 
 
 @route("GET", "/calendar/day/{year}/{month}/{day}", tags=["calendar"])
 async def one_day(
-    year: int, month: int, day: int, _: BudgetReader, request: Request, up: Services
+    year: PathYear, month: PathMonth, day: PathDay, _: BudgetReader, request: Request, up: Services
 ) -> Response:
     """The caller's day: limit, spending per category, transactions."""
     path = f"/calendar/day/{year}/{month}/{day}"

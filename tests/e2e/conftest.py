@@ -20,6 +20,9 @@ from services.auth.mail import SentMail, read_outbox
 from services.auth.main import create_app as create_auth
 from services.auth.projections import UsersProjection
 from services.auth.settings import AuthSettings
+from services.budget.main import create_app as create_budget
+from services.budget.projections import BudgetDaysProjection
+from services.budget.settings import BudgetSettings
 from services.gateway.main import create_app as create_gateway
 from services.gateway.settings import GatewaySettings
 from services.ledger.main import create_app as create_ledger
@@ -103,7 +106,7 @@ async def open_stack(
     gateway_redis_url: str | None = None,
     **gateway: Any,
 ) -> AsyncIterator[Stack]:
-    """Start auth and ledger with their relays and projections, and the gateway in front.
+    """Start auth, ledger and budget with their relays and projections, and the gateway.
 
     ``auth`` overrides auth settings (e.g. ``admin_emails``); ``gateway_redis_url`` points the
     gateway alone at another Redis (the auth service keeps working); other keywords are
@@ -117,21 +120,33 @@ async def open_stack(
         auth_settings.model_dump(include=set(LedgerSettings.model_fields))
     )
     ledger_app = create_ledger(ledger_settings)
+    budget_settings = BudgetSettings.model_validate(
+        auth_settings.model_dump(include=set(BudgetSettings.model_fields))
+    )
+    budget_app = create_budget(budget_settings)
     auth_schema, ledger_schema = (auth_settings.schema_for(s) for s in ("auth", "ledger"))
     stop = asyncio.Event()
-    async with running(auth_app), running(ledger_app):
+    async with running(auth_app), running(ledger_app), running(budget_app):
         runners = [
             ProjectionRunner(auth_settings, UsersProjection(auth_schema)),
             ProjectionRunner(ledger_settings, TransactionsProjection(ledger_schema)),
             ProjectionRunner(ledger_settings, LedgerUsersProjection(ledger_schema)),
+            ProjectionRunner(
+                budget_settings, BudgetDaysProjection(budget_settings.schema_for("budget"))
+            ),
         ]
-        relays = [Relay(auth_settings, "auth"), Relay(ledger_settings, "ledger")]
+        relays = [
+            Relay(auth_settings, "auth"),
+            Relay(ledger_settings, "ledger"),
+            Relay(budget_settings, "budget"),
+        ]
         tasks = [asyncio.create_task(r.run(stop)) for r in relays]
         tasks += [asyncio.create_task(r.run(stop)) for r in runners]
         await asyncio.wait_for(asyncio.gather(*(r.assigned.wait() for r in runners)), 60)
         transports = {
             "auth": httpx.ASGITransport(auth_app),
             "ledger": httpx.ASGITransport(ledger_app),
+            "budget": httpx.ASGITransport(budget_app),
         }
         gw_app = create_gateway(gw_settings, transports=transports)
         try:

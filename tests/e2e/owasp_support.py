@@ -66,6 +66,16 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/transactions/{transaction_id}"): "read:transactions",
     ("PUT", "/api/transactions/{transaction_id}"): "write:transactions",
     ("DELETE", "/api/transactions/{transaction_id}"): "write:transactions",
+    ("POST", "/api/onboarding/submit"): "manage:budget",
+    ("GET", "/api/calendar/saved/{year}/{month}"): "read:budget",
+    ("GET", "/api/calendar/day/{year}/{month}/{day}"): "read:budget",
+    ("POST", "/api/calendar/shell"): "read:budget",
+    ("GET", "/api/budget/live_status"): "read:budget",
+    ("GET", "/api/budget/daily"): "read:budget",
+    ("GET", "/api/budget/remaining"): "read:budget",
+    ("POST", "/api/budget/redistribute"): "manage:budget",
+    ("GET", "/api/budget/redistribution_history"): "read:budget",
+    ("GET", "/api/budget/forecast"): "read:budget",
 }
 
 

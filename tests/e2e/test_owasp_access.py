@@ -8,6 +8,7 @@ token, a scopeless token, a user token and an admin token, each forged with the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
@@ -78,6 +79,19 @@ async def plant_transaction(stack: Stack, headers: dict[str, str], marker: str) 
     return {"transaction_id": answer.json()["data"]["id"]}
 
 
+async def plant_onboarding(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner onboards (amounts are the owner's data) and addresses this month's calendar."""
+    answer = await stack.client.post(
+        "/api/onboarding/submit",
+        json={"income": {"monthly_income": 3917.13}, "fixed_expenses": {marker: 911.07}},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+    today = dt.date.today()
+    # A named fixed expense is due on day 5 (budget-engine.md), so that day shows it.
+    return {"year": str(today.year), "month": str(today.month), "day": "5"}
+
+
 TRANSACTION = "/api/transactions/{transaction_id}"
 # Every gateway route with a {param} must have a case here (see the structural guard below).
 BOLA_CASES: tuple[BolaCase, ...] = (
@@ -90,6 +104,9 @@ BOLA_CASES: tuple[BolaCase, ...] = (
         read=TRANSACTION,
     ),
     BolaCase("DELETE", TRANSACTION, plant_transaction, read=TRANSACTION),
+    # Calendar paths name a month, not an object: B gets B's own (empty) calendar, never A's.
+    BolaCase("GET", "/api/calendar/saved/{year}/{month}", plant_onboarding, caller_scoped=True),
+    BolaCase("GET", "/api/calendar/day/{year}/{month}/{day}", plant_onboarding, caller_scoped=True),
 )
 
 
@@ -127,6 +144,11 @@ async def test_bola_foreign_object_is_invisible(env: Env, case: BolaCase) -> Non
     else:
         assert foreign.status_code in (403, 404), foreign.text
     assert marker not in foreign.text
+    assert marker.replace("-", "_") not in foreign.text  # as a slug (e.g. a category name)
+    if case.caller_scoped:
+        own = await stack.client.request(case.method, url, headers=owner_headers)
+        assert own.status_code == 200, own.text
+        assert marker.replace("-", "_") in own.text, "the owner does see the planted data"
     if case.read is not None:
         kept = await stack.client.get(case.read.format(**params), headers=owner_headers)
         assert kept.status_code == 200, kept.text
