@@ -25,6 +25,10 @@ class ProjectionSpec:
         """Instantiate the projection in its owner's schema."""
         module, _, attr = self.path.partition(":")
         cls: type[Projection] = getattr(importlib.import_module(module), attr)
+        factory = getattr(cls, "from_settings", None)
+        if factory is not None:  # policies also write: they need the store's address
+            built: Projection = factory(settings)
+            return built
         return cls(settings.schema_for(self.owner))
 
 
@@ -37,6 +41,9 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         ),
         ProjectionSpec("ledger_users", "ledger", "services.ledger.projections:UsersProjection"),
         ProjectionSpec("budget_days", "budget", "services.budget.projections:BudgetDaysProjection"),
+        ProjectionSpec(
+            "budget_redistribution", "budget", "services.budget.policy:RedistributionPolicy"
+        ),
     )
 }
 

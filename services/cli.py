@@ -94,6 +94,9 @@ async def projections_cmd(action: str, name: str | None) -> int:
                 print(f"unknown projection {name!r}; known: {', '.join(catalog.PROJECTIONS)}")
                 return 2
             projection = catalog.PROJECTIONS[name].build(settings)
+            if not projection.rebuildable:
+                print(f"{name} is a policy: its decisions are history and are not rebuilt")
+                return 2
             elapsed = timed()
             count = await rebuild(conn, settings, projection, progress=text_progress(name))
             secs = elapsed()

@@ -65,6 +65,8 @@ class Projection(abc.ABC):
         for event in events:
             await self.apply(conn, event)
 
+    #: False for policies: replaying them would decide again on old events.
+    rebuildable: ClassVar[bool] = True
     #: Set by projections that can fold a source's stored events inside Postgres (fast rebuild).
     replays_in_database: ClassVar[bool] = False
 

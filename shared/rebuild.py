@@ -79,6 +79,8 @@ async def rebuild(
     range of aggregate ids; others stream every event through ``apply_many`` in store order.
     Live runners of the projection pause meanwhile (they take the same lock, shared).
     """
+    if not projection.rebuildable:
+        raise ValueError(f"{projection.name} is a policy: its decisions are history, not rebuilt")
     await setup_tracking(conn, projection.schema)
     await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key(projection),))
     await conn.commit()

@@ -1,0 +1,112 @@
+"""Real-time redistribution as a policy: ledger events in, ``BudgetRedistributed`` out.
+
+The policy consumes ``mita.ledger.events`` like a projection (its tracking rows make
+redelivery a no-op) and decides on the budget write model. Exactly once per triggering
+transaction comes from the ``BudgetPlan`` aggregate itself: it refuses a second cover for a
+transaction it already covered, and that fact is stored with the new event, in the same
+transaction as the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from typing import Any, ClassVar
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from services.budget.application import BudgetApplication
+from services.budget.projections import AMENDED, RECORDED, BudgetDaysProjection, zone
+from services.budget.queries import user_timezone
+from shared import db
+from shared.envelope import EventEnvelope
+from shared.projections import Projection, wait_for_position
+from shared.settings import MitaSettings
+
+DAYS = BudgetDaysProjection.name
+
+
+class PolicyLagging(Exception):
+    """The budget read model has not reached the triggering event yet (retried)."""
+
+
+class RedistributionPolicy(Projection):
+    """After a transaction overspends its day-category, move money from future days."""
+
+    name = "budget_redistribution"
+    sources = ("ledger",)
+    handles = frozenset({RECORDED, AMENDED})
+    rebuildable = False
+    catch_up_seconds: ClassVar[float] = 5.0
+
+    def __init__(self, schema: str, settings: MitaSettings | None = None) -> None:
+        super().__init__(schema)
+        self.settings = settings
+        self._application: BudgetApplication | None = None
+
+    @classmethod
+    def from_settings(cls, settings: MitaSettings) -> RedistributionPolicy:
+        """The policy with access to the budget write model."""
+        return cls(settings.schema_for("budget"), settings)
+
+    def application(self) -> BudgetApplication:
+        """The budget write model (built on first use)."""
+        if self._application is None:
+            assert self.settings is not None, "the policy needs settings to reach the store"
+            app = BudgetApplication.for_database(self.settings.database_url, self.schema)
+            assert isinstance(app, BudgetApplication)
+            self._application = app
+        return self._application
+
+    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
+        """The policy keeps no tables of its own (its decisions are events)."""
+
+    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
+        """Nothing to drop: rebuilding a policy must not undo history."""
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Decide on one ledger event."""
+        assert self.settings is not None
+        # A separate connection: waiting must not commit the runner's batch transaction.
+        async with await db.connect(self.settings.database_url) as reader:
+            if not await wait_for_position(
+                reader, self.schema, DAYS, "ledger", event.position, self.catch_up_seconds
+            ):
+                raise PolicyLagging(f"{DAYS} has not applied ledger@{event.position}")
+            placed = await self._placement(reader, event.aggregate_id)
+            if placed is None:
+                return
+            user, day, category, spent, planned = placed
+            if spent <= planned:
+                return
+            tz = zone(await user_timezone(reader, self.schema, user))
+        today = dt.datetime.now(dt.UTC).astimezone(tz).date()
+        await asyncio.to_thread(
+            self.application().cover_overspend,
+            user,
+            event.aggregate_id,
+            day=day,
+            category=category,
+            spent=spent,
+            today=today,
+        )
+
+    async def _placement(
+        self, conn: AsyncConnection[DictRow], transaction_id: uuid.UUID
+    ) -> tuple[uuid.UUID, dt.date, str, Any, Any] | None:
+        """Where the transaction counts now and that day-category's spent and planned."""
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT t.user_id, t.day, t.plan_category, d.spent, d.planned FROM {} t "
+                "JOIN {} d ON d.user_id = t.user_id AND d.day = t.day "
+                "AND d.category = t.plan_category WHERE t.id = %s AND NOT t.deleted"
+            ).format(self.table("budget_tx"), self.table("budget_days")),
+            (transaction_id,),
+        )
+        row = await cur.fetchone()
+        await conn.commit()
+        if row is None:
+            return None
+        return row["user_id"], row["day"], row["plan_category"], row["spent"], row["planned"]

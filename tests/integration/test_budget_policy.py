@@ -1,0 +1,88 @@
+"""Real-time redistribution policy on Postgres: a ledger overspend moves future money, once."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
+
+from services import catalog
+from services.budget.application import BudgetApplication
+from services.budget.policy import RedistributionPolicy
+from services.budget.projections import BudgetDaysProjection
+from shared.projections import apply_batch, setup_tracking
+from shared.rebuild import rebuild
+from shared.settings import MitaSettings
+from tests.helpers import ledger_app
+from tests.integration.test_budget_days_projection import ANSWERS, envelopes
+
+REDISTRIBUTED = "budget.BudgetRedistributed"
+
+
+async def test_overspend_is_covered_once_and_conserves_the_month(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """Spending far above today's food plan triggers one cover; redelivery adds nothing."""
+    budget = BudgetApplication.for_database(settings.database_url, settings.schema_for("budget"))
+    assert isinstance(budget, BudgetApplication)
+    ledger = ledger_app(settings)
+    days = BudgetDaysProjection(settings.schema_for("budget"))
+    policy = catalog.PROJECTIONS["budget_redistribution"].build(settings)
+    assert isinstance(policy, RedistributionPolicy)
+    for projection in (days, policy):
+        await setup_tracking(conn, projection.schema)
+        await projection.setup(conn)
+    await conn.commit()
+
+    user = uuid.uuid4()
+    today = dt.datetime.now(dt.UTC).date()
+    budget.submit_onboarding(user, ANSWERS, "UTC", today)
+    plan = budget.month_plan(user, today.year, today.month)
+    assert plan is not None
+    month_total = sum(sum(c.values(), Decimal(0)) for c in plan.days.values())
+    food_today = plan.days.get(today, {}).get("food", Decimal(0))
+    ledger.record(
+        user_id=user,
+        amount=food_today + Decimal("40.00"),
+        category="groceries",
+        spent_at=dt.datetime.now(dt.UTC),
+    )
+    ledger_events = await envelopes(conn, settings, "ledger")
+    await apply_batch(conn, days, ledger_events + await envelopes(conn, settings, "budget"))
+    head = budget.head_position()
+    assert await apply_batch(conn, policy, ledger_events) == len(ledger_events)
+
+    covers = [e for e in await envelopes(conn, settings, "budget", head) if e.type == REDISTRIBUTED]
+    last_day = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    if today >= last_day:  # no future days left to give: nothing to move
+        assert covers == []
+        return
+    assert len(covers) == 1
+    cover = covers[0].payload
+    assert Decimal(str(cover["covered"])) > 0
+    assert all(m["to_category"] == "food" and m["to_date"] == today.isoformat()
+               for m in cover["moves"])  # fmt: skip
+    assert all(m["from_category"] not in ("housing", "savings") for m in cover["moves"])
+
+    # Redelivery is tracked, and even a forced second decision is refused by the aggregate.
+    assert await apply_batch(conn, policy, ledger_events) == 0
+    await policy.apply(conn, ledger_events[-1])
+    again = [e for e in await envelopes(conn, settings, "budget", head) if e.type == REDISTRIBUTED]
+    assert len(again) == 1
+    plan = budget.month_plan(user, today.year, today.month)
+    assert plan is not None
+    assert sum(sum(c.values(), Decimal(0)) for c in plan.days.values()) == month_total
+
+
+async def test_a_policy_is_never_rebuilt(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """Replaying a policy would decide again on old events: rebuild refuses."""
+    policy = catalog.PROJECTIONS["budget_redistribution"].build(settings)
+    with pytest.raises(ValueError, match="policy"):
+        await rebuild(conn, settings, policy)
