@@ -11,6 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.budget.api import router
 from services.budget.application import BudgetApplication
+from services.budget.dashboard import router as dashboard_router
 from services.budget.deps import BudgetContext
 from services.budget.settings import load_settings
 from shared.service import build_app
@@ -42,6 +43,6 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
         cfg,
         "budget",
         application=BudgetApplication.for_database,
-        routers=(router,),
+        routers=(router, dashboard_router),
         resources=resources,
     )

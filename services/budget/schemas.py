@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from services.budget.engine.categories import ROLLUP
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), max_digits=14, decimal_places=2)]
 Count = Annotated[int, Field(ge=0, le=1000)]
@@ -99,3 +102,23 @@ class ShellRequest(BaseModel):
     )
     year: Annotated[int, Field(ge=2000, le=2100)]
     month: Annotated[int, Field(ge=1, le=12)]
+
+
+def _transaction_category(value: str) -> str:
+    if value not in ROLLUP:
+        raise ValueError(f"unknown category {value!r}")
+    return value
+
+
+class AffordabilityRequest(BaseModel):
+    """``POST /transactions/check-affordability``: would this purchase fit that day's budget?"""
+
+    model_config = ConfigDict(extra="ignore")
+
+    category: Annotated[
+        str,
+        Field(max_length=64, json_schema_extra={"enum": sorted(ROLLUP)}),
+        AfterValidator(_transaction_category),
+    ]
+    amount: Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), decimal_places=2)]
+    date: Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))] | None = None

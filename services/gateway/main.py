@@ -17,6 +17,7 @@ from services.gateway.middleware import install_middleware
 from services.gateway.openapi import install_openapi
 from services.gateway.routes_auth import router as auth_router
 from services.gateway.routes_budget import router as budget_router
+from services.gateway.routes_dashboard import router as dashboard_router
 from services.gateway.routes_ledger import router as ledger_router
 from services.gateway.settings import GatewaySettings, load_settings
 from services.gateway.upstream import Upstream
@@ -62,7 +63,7 @@ def create_app(
     app = build_app(
         cfg,
         "gateway",
-        routers=(auth_router, ledger_router, budget_router),
+        routers=(auth_router, dashboard_router, ledger_router, budget_router),
         resources=resources,
         public=True,
         ops_routes=False,

@@ -76,6 +76,8 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/budget/redistribute"): "manage:budget",
     ("GET", "/api/budget/redistribution_history"): "read:budget",
     ("GET", "/api/budget/forecast"): "read:budget",
+    ("GET", "/api/dashboard"): "read:budget",
+    ("POST", "/api/transactions/check-affordability"): "read:budget",
 }
 
 

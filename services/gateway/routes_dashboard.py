@@ -1,0 +1,90 @@
+"""Public home-screen routes: `/api/dashboard` (budget + ledger) and check-affordability.
+
+Registered before the ledger router, so ``/api/transactions/check-affordability`` is never
+taken for ``/api/transactions/{transaction_id}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from decimal import Decimal
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from services.budget.engine.looks import look
+from services.budget.schemas import AffordabilityRequest
+from services.gateway.deps import Services, require
+from services.gateway.routing import body, slash_tolerant
+from services.gateway.upstream import is_error_envelope
+from shared import tokens
+from shared.api import JSONResponse, error_body, ok
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api", redirect_slashes=False)
+route = slash_tolerant(router)
+BudgetReader = Annotated[tokens.Claims, Depends(require("read:budget"))]
+LATEST = 10
+
+
+def failed(service: str, answer: httpx.Response) -> Response:
+    """An upstream error relayed as our envelope (never a foreign page or a 5xx body)."""
+    if answer.status_code < 500 and is_error_envelope(answer):
+        return Response(
+            answer.content,
+            status_code=answer.status_code,
+            headers={"content-type": "application/json"},
+        )
+    log.warning("%s answered %s for the dashboard", service, answer.status_code)
+    status = answer.status_code if answer.status_code < 500 else 502
+    message = "Upstream service error" if status >= 500 else "Request failed"
+    return JSONResponse(error_body(status, message), status_code=status)
+
+
+def latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ledger's transactions as the dashboard lists them."""
+    out = []
+    for row in rows[:LATEST]:
+        icon, color = look(str(row["category"]))
+        out.append(
+            {
+                "id": row["id"],
+                "amount": row["amount"],
+                "category": row["category"],
+                "action": row.get("description") or "",
+                "date": row["spent_at"],
+                "icon": icon,
+                "color": color,
+            }
+        )
+    return out
+
+
+@route("GET", "/dashboard", tags=["dashboard"])
+async def dashboard(_: BudgetReader, request: Request, up: Services) -> Response:
+    """Balance, today's targets, the week, the latest 10 transactions and an insight."""
+    budget, ledger = await asyncio.gather(
+        up.call("budget", "GET", "/dashboard", request=request),
+        up.call("ledger", "GET", "/transactions", request=request, params={"limit": LATEST}),
+    )
+    if budget.status_code != 200:
+        return failed("budget", budget)
+    if ledger.status_code != 200:
+        return failed("ledger", ledger)
+    data: dict[str, Any] = json.loads(budget.content, parse_float=Decimal)["data"]
+    rows: list[dict[str, Any]] = json.loads(ledger.content, parse_float=Decimal)["data"]
+    data["transactions"] = latest(rows)
+    return ok(data)
+
+
+@route("POST", "/transactions/check-affordability", tags=["transactions"])
+async def check_affordability(
+    payload: AffordabilityRequest, _: BudgetReader, request: Request, up: Services
+) -> Response:
+    """Would a purchase fit that day's budget of its category (default: today)?"""
+    path = "/transactions/check-affordability"
+    return await up.forward("budget", request, path, json=body(payload), params={})
