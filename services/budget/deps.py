@@ -6,24 +6,21 @@ here the bearer's signature, claims and type are verified again so ``sub`` is tr
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
-from psycopg_pool import AsyncConnectionPool
 
 from services.budget.application import BudgetApplication
 from services.budget.projections import zone
 from services.budget.queries import user_timezone
 from shared import tokens
 from shared.api import ApiError
+from shared.context_api import ServiceContext
 from shared.identity import bearer
-from shared.projections import wait_for_position
-from shared.settings import MitaSettings
 
 PROJECTION = "budget_days"
 READ_SCOPE = "read:budget"
@@ -31,35 +28,13 @@ MANAGE_SCOPE = "manage:budget"
 
 
 @dataclass
-class BudgetContext:
+class BudgetContext(ServiceContext):
     """Everything the budget API uses, built once per process in the app's lifespan."""
 
-    settings: MitaSettings
     application: BudgetApplication
-    pool: AsyncConnectionPool[Any]
 
-    @property
-    def schema(self) -> str:
-        """The budget schema (event store and read model)."""
-        return self.settings.schema_for("budget")
-
-    async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run a (blocking) write-model use case off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
-
-    async def caught_up(self, position: int) -> bool:
-        """Read-your-writes: wait (bounded) until ``budget_days`` has applied ``position``."""
-        if position <= 0:
-            return True
-        async with self.pool.connection() as conn:
-            return await wait_for_position(
-                conn,
-                self.schema,
-                PROJECTION,
-                "budget",
-                position,
-                self.settings.read_your_writes_timeout,
-            )
+    service = "budget"
+    projection = PROJECTION
 
     async def zone_of(self, user: uuid.UUID) -> dt.tzinfo:
         """The user's onboarding timezone (UTC if unknown)."""

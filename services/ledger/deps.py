@@ -8,24 +8,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from psycopg_pool import AsyncConnectionPool
 
 from services.ledger.application import LedgerApplication
 from services.ledger.queries import user_defaults
 from services.ledger.schemas import timezone_of
 from shared import tokens
 from shared.api import ApiError
+from shared.context_api import ServiceContext
 from shared.identity import bearer
-from shared.projections import wait_for_position
-from shared.settings import MitaSettings
 
 PROJECTION = "ledger_transactions"
 READ_SCOPE = "read:transactions"
@@ -33,35 +30,13 @@ WRITE_SCOPE = "write:transactions"
 
 
 @dataclass
-class LedgerContext:
+class LedgerContext(ServiceContext):
     """Everything the ledger API uses, built once per process in the app's lifespan."""
 
-    settings: MitaSettings
     application: LedgerApplication
-    pool: AsyncConnectionPool[Any]
 
-    @property
-    def schema(self) -> str:
-        """The ledger schema (event store and read models)."""
-        return self.settings.schema_for("ledger")
-
-    async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run a (blocking) write-model use case off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
-
-    async def caught_up(self, position: int) -> bool:
-        """Read-your-writes: wait (bounded) until the transactions read model has ``position``."""
-        if position <= 0:
-            return True
-        async with self.pool.connection() as conn:
-            return await wait_for_position(
-                conn,
-                self.schema,
-                PROJECTION,
-                "ledger",
-                position,
-                self.settings.read_your_writes_timeout,
-            )
+    service = "ledger"
+    projection = PROJECTION
 
     async def defaults(self, claims: tokens.Claims) -> tuple[str | None, str | None]:
         """The caller's currency and timezone, if the ledger knows them."""

@@ -1,0 +1,46 @@
+"""What an internal service's API needs per process: settings, read-model pool, write model."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from psycopg_pool import AsyncConnectionPool
+
+from shared.projections import wait_for_position
+from shared.settings import MitaSettings
+
+
+@dataclass
+class ServiceContext:
+    """Shared parts of a service's context; subclasses name the service and its projection."""
+
+    settings: MitaSettings
+    pool: AsyncConnectionPool[Any]
+
+    service: ClassVar[str]
+    projection: ClassVar[str]
+
+    @property
+    def schema(self) -> str:
+        """The service's schema (event store and read models)."""
+        return self.settings.schema_for(self.service)
+
+    async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a (blocking) write-model use case off the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def caught_up(self, position: int) -> bool:
+        """Read-your-writes: wait (bounded) until the main read model has ``position``."""
+        if position <= 0:
+            return True
+        async with self.pool.connection() as conn:
+            return await wait_for_position(
+                conn,
+                self.schema,
+                self.projection,
+                self.service,
+                position,
+                self.settings.read_your_writes_timeout,
+            )
