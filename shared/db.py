@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
 
 
 def eventsourcing_env(database_url: str, schema: str, app_name: str) -> dict[str, str]:
@@ -50,6 +53,17 @@ def ensure_schema_sync(database_url: str, schema: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (schema,))
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+def read_model_pool(database_url: str, max_size: int = 10) -> AsyncConnectionPool[Any]:
+    """An unopened pool for read-model queries (dict rows; answers carry UTC offsets)."""
+    return AsyncConnectionPool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row, "options": "-c TimeZone=UTC"},
+        open=False,
+    )
 
 
 async def ping(database_url: str) -> bool:

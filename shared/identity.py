@@ -23,6 +23,24 @@ def bearer(request: Request) -> str | None:
     return value.strip()
 
 
+def signed_claims(request: Request, secret: str, scope: str) -> tokens.Claims:
+    """Claims of a validly signed access token carrying ``scope`` (internal services).
+
+    Internal services sit behind the gateway, which already checked revocation; they still
+    verify the signature, claims and type themselves rather than trust a header.
+    """
+    token = bearer(request)
+    if token is None:
+        raise ApiError(401, "Not authenticated")
+    try:
+        claims = tokens.verify(secret, token, "access")
+    except tokens.TokenError as exc:
+        raise ApiError(401, "Invalid or expired token") from exc
+    if scope not in claims.scopes:
+        raise ApiError(403, "Insufficient scope", details={"required": [scope]})
+    return claims
+
+
 class Authenticator:
     """Verifies access tokens; fails closed (503) when revocation state cannot be read."""
 

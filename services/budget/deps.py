@@ -18,9 +18,8 @@ from services.budget.application import BudgetApplication
 from services.budget.projections import zone
 from services.budget.queries import user_timezone
 from shared import tokens
-from shared.api import ApiError
 from shared.context_api import ServiceContext
-from shared.identity import bearer
+from shared.identity import signed_claims
 
 PROJECTION = "budget_days"
 READ_SCOPE = "read:budget"
@@ -64,16 +63,7 @@ def require(scope: str) -> Callable[[Request, BudgetContext], tokens.Claims]:
     """A dependency: a validly signed access token that carries ``scope``."""
 
     def dependency(request: Request, ctx: Context) -> tokens.Claims:
-        token = bearer(request)
-        if token is None:
-            raise ApiError(401, "Not authenticated")
-        try:
-            claims = tokens.verify(ctx.settings.secret_key.get_secret_value(), token, "access")
-        except tokens.TokenError as exc:
-            raise ApiError(401, "Invalid or expired token") from exc
-        if scope not in claims.scopes:
-            raise ApiError(403, "Insufficient scope", details={"required": [scope]})
-        return claims
+        return signed_claims(request, ctx.settings.secret_key.get_secret_value(), scope)
 
     return dependency
 

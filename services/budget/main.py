@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 
 from services.budget.api import router
 from services.budget.application import BudgetApplication
 from services.budget.dashboard import router as dashboard_router
 from services.budget.deps import BudgetContext
 from services.budget.settings import load_settings
+from shared.db import read_model_pool
 from shared.service import build_app
 from shared.settings import MitaSettings
 
@@ -25,13 +24,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def resources(app: FastAPI) -> AsyncIterator[None]:
         application: BudgetApplication = app.state.application
-        pool: AsyncConnectionPool = AsyncConnectionPool(
-            cfg.database_url,
-            min_size=1,
-            max_size=10,
-            kwargs={"row_factory": dict_row, "options": "-c TimeZone=UTC"},
-            open=False,
-        )
+        pool = read_model_pool(cfg.database_url)
         await pool.open()
         app.state.budget = BudgetContext(settings=cfg, application=application, pool=pool)
         try:

@@ -22,7 +22,7 @@ from services.ledger.schemas import timezone_of
 from shared import tokens
 from shared.api import ApiError
 from shared.context_api import ServiceContext
-from shared.identity import bearer
+from shared.identity import signed_claims
 
 PROJECTION = "ledger_transactions"
 READ_SCOPE = "read:transactions"
@@ -62,16 +62,7 @@ def require(scope: str) -> Callable[[Request, LedgerContext], Awaitable[tokens.C
     """A dependency: a validly signed access token that carries ``scope``."""
 
     async def dependency(request: Request, ctx: Context) -> tokens.Claims:
-        token = bearer(request)
-        if token is None:
-            raise ApiError(401, "Not authenticated")
-        try:
-            claims = tokens.verify(ctx.settings.secret_key.get_secret_value(), token, "access")
-        except tokens.TokenError as exc:
-            raise ApiError(401, "Invalid or expired token") from exc
-        if scope not in claims.scopes:
-            raise ApiError(403, "Insufficient scope", details={"required": [scope]})
-        return claims
+        return signed_claims(request, ctx.settings.secret_key.get_secret_value(), scope)
 
     return dependency
 

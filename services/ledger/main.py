@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 
 from services.ledger.api import router
 from services.ledger.application import LedgerApplication
 from services.ledger.deps import LedgerContext
 from services.ledger.settings import load_settings
+from shared.db import read_model_pool
 from shared.service import build_app
 from shared.settings import MitaSettings
 
@@ -24,14 +23,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def resources(app: FastAPI) -> AsyncIterator[None]:
         application: LedgerApplication = app.state.application
-        pool: AsyncConnectionPool = AsyncConnectionPool(
-            cfg.database_url,
-            min_size=1,
-            max_size=10,
-            # Answers carry UTC offsets whatever the server's default zone is.
-            kwargs={"row_factory": dict_row, "options": "-c TimeZone=UTC"},
-            open=False,
-        )
+        pool = read_model_pool(cfg.database_url)
         await pool.open()
         app.state.ledger = LedgerContext(settings=cfg, application=application, pool=pool)
         try:
