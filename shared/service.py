@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from shared.api import JSONResponse, install_error_handlers
+from shared.db import read_model_pool
 from shared.health import check_all
 from shared.observability import (
     configure_logging,
@@ -39,6 +40,24 @@ def install_ops_routes(app: FastAPI, settings: MitaSettings, service: str) -> No
             "checks": {k: "ok" if v else "error" for k, v in checks.items()},
         }
         return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def pooled_context(
+    settings: MitaSettings, state_attr: str, make: Callable[[Any, Any], Any]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Lifespan resources: a read-model pool and ``make(application, pool)`` on ``app.state``."""
+
+    @asynccontextmanager
+    async def resources(app: FastAPI) -> AsyncIterator[None]:
+        pool = read_model_pool(settings.database_url)
+        await pool.open()
+        setattr(app.state, state_attr, make(app.state.application, pool))
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    return resources
 
 
 def build_app(

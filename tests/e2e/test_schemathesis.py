@@ -43,12 +43,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import Infra
-from tests.e2e.conftest import STRONG_PASSWORD, Stack, open_stack
+from tests.e2e.conftest import Stack
 from tests.e2e.owasp_support import (
-    ADMIN_EMAIL,
     ROUTE_ACCESS,
     assert_error,
     forge,
+    open_env,
     operations,
 )
 
@@ -74,21 +74,13 @@ class Fuzz:
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def fuzz(infra: Infra) -> AsyncIterator[Fuzz]:
     """One stack for every operation; limits high enough never to interfere."""
-    async with open_stack(
-        infra,
-        auth={"admin_emails": [ADMIN_EMAIL]},
-        rate_limit_per_minute=100_000,
-        auth_rate_limit_per_minute=100_000,
-    ) as stack:
-        admin = await stack.client.post(
-            "/api/auth/register", json={"email": ADMIN_EMAIL, "password": STRONG_PASSWORD}
-        )
-        assert admin.status_code == 201, admin.text
+    async with open_env(infra) as env:
+        stack = env.stack
         user = await stack.register()
         raw = (await stack.client.get("/openapi.json")).json()
         assert operations(raw) == set(OPERATIONS), "classify new routes in ROUTE_ACCESS"
         schema = schemathesis.openapi.from_dict(raw)
-        yield Fuzz(stack, schema, user["access_token"], admin.json()["data"]["access_token"])
+        yield Fuzz(stack, schema, user["access_token"], env.admin["access_token"])
 
 
 def generate(operation: APIOperation[Any, Any, Any, Any]) -> list[Case[Any]]:
