@@ -64,6 +64,16 @@ def envelope(data: Any, message: str = "OK", meta: dict[str, Any] | None = None)
     return body
 
 
+# An internal service's write answers with the store position it reached (the gateway waits
+# on it for other services' read models; it never leaves the gateway).
+POSITION_HEADER = "x-mita-position"
+
+
+def positioned(position: int) -> dict[str, str]:
+    """Headers naming the store position a write reached."""
+    return {POSITION_HEADER: str(position)}
+
+
 def ok(
     data: Any,
     *,

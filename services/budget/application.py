@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from services.budget.domain import BudgetPlan, BudgetProfile, plan_id, profile_id
 from services.budget.engine.daily import DayPlan, distribute_month, replan_from
@@ -96,6 +97,15 @@ class BudgetApplication(MitaApplication):
             return None
         return plan
 
+    def has_month(self, user_id: uuid.UUID, year: int, month: int) -> bool:
+        """Whether (year, month) is planned (one indexed row read, no aggregate load)."""
+        return bool(self.recorder.select_events(plan_id(user_id, year, month), limit=1))
+
+    def covered(self, user_id: uuid.UUID, transaction_id: uuid.UUID, day: dt.date) -> bool:
+        """Whether a real-time cover was stored for the transaction on ``day``'s month plan."""
+        plan = self.month_plan(user_id, day.year, day.month)
+        return plan is not None and transaction_id in plan.triggers
+
     def profile(self, user_id: uuid.UUID) -> BudgetProfile | None:
         """A user's onboarding profile, if any."""
         try:
@@ -139,14 +149,19 @@ class BudgetApplication(MitaApplication):
 
     def ensure_month(self, user_id: uuid.UUID, year: int, month: int) -> int:
         """Rollover: plan (year, month) from the latest answers if missing; the position or 0."""
+        if self.has_month(user_id, year, month):
+            return 0
         profile = self.profile(user_id)
-        if profile is None or self.month_plan(user_id, year, month) is not None:
+        if profile is None:
             return 0
         first = dt.date(year, month, 1)
         aggregate, _, _ = self._replan(
             user_id, year, month, profile.answers, profile.timezone, first
         )
-        return self._save(aggregate)
+        try:
+            return self._save(aggregate)
+        except IntegrityError:  # a concurrent rollover planned it first: one plan either way
+            return 0
 
     def redistribute(
         self,

@@ -8,6 +8,7 @@ from services.budget.api import router
 from services.budget.application import BudgetApplication
 from services.budget.dashboard import router as dashboard_router
 from services.budget.deps import BudgetContext
+from services.budget.impact import router as impact_router
 from services.budget.settings import load_settings
 from shared.service import build_app, pooled_context
 from shared.settings import MitaSettings
@@ -20,7 +21,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
         cfg,
         "budget",
         application=BudgetApplication.for_database,
-        routers=(router, dashboard_router),
+        routers=(router, dashboard_router, impact_router),
         resources=pooled_context(
             cfg,
             "budget",

@@ -5,6 +5,9 @@ redelivery a no-op) and decides on the budget write model. Exactly once per trig
 transaction comes from the ``BudgetPlan`` aggregate itself: it refuses a second cover for a
 transaction it already covered, and that fact is stored with the new event, in the same
 transaction as the event.
+
+It is also where month rollover happens on a write: the first ledger event of an onboarded
+user in a new (user-local) month plans that month from the latest answers, as a read does.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.budget.application import BudgetApplication
-from services.budget.projections import AMENDED, RECORDED, BudgetDaysProjection, zone
+from services.budget.projections import (
+    AMENDED,
+    DELETED,
+    RECORDED,
+    BudgetDaysProjection,
+    zone,
+)
 from services.budget.queries import user_timezone
 from shared import db
 from shared.envelope import EventEnvelope
@@ -37,7 +46,7 @@ class RedistributionPolicy(Projection):
 
     name = "budget_redistribution"
     sources = ("ledger",)
-    handles = frozenset({RECORDED, AMENDED})
+    handles = frozenset({RECORDED, AMENDED, DELETED})
     rebuildable = False
     catch_up_seconds: ClassVar[float] = 5.0
 
@@ -71,18 +80,19 @@ class RedistributionPolicy(Projection):
         assert self.settings is not None
         # A separate connection: waiting must not commit the runner's batch transaction.
         async with await db.connect(self.settings.database_url) as reader:
-            if not await wait_for_position(
-                reader, self.schema, DAYS, "ledger", event.position, self.catch_up_seconds
-            ):
-                raise PolicyLagging(f"{DAYS} has not applied ledger@{event.position}")
-            placed = await self._placement(reader, event.aggregate_id)
+            await self._caught_up(reader, event.position)
+            user = uuid.UUID(str(event.payload["user_id"]))
+            tz = zone(await user_timezone(reader, self.schema, user))
+            today = dt.datetime.now(dt.UTC).astimezone(tz).date()
+            # Rollover on write. The cover below decides on the plan's own amounts (the write
+            # model), so it need not wait for the day plans to hold a plan made just now.
+            await asyncio.to_thread(self.application().ensure_month, user, today.year, today.month)
+            placed = None if event.type == DELETED else await self._placement(reader, event)
             if placed is None:
                 return
-            user, day, category, spent, planned = placed
+            day, category, spent, planned = placed
             if spent <= planned:
                 return
-            tz = zone(await user_timezone(reader, self.schema, user))
-        today = dt.datetime.now(dt.UTC).astimezone(tz).date()
         await asyncio.to_thread(
             self.application().cover_overspend,
             user,
@@ -93,9 +103,15 @@ class RedistributionPolicy(Projection):
             today=today,
         )
 
+    async def _caught_up(self, reader: AsyncConnection[DictRow], position: int) -> None:
+        """Wait (bounded) for the day plans to hold ledger@position; else retry later."""
+        wait = self.catch_up_seconds
+        if not await wait_for_position(reader, self.schema, DAYS, "ledger", position, wait):
+            raise PolicyLagging(f"{DAYS} has not applied ledger@{position}")
+
     async def _placement(
-        self, conn: AsyncConnection[DictRow], transaction_id: uuid.UUID
-    ) -> tuple[uuid.UUID, dt.date, str, Any, Any] | None:
+        self, conn: AsyncConnection[DictRow], event: EventEnvelope
+    ) -> tuple[dt.date, str, Any, Any] | None:
         """Where the transaction counts now and that day-category's spent and planned."""
         cur = await conn.execute(
             sql.SQL(
@@ -103,10 +119,10 @@ class RedistributionPolicy(Projection):
                 "JOIN {} d ON d.user_id = t.user_id AND d.day = t.day "
                 "AND d.category = t.plan_category WHERE t.id = %s AND NOT t.deleted"
             ).format(self.table("budget_tx"), self.table("budget_days")),
-            (transaction_id,),
+            (event.aggregate_id,),
         )
         row = await cur.fetchone()
         await conn.commit()
         if row is None:
             return None
-        return row["user_id"], row["day"], row["plan_category"], row["spent"], row["planned"]
+        return row["day"], row["plan_category"], row["spent"], row["planned"]

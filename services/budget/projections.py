@@ -30,7 +30,7 @@ SUBMITTED = "budget.OnboardingSubmitted"
 RECORDED = "ledger.TransactionRecorded"
 AMENDED = "ledger.TransactionAmended"
 DELETED = "ledger.TransactionDeleted"
-TABLES = ("budget_days", "budget_users", "budget_tx", "budget_moves")
+TABLES = ("budget_days", "budget_users", "budget_tx", "budget_moves", "budget_covers")
 
 
 def plan_category(category: str) -> str:
@@ -83,6 +83,10 @@ class BudgetDaysProjection(Projection):
             "user_id uuid NOT NULL, at timestamptz NOT NULL, from_category text NOT NULL, "
             "from_date date NOT NULL, to_category text NOT NULL, to_date date NOT NULL, "
             "amount numeric(14,2) NOT NULL, reason text NOT NULL, PRIMARY KEY (position, seq))",
+            # One row per real-time cover, by its triggering transaction (answers a write).
+            "CREATE TABLE IF NOT EXISTS {} (transaction_id uuid PRIMARY KEY, "
+            "user_id uuid NOT NULL, position bigint NOT NULL, covered numeric(14,2) NOT NULL, "
+            "fully_covered boolean NOT NULL)",
         )
         for table, statement in zip(TABLES, statements, strict=True):
             await conn.execute(sql.SQL(statement).format(self.table(table)))
@@ -159,6 +163,20 @@ class BudgetDaysProjection(Projection):
         user = self._user(event)
         reason = "overspend" if event.type == REDISTRIBUTED else "rebalance"
         at = event.payload.get("at") or event.occurred_at
+        if event.type == REDISTRIBUTED:
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (transaction_id, user_id, position, covered, fully_covered) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (transaction_id) DO NOTHING"
+                ).format(self.table("budget_covers")),
+                (
+                    uuid.UUID(str(event.payload["trigger_transaction_id"])),
+                    user,
+                    event.position,
+                    Decimal(str(event.payload["covered"])),
+                    bool(event.payload["fully_covered"]),
+                ),
+            )
         for seq, move in enumerate(event.payload["moves"]):
             amount = Decimal(str(move["amount"]))
             from_date = dt.date.fromisoformat(str(move["from_date"]))

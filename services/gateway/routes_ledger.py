@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
 from services.gateway.deps import Services, TransactionsReader, TransactionsWriter
 from services.gateway.routing import body, slash_tolerant
+from services.gateway.upstream import Upstream
 from services.ledger.schemas import (
     DEFAULT_LIMIT,
     IDEMPOTENCY_KEY_MAX,
@@ -26,8 +29,9 @@ from services.ledger.schemas import (
     TransactionCreate,
     TransactionUpdate,
 )
-from shared.api import JSONResponse
+from shared.api import POSITION_HEADER, ApiError, JSONResponse
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", redirect_slashes=False)
 route = slash_tolerant(router)
 TAGS = ["transactions"]
@@ -38,20 +42,53 @@ ZoneHeader = Annotated[
 ]
 
 
-def with_balance_impact(answer: Response) -> Response:
-    """Add the rebalance fields and ``meta.balance_impact`` to a recorded transaction."""
-    # The budget service does not exist yet: nothing is rebalanced and no remaining budget is
-    # known, so these are the neutral values until it can be asked.
-    envelope: dict[str, Any] = json.loads(bytes(answer.body), parse_float=Decimal)
+async def budget_side(
+    up: Upstream, request: Request, answer: httpx.Response, transaction_id: Any = None
+) -> dict[str, Any] | None:
+    """Wait (bounded by the budget service) until the budget has seen a ledger write.
+
+    The write has happened whatever the budget says: when it cannot answer, the caller gets
+    the write's answer with neutral budget fields and the read models catch up later.
+    """
+    try:
+        position = max(0, int(answer.headers.get(POSITION_HEADER, "0")))
+    except ValueError:
+        position = 0
+    params: dict[str, Any] = {"ledger_position": position}
+    if transaction_id is not None:
+        params["transaction_id"] = str(transaction_id)
+    try:
+        reply = await up.call("budget", "GET", "/budget/sync", request=request, params=params)
+    except ApiError as exc:
+        log.warning("budget sync after a ledger write failed: %s", exc)
+        return None
+    if reply.status_code != 200:
+        log.warning("budget sync after a ledger write answered %s", reply.status_code)
+        return None
+    data: dict[str, Any] = json.loads(reply.content, parse_float=Decimal)["data"]
+    if not data.get("caught_up"):
+        log.info("budget read models still catching up with ledger@%s", position)
+    return data
+
+
+def with_balance_impact(answer: httpx.Response, synced: dict[str, Any] | None) -> Response:
+    """The recorded transaction with the rebalance fields and ``meta.balance_impact``."""
+    envelope: dict[str, Any] = json.loads(answer.content, parse_float=Decimal)
     data = envelope["data"]
-    data.update(rebalanced=False, rebalance_covered=Decimal(0), rebalance_fully_covered=False)
-    impact = {
+    impact: dict[str, Any] = (synced or {}).get("impact") or {}
+    data.update(
+        rebalanced=bool(impact.get("rebalanced")),
+        rebalance_covered=impact.get("rebalance_covered", Decimal("0.00")),
+        rebalance_fully_covered=bool(impact.get("rebalance_fully_covered")),
+    )
+    balance = {
         "category": data["category"],
         "amount": data["amount"],
-        "remaining_budget": None,
-        "budget_exceeded": False,
+        # None when the budget knows no plan for that day (or could not answer in time).
+        "remaining_budget": impact.get("remaining_budget"),
+        "budget_exceeded": bool(impact.get("budget_exceeded")),
     }
-    envelope["meta"] = {**(envelope.get("meta") or {}), "balance_impact": impact}
+    envelope["meta"] = {**(envelope.get("meta") or {}), "balance_impact": balance}
     return JSONResponse(envelope, status_code=answer.status_code)
 
 
@@ -90,8 +127,11 @@ async def create_transaction(
     x_user_timezone: ZoneHeader = None,
 ) -> Response:
     """Record a transaction (201); a retried Idempotency-Key answers the first one again."""
-    answer = await up.forward("ledger", request, "/transactions", json=body(payload), params={})
-    return with_balance_impact(answer) if answer.status_code == 201 else answer
+    answer = await up.call("ledger", "POST", "/transactions", request=request, json=body(payload))
+    if answer.status_code != 201:
+        return up.relay("ledger", answer)
+    transaction_id = json.loads(answer.content)["data"]["id"]
+    return with_balance_impact(answer, await budget_side(up, request, answer, transaction_id))
 
 
 @route("GET", "/transactions/merchants/suggestions", tags=TAGS)
@@ -126,7 +166,10 @@ async def update_transaction(
 ) -> Response:
     """Change any subset of the create fields."""
     path = f"/transactions/{transaction_id}"
-    return await up.forward("ledger", request, path, json=body(payload), params={})
+    answer = await up.call("ledger", "PUT", path, request=request, json=body(payload))
+    if answer.status_code == 200:
+        await budget_side(up, request, answer)
+    return up.relay("ledger", answer)
 
 
 @route("DELETE", "/transactions/{transaction_id}", tags=TAGS)
@@ -135,4 +178,7 @@ async def delete_transaction(
 ) -> Response:
     """Delete one of the caller's transactions."""
     path = f"/transactions/{transaction_id}"
-    return await up.forward("ledger", request, path, params={})
+    answer = await up.call("ledger", "DELETE", path, request=request)
+    if answer.status_code == 200:
+        await budget_side(up, request, answer)
+    return up.relay("ledger", answer)

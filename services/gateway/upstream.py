@@ -132,6 +132,11 @@ class Upstream:
             params=params if params is not None else dict(request.query_params),
             bearer=bearer,
         )
+        return self.relay(service, upstream)
+
+    @staticmethod
+    def relay(service: str, upstream: httpx.Response) -> Response:
+        """A service's answer as the gateway returns it (status, body, safe headers only)."""
         if upstream.status_code >= 400 and not is_error_envelope(upstream):
             # Never relay a foreign error page (or a traceback): only our envelope leaves.
             log.warning("%s answered %s without an envelope", service, upstream.status_code)

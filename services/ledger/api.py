@@ -47,7 +47,7 @@ from services.ledger.schemas import (
     valid_idempotency_key,
 )
 from shared import tokens
-from shared.api import ApiError, ok
+from shared.api import ApiError, ok, positioned
 
 router = APIRouter()
 NOT_FOUND = "Transaction not found"
@@ -171,7 +171,8 @@ async def create(
     except InvalidTransaction as exc:
         raise refused(exc) from exc
     message = "Transaction already recorded" if saved.replayed else "Transaction recorded"
-    return ok(await answer_for(ctx, saved), status=201, message=message)
+    data = await answer_for(ctx, saved)
+    return ok(data, status=201, message=message, headers=positioned(saved.position))
 
 
 @router.get("/transactions/merchants/suggestions")
@@ -226,7 +227,8 @@ async def update(
     if isinstance(changes.get("spent_at"), dt.datetime) and changes["spent_at"].tzinfo is None:
         changes["spent_at"] = localized(changes["spent_at"], await zone_for(ctx, caller, zone))
     saved = await _amend(ctx, caller, transaction_id, changes)
-    return ok(await answer_for(ctx, saved), message="Transaction updated")
+    data = await answer_for(ctx, saved)
+    return ok(data, message="Transaction updated", headers=positioned(saved.position))
 
 
 @router.delete("/transactions/{transaction_id}")
@@ -237,4 +239,5 @@ async def delete(transaction_id: uuid.UUID, caller: Writer, ctx: Context) -> Res
     except MISSING as exc:
         raise ApiError(404, NOT_FOUND) from exc
     await ctx.caught_up(saved.position)
-    return ok({"deleted": True, "transaction_id": str(transaction_id)}, message="Deleted")
+    data = {"deleted": True, "transaction_id": str(transaction_id)}
+    return ok(data, message="Deleted", headers=positioned(saved.position))

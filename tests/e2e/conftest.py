@@ -21,6 +21,7 @@ from services.auth.main import create_app as create_auth
 from services.auth.projections import UsersProjection
 from services.auth.settings import AuthSettings
 from services.budget.main import create_app as create_budget
+from services.budget.policy import RedistributionPolicy
 from services.budget.projections import BudgetDaysProjection
 from services.budget.settings import BudgetSettings
 from services.gateway.main import create_app as create_gateway
@@ -134,6 +135,7 @@ async def open_stack(
             ProjectionRunner(
                 budget_settings, BudgetDaysProjection(budget_settings.schema_for("budget"))
             ),
+            ProjectionRunner(budget_settings, RedistributionPolicy.from_settings(budget_settings)),
         ]
         relays = [
             Relay(auth_settings, "auth"),

@@ -12,7 +12,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.budget.application import BudgetApplication
-from services.budget.projections import BudgetDaysProjection
+from services.budget.projections import TABLES, BudgetDaysProjection
 from shared.envelope import EventEnvelope
 from shared.projections import apply_batch, setup_tracking
 from shared.rebuild import rebuild
@@ -62,7 +62,7 @@ async def cells(
 async def everything(conn: AsyncConnection[DictRow], schema: str) -> list[list[Any]]:
     """Every row of every budget read model table, sorted (for rebuild comparisons)."""
     out: list[list[Any]] = []
-    for table in ("budget_days", "budget_tx", "budget_users", "budget_moves"):
+    for table in TABLES:
         cur = await conn.execute(
             sql.SQL("SELECT * FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
         )
