@@ -44,6 +44,11 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         ProjectionSpec(
             "budget_redistribution", "budget", "services.budget.policy:RedistributionPolicy"
         ),
+        ProjectionSpec(
+            "budget_notifications",
+            "budget",
+            "services.budget.notifications:NotificationsProjection",
+        ),
     )
 }
 

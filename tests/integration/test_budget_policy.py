@@ -86,3 +86,49 @@ async def test_a_policy_is_never_rebuilt(
     policy = catalog.PROJECTIONS["budget_redistribution"].build(settings)
     with pytest.raises(ValueError, match="policy"):
         await rebuild(conn, settings, policy)
+
+
+async def test_each_cover_notifies_its_user_once(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """A cover becomes one "Budget adjusted" notification; redelivery and rebuild agree."""
+    budget = BudgetApplication.for_database(settings.database_url, settings.schema_for("budget"))
+    assert isinstance(budget, BudgetApplication)
+    notes = catalog.PROJECTIONS["budget_notifications"].build(settings)
+    await setup_tracking(conn, notes.schema)
+    await notes.setup(conn)
+    await conn.commit()
+    user, tx = uuid.uuid4(), uuid.uuid4()
+    today = dt.date(2026, 3, 10)  # a fixed mid-month day: future days exist to give
+    budget.submit_onboarding(user, ANSWERS, "UTC", today)
+    plan = budget.month_plan(user, today.year, today.month)
+    assert plan is not None
+    food = plan.days[today]["food"]
+    moved = budget.cover_overspend(
+        user, tx, day=today, category="food", spent=food + Decimal("10.00"), today=today
+    )
+    assert moved.total == Decimal("10.00")
+    events = await envelopes(conn, settings, "budget")
+    assert await apply_batch(conn, notes, events + events) == len(events)
+
+    async def rows() -> list[dict[str, object]]:
+        cur = await conn.execute(
+            f'SELECT * FROM "{notes.schema}".budget_notifications WHERE user_id = %s', (user,)
+        )
+        found = [dict(r) for r in await cur.fetchall()]
+        await conn.commit()
+        return found
+
+    (note,) = await rows()
+    donors = {m.from_category for m in moved.moves}
+    assert note["title"] == "Budget adjusted"
+    assert str(note["message"]).startswith("Budget adjusted: Food +10.00, ")
+    for donor in donors:
+        taken = sum((m.amount for m in moved.moves if m.from_category == donor), Decimal(0))
+        assert f"{donor.replace('_', ' ').capitalize()} \u2212{taken:.2f}" in str(note["message"])
+    data = note["data"]
+    assert isinstance(data, dict)
+    assert data["trigger_transaction_id"] == str(tx)
+    assert (data["covered"], data["fully_covered"]) == (10.0, True)
+    await rebuild(conn, settings, notes)
+    assert await rows() == [note]
