@@ -149,6 +149,8 @@ async def _replay(
 ) -> int:
     done = 0
     for source in sources:
+        if not await store_head(conn, source):  # a source with no store yet has no events
+            continue
         after = 0
         while True:
             rows = await read_stored(conn, source, after, batch_size)

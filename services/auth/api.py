@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import Response
@@ -347,6 +347,17 @@ async def update_me(body: UserUpdate, caller: Caller, ctx: Context) -> Response:
 async def token_version(user_id: uuid.UUID, ctx: Context) -> Response:
     """The current token version (for verifiers whose cache is empty)."""
     return ok({"token_version": await ctx.token_version(user_id)})
+
+
+@router.get("/internal/sync")
+async def sync(
+    _: Caller,
+    ctx: Context,
+    service: Literal["budget"] = "budget",
+    position: int = Query(ge=0, le=2**63 - 1),
+) -> Response:
+    """Wait (bounded) until the users read model has another service's write (e.g. onboarding)."""
+    return ok({"caught_up": position == 0 or await ctx.caught_up(position, service)})
 
 
 @router.get("/admin/users")

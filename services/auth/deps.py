@@ -60,14 +60,14 @@ class AuthContext:
         version: int = await asyncio.to_thread(lookup)
         return version
 
-    async def caught_up(self, position: int) -> bool:
-        """Read-your-writes: wait (bounded) until the users read model has ``position``."""
+    async def caught_up(self, position: int, service: str = "auth") -> bool:
+        """Read-your-writes: wait (bounded) until the users read model has (service, position)."""
         async with self.pool.connection() as conn:
             return await wait_for_position(
                 conn,
                 self.schema,
                 PROJECTION,
-                "auth",
+                service,
                 position,
                 self.settings.read_your_writes_timeout,
             )

@@ -12,6 +12,7 @@ from shared import jsonutil
 from shared.envelope import EventEnvelope
 from shared.projections import Projection
 
+ONBOARDED = "budget.OnboardingSubmitted"
 NUMERIC_PREFERENCES = frozenset({"budget_alert_threshold"})
 PROFILE_COLUMNS = {
     "name": "text",
@@ -31,7 +32,8 @@ class UsersProjection(Projection):
     """One row per account (deleted accounts stay, flagged)."""
 
     name = "auth_users"
-    sources = ("auth",)
+    # The budget says who has onboarded (``has_onboarded``); the rest is the auth stream.
+    sources = ("auth", "budget")
     handles = frozenset(
         {
             "auth.UserRegistered",
@@ -39,6 +41,7 @@ class UsersProjection(Projection):
             "auth.UserProfileUpdated",
             "auth.UserPreferencesUpdated",
             "auth.UserDeleted",
+            ONBOARDED,
         }
     )
 
@@ -60,16 +63,27 @@ class UsersProjection(Projection):
                 "deleted boolean NOT NULL DEFAULT false, version bigint NOT NULL)"
             ).format(self.table("users"), profile)
         )
+        # Onboardings by user, whichever of the two streams arrives first (rebuilds replay
+        # one source after the other).
+        await conn.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (user_id uuid PRIMARY KEY, at timestamptz NOT NULL)"
+            ).format(self.table("onboarded"))
+        )
 
     async def drop(self, conn: AsyncConnection[DictRow]) -> None:
         """Drop the users table."""
-        await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table("users")))
+        for table in ("users", "onboarded"):
+            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(table)))
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Fold one auth event into its row."""
         p = event.payload
         users = self.table("users")
         uid = event.aggregate_id
+        if event.type == ONBOARDED:
+            await self._onboarded(conn, event)
+            return
         if event.type == "auth.UserRegistered":
             profile = {k: v for k, v in p["profile"].items() if k in PROFILE_COLUMNS}
             columns = ["id", "email", "provider", "annual_income", "is_admin", "created_at"]
@@ -84,6 +98,13 @@ class UsersProjection(Projection):
                     sql.SQL(", ").join(sql.Placeholder() * len(columns)),
                 ),
                 values,
+            )
+            await conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET has_onboarded = true WHERE id = %s "
+                    "AND EXISTS (SELECT 1 FROM {} WHERE user_id = %s)"
+                ).format(users, self.table("onboarded")),
+                (uid, uid),
             )
             return
         changes: dict[str, Any] = {"version": event.aggregate_version}
@@ -109,4 +130,18 @@ class UsersProjection(Projection):
                 users, sql.SQL(", ").join(assignments)
             ),
             [*params, uid],
+        )
+
+    async def _onboarded(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """The user went through onboarding (the budget's event)."""
+        user = event.payload["user_id"]
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (user_id, at) VALUES (%s, %s) ON CONFLICT (user_id) DO NOTHING"
+            ).format(self.table("onboarded")),
+            (user, event.occurred_at),
+        )
+        await conn.execute(
+            sql.SQL("UPDATE {} SET has_onboarded = true WHERE id = %s").format(self.table("users")),
+            (user,),
         )

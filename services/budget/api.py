@@ -34,7 +34,7 @@ from services.budget.queries import (
     totals,
 )
 from services.budget.schemas import OnboardingRequest, ShellRequest
-from shared.api import ApiError, ok
+from shared.api import ApiError, ok, positioned
 
 router = APIRouter()
 MAX_RANGE_DAYS = 366
@@ -86,7 +86,7 @@ async def submit(body: OnboardingRequest, caller: Manager, ctx: Context) -> Resp
         "budget_plan": done.plan.as_payload(),
         "message": "Budget plan created",
     }
-    return ok(data, message="Onboarding completed")
+    return ok(data, message="Onboarding completed", headers=positioned(done.position))
 
 
 @router.get("/calendar/saved/{year}/{month}")

@@ -13,7 +13,7 @@ import asyncio
 import time
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -106,14 +106,15 @@ router = APIRouter()
 async def sync(
     caller: Reader,
     ctx: Context,
-    ledger_position: int = Query(ge=0, le=MAX_POSITION),
+    position: int = Query(ge=0, le=MAX_POSITION, description="The ledger write's position"),
+    service: Literal["ledger"] = "ledger",
     transaction_id: uuid.UUID | None = None,
 ) -> Response:
     """Wait (bounded) for the budget side of a ledger write; the transaction's impact."""
     deadline = time.monotonic() + ctx.settings.read_your_writes_timeout
-    caught_up = ledger_position == 0 or (
-        await _wait(ctx, PROJECTION, ledger_position, deadline)
-        and await _wait(ctx, POLICY, ledger_position, deadline)
+    caught_up = position == 0 or (
+        await _wait(ctx, PROJECTION, position, deadline)
+        and await _wait(ctx, POLICY, position, deadline)
     )
     if transaction_id is None:
         return ok({"caught_up": caught_up, "impact": None})

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from services.budget.schemas import OnboardingRequest, ShellRequest
 from services.gateway.deps import Services, require
 from services.gateway.routing import body, slash_tolerant
+from services.gateway.sync import caught_up_with
 from shared import tokens
 
 router = APIRouter(prefix="/api", redirect_slashes=False)
@@ -34,7 +35,12 @@ async def submit(
     payload: OnboardingRequest, _: BudgetManager, request: Request, up: Services
 ) -> Response:
     """Store the onboarding answers; (re)plan this month from today on and the next month."""
-    return await up.forward("budget", request, "/onboarding/submit", json=body(payload))
+    answer = await up.call(
+        "budget", "POST", "/onboarding/submit", request=request, json=body(payload)
+    )
+    if answer.status_code == 200:  # /users/me answers has_onboarded: true right after this
+        await caught_up_with(up, request, "auth", "/internal/sync", answer, service="budget")
+    return up.relay("budget", answer)
 
 
 @route("GET", "/calendar/saved/{year}/{month}", tags=["calendar"])

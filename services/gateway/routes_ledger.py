@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from starlette.responses import Response
 
 from services.gateway.deps import Services, TransactionsReader, TransactionsWriter
 from services.gateway.routing import body, slash_tolerant
+from services.gateway.sync import caught_up_with
 from services.gateway.upstream import Upstream
 from services.ledger.schemas import (
     DEFAULT_LIMIT,
@@ -29,9 +29,8 @@ from services.ledger.schemas import (
     TransactionCreate,
     TransactionUpdate,
 )
-from shared.api import POSITION_HEADER, ApiError, JSONResponse
+from shared.api import JSONResponse
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", redirect_slashes=False)
 route = slash_tolerant(router)
 TAGS = ["transactions"]
@@ -43,32 +42,12 @@ ZoneHeader = Annotated[
 
 
 async def budget_side(
-    up: Upstream, request: Request, answer: httpx.Response, transaction_id: Any = None
+    up: Upstream, request: Request, answer: httpx.Response, **params: Any
 ) -> dict[str, Any] | None:
-    """Wait (bounded by the budget service) until the budget has seen a ledger write.
-
-    The write has happened whatever the budget says: when it cannot answer, the caller gets
-    the write's answer with neutral budget fields and the read models catch up later.
-    """
-    try:
-        position = max(0, int(answer.headers.get(POSITION_HEADER, "0")))
-    except ValueError:
-        position = 0
-    params: dict[str, Any] = {"ledger_position": position}
-    if transaction_id is not None:
-        params["transaction_id"] = str(transaction_id)
-    try:
-        reply = await up.call("budget", "GET", "/budget/sync", request=request, params=params)
-    except ApiError as exc:
-        log.warning("budget sync after a ledger write failed: %s", exc)
-        return None
-    if reply.status_code != 200:
-        log.warning("budget sync after a ledger write answered %s", reply.status_code)
-        return None
-    data: dict[str, Any] = json.loads(reply.content, parse_float=Decimal)["data"]
-    if not data.get("caught_up"):
-        log.info("budget read models still catching up with ledger@%s", position)
-    return data
+    """Wait (bounded, in the budget service) until the budget has seen a ledger write."""
+    return await caught_up_with(
+        up, request, "budget", "/budget/sync", answer, service="ledger", **params
+    )
 
 
 def with_balance_impact(answer: httpx.Response, synced: dict[str, Any] | None) -> Response:
@@ -131,7 +110,8 @@ async def create_transaction(
     if answer.status_code != 201:
         return up.relay("ledger", answer)
     transaction_id = json.loads(answer.content)["data"]["id"]
-    return with_balance_impact(answer, await budget_side(up, request, answer, transaction_id))
+    synced = await budget_side(up, request, answer, transaction_id=transaction_id)
+    return with_balance_impact(answer, synced)
 
 
 @route("GET", "/transactions/merchants/suggestions", tags=TAGS)

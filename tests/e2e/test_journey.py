@@ -77,6 +77,8 @@ async def test_core_journey(journey_stack: Stack) -> None:
     me = await stack.register(annual_income="72000", timezone="UTC")
     a = stack.bearer(me["access_token"])
 
+    before = await stack.client.get("/api/users/me", headers=a)
+    assert before.json()["data"]["has_onboarded"] is False
     empty = await dashboard(stack, a)
     assert empty["balance"] == 0
     assert empty["user_income"] == 0
@@ -94,6 +96,7 @@ async def test_core_journey(journey_stack: Stack) -> None:
     profile = await stack.client.get("/api/users/me", headers=a)
     assert profile.status_code == 200, profile.text
     assert profile.json()["data"]["email"] == me["email"]
+    assert profile.json()["data"]["has_onboarded"] is True  # read-your-writes across services
     assert Decimal(str(profile.json()["data"]["income"])) == Decimal(6000)
 
     today = dt.datetime.now(dt.UTC).date()

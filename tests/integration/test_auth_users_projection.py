@@ -16,8 +16,12 @@ from services.auth.application import AuthApplication
 from services.auth.passwords import check_password
 from services.auth.projections import PROFILE_COLUMNS, UsersProjection
 from services.auth.queries import get_user, list_users, profile_completion, user_public
-from shared.rebuild import rebuild
+from services.budget.application import BudgetApplication
+from shared.projections import apply_batch
+from shared.rebuild import rebuild, reset_read_model
+from shared.relay import SourceTable, read_stored
 from shared.settings import MitaSettings
+from shared.store import to_envelope
 
 T0 = dt.datetime(2024, 1, 1, 8, 0, tzinfo=dt.UTC)
 PASSWORD = "correct horse battery"
@@ -238,3 +242,44 @@ async def test_numeric_preference_stays_a_number(
     value = user_public(row)["preferences"]["budget_alert_threshold"]
     assert isinstance(value, int | float | Decimal)
     assert Decimal(str(value)) == Decimal("80.5")
+
+
+async def test_has_onboarded_comes_from_the_budget_in_either_order(
+    app: AuthApplication, conn: AsyncConnection[DictRow], settings: MitaSettings
+) -> None:
+    """The budget's OnboardingSubmitted sets has_onboarded, before or after the registration."""
+    schema = settings.schema_for("auth")
+    budget = BudgetApplication.for_database(settings.database_url, settings.schema_for("budget"))
+    assert isinstance(budget, BudgetApplication)
+    users = [
+        app.register(
+            email=f"{n}@example.com", password=PASSWORD, profile={}, annual_income=None, now=T0
+        ).user.id
+        for n in ("onboarded", "not-yet")
+    ]
+    answers = {"income": {"monthly_income": "3000.00"}}
+    budget.submit_onboarding(users[0], answers, "UTC", dt.date(2026, 3, 10))
+    await project(conn, settings)  # a rebuild replays auth, then budget
+
+    async def flags() -> list[bool]:
+        return [bool((await raw_row(conn, settings, u))["has_onboarded"]) for u in users]
+
+    assert await flags() == [True, False]
+    projection = UsersProjection(schema)
+    await reset_read_model(conn, projection)
+    stored = {
+        service: await read_stored(conn, SourceTable(service, settings.schema_for(service)), 0, 99)
+        for service in ("auth", "budget")
+    }
+    auth_events, budget_events = (
+        [to_envelope(service, pos, event) for pos, event in stored[service]]
+        for service in ("auth", "budget")
+    )
+    await conn.commit()
+    assert await apply_batch(conn, projection, budget_events + auth_events + budget_events) == (
+        len(budget_events) + len(auth_events)
+    )
+    assert await flags() == [True, False]
+    public = await get_user(conn, schema, users[0])
+    assert public is not None
+    assert user_public(public)["has_onboarded"] is True

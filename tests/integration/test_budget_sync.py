@@ -86,7 +86,7 @@ async def sync(
     started = time.monotonic()
     answer = await client.get(
         "/budget/sync",
-        params={"ledger_position": position, "transaction_id": str(tx)},
+        params={"position": position, "transaction_id": str(tx)},
         headers=headers,
     )
     assert answer.status_code == 200, answer.text
@@ -159,13 +159,14 @@ async def test_sync_waits_for_the_budget_side_and_answers_the_impact(
     stranger = bearer(settings, uuid.uuid4(), tokens.USER_SCOPES)
     assert (await sync(client, stranger, position, tx))[0]["impact"] is None
     bad: list[dict[str, str | int]] = [
-        {"ledger_position": -1},
-        {"ledger_position": 1, "transaction_id": "x"},
+        {"position": -1},
+        {"position": 1, "transaction_id": "x"},
+        {"position": 1, "service": "auth"},
     ]
     for params in bad:
         answer = await client.get("/budget/sync", params=params, headers=me)
         assert answer.status_code == 422, answer.text
-    assert (await client.get("/budget/sync", params={"ledger_position": 1})).status_code == 401
+    assert (await client.get("/budget/sync", params={"position": 1})).status_code == 401
 
 
 async def test_without_a_plan_nothing_is_known_of_the_budget(
