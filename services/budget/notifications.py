@@ -42,9 +42,7 @@ def adjustment_message(moves: Iterable[Mapping[str, Any]]) -> str:
     ordered = sorted(
         (c for c, v in change.items() if v), key=lambda c: (change[c] < 0, list(change).index(c))
     )
-    parts = [
-        f"{label(c)} {'+' if change[c] > 0 else MINUS}{abs(change[c]):.2f}" for c in ordered
-    ]
+    parts = [f"{label(c)} {'+' if change[c] > 0 else MINUS}{abs(change[c]):.2f}" for c in ordered]
     return f"{TITLE}: {', '.join(parts)}"
 
 
