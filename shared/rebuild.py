@@ -95,11 +95,29 @@ async def rebuild(
         report(0, total)
         use_sql = projection.replays_in_database if in_database is None else in_database
         if use_sql:
-            return await _replay_in_database(conn, projection, sources, total, report)
-        return await _replay(conn, projection, sources, total, report, batch_size)
+            done = await _replay_in_database(conn, projection, sources, total, report)
+        else:
+            done = await _replay(conn, projection, sources, total, report, batch_size)
+        await analyze(conn, projection.schema)
+        return done
     finally:
         await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock_key(projection),))
         await conn.commit()
+
+
+async def analyze(conn: AsyncConnection[DictRow], schema: str) -> None:
+    """Refresh planner statistics of a schema's tables after a rebuild refilled them.
+
+    Recreated tables have none until autovacuum comes by; meanwhile Postgres guesses a few
+    rows and picks plans that are many times slower on a large read model.
+    """
+    cur = await conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))
+    tables = [r["tablename"] for r in await cur.fetchall()]
+    for table in tables:
+        await conn.execute(
+            sql.SQL("ANALYZE {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+        )
+    await conn.commit()
 
 
 # Aggregate-id ranges for in-database replay: 16 ranges by the first hex digit of the uuid.

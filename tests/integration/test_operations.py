@@ -108,6 +108,15 @@ async def test_rebuild_from_store_equals_fold_and_reports_status(
     assert await read_model(conn, projection.schema) == expected
     (after,) = await status(conn, settings, projection)
     assert (after.applied, after.lag_events, after.head) == (count, 0, app.head_position())
+    # The refilled table has planner statistics (a fresh table has reltuples = -1).
+    cur = await conn.execute(
+        "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+        (f'"{projection.schema}".transactions',),
+    )
+    row = await cur.fetchone()
+    await conn.commit()
+    assert row is not None
+    assert row["reltuples"] == len(expected["rows"])
 
 
 def test_cli_rebuild_and_status(
