@@ -104,7 +104,7 @@ class BudgetApplication(MitaApplication):
     def covered(self, user_id: uuid.UUID, transaction_id: uuid.UUID, day: dt.date) -> bool:
         """Whether a real-time cover was stored for the transaction on ``day``'s month plan."""
         plan = self.month_plan(user_id, day.year, day.month)
-        return plan is not None and transaction_id in plan.triggers
+        return plan is not None and plan.covers(transaction_id)
 
     def profile(self, user_id: uuid.UUID) -> BudgetProfile | None:
         """A user's onboarding profile, if any."""
@@ -190,9 +190,10 @@ class BudgetApplication(MitaApplication):
         category: str,
         spent: Decimal,
         today: dt.date,
+        version: int = 1,
         now: dt.datetime | None = None,
     ) -> Moved:
-        """Real-time redistribution after a transaction overspent (day, category)."""
+        """Real-time redistribution after a transaction's event (at ``version``) overspent."""
         aggregate = self.month_plan(user_id, day.year, day.month)
         if aggregate is None:
             return Moved((), Decimal("0.00"), 0)
@@ -206,6 +207,7 @@ class BudgetApplication(MitaApplication):
         )
         stored = aggregate.redistribute(
             transaction_id=transaction_id,
+            version=version,
             moves=outcome.moves,
             covered=outcome.covered,
             fully_covered=outcome.fully_covered,

@@ -97,12 +97,20 @@ class BudgetPlan(Aggregate):
     class BudgetRedistributed(Event):
         """An overspent day-category was covered out of future days of other categories."""
 
+        class_version = 2
         user_id: uuid.UUID
         trigger_transaction_id: uuid.UUID
+        #: The triggering event is (transaction, its version): a record, or an amendment.
+        trigger_version: int
         moves: list[dict[str, Any]]
         covered: Decimal
         fully_covered: bool
         at: dt.datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 covered recordings only (one cover per transaction)."""
+            state["trigger_version"] = 1
 
     class MonthRebalanced(Event):
         """Past surpluses were moved to past deficits, on future days."""
@@ -120,7 +128,7 @@ class BudgetPlan(Aggregate):
         self.days: DayPlan = {}
         self.original: DayPlan = {}
         self.timezone = "UTC"
-        self.triggers: set[uuid.UUID] = set()
+        self.triggers: set[tuple[uuid.UUID, int]] = set()
 
     @classmethod
     def open(cls, user_id: uuid.UUID, year: int, month: int) -> BudgetPlan:
@@ -153,23 +161,29 @@ class BudgetPlan(Aggregate):
             timezone=timezone,
         )
 
+    def covers(self, transaction_id: uuid.UUID) -> bool:
+        """Whether any event of the transaction triggered a cover."""
+        return any(tx == transaction_id for tx, _ in self.triggers)
+
     def redistribute(
         self,
         *,
         transaction_id: uuid.UUID,
+        version: int,
         moves: Iterable[Move],
         covered: Decimal,
         fully_covered: bool,
         now: dt.datetime,
     ) -> bool:
-        """Record a real-time cover (once per triggering transaction); return whether it did."""
+        """Record a real-time cover (once per triggering event); return whether it did."""
         payload = move_payload(moves)
-        if transaction_id in self.triggers or not payload:
+        if (transaction_id, version) in self.triggers or not payload:
             return False
         self.trigger_event(
             self.BudgetRedistributed,
             user_id=self.user_id,
             trigger_transaction_id=transaction_id,
+            trigger_version=version,
             moves=payload,
             covered=covered,
             fully_covered=fully_covered,
@@ -200,7 +214,7 @@ class BudgetPlan(Aggregate):
             self.timezone = event.timezone
         elif isinstance(event, BudgetPlan.BudgetRedistributed):
             apply_moves(self.days, event.moves)
-            self.triggers.add(event.trigger_transaction_id)
+            self.triggers.add((event.trigger_transaction_id, event.trigger_version))
         elif isinstance(event, BudgetPlan.MonthRebalanced):
             apply_moves(self.days, event.moves)
 

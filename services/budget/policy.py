@@ -2,8 +2,8 @@
 
 The policy consumes ``mita.ledger.events`` like a projection (its tracking rows make
 redelivery a no-op) and decides on the budget write model. Exactly once per triggering
-transaction comes from the ``BudgetPlan`` aggregate itself: it refuses a second cover for a
-transaction it already covered, and that fact is stored with the new event, in the same
+event comes from the ``BudgetPlan`` aggregate itself: it refuses a second cover for an event
+(transaction, version) it already covered, and that fact is stored with the new event, in the same
 transaction as the event.
 
 It is also where month rollover happens on a write: the first ledger event of an onboarded
@@ -87,7 +87,7 @@ class RedistributionPolicy(Projection):
             # Rollover on write. The cover below decides on the plan's own amounts (the write
             # model), so it need not wait for the day plans to hold a plan made just now.
             await asyncio.to_thread(self.application().ensure_month, user, today.year, today.month)
-            placed = None if event.type == DELETED else await self._placement(reader, event)
+            placed = await self._placement(reader, event) if self._spends(event) else None
             if placed is None:
                 return
             day, category, spent, planned = placed
@@ -101,6 +101,17 @@ class RedistributionPolicy(Projection):
             category=category,
             spent=spent,
             today=today,
+            version=event.aggregate_version,
+        )
+
+    @staticmethod
+    def _spends(event: EventEnvelope) -> bool:
+        """Whether the event can make a day-category overspent (a record, or an amendment of
+        amount, category or time; a note or a tag cannot)."""
+        if event.type == RECORDED:
+            return True
+        return event.type == AMENDED and any(
+            event.payload.get(field) is not None for field in ("amount", "category", "spent_at")
         )
 
     async def _caught_up(self, reader: AsyncConnection[DictRow], position: int) -> None:

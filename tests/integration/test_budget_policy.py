@@ -132,3 +132,60 @@ async def test_each_cover_notifies_its_user_once(
     assert (data["covered"], data["fully_covered"]) == (10.0, True)
     await rebuild(conn, settings, notes)
     assert await rows() == [note]
+
+
+async def test_an_amendment_that_overspends_is_covered_too(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """Each triggering event covers once: the record, then an amendment raising the amount;
+    an amendment of the description alone decides nothing."""
+    budget = BudgetApplication.for_database(settings.database_url, settings.schema_for("budget"))
+    assert isinstance(budget, BudgetApplication)
+    ledger = ledger_app(settings)
+    days = BudgetDaysProjection(settings.schema_for("budget"))
+    policy = catalog.PROJECTIONS["budget_redistribution"].build(settings)
+    for projection in (days, policy):
+        await setup_tracking(conn, projection.schema)
+        await projection.setup(conn)
+    await conn.commit()
+    user = uuid.uuid4()
+    today = dt.datetime.now(dt.UTC).date()
+    budget.submit_onboarding(user, ANSWERS, "UTC", today)
+    plan = budget.month_plan(user, today.year, today.month)
+    assert plan is not None
+    food = plan.days.get(today, {}).get("food", Decimal(0))
+    seen = {"budget": 0, "ledger": 0}
+
+    async def settle() -> None:
+        """As live: the day plans take every new event, then the policy decides on the new
+        ledger events (twice: a redelivery changes nothing), then the day plans take covers."""
+        fresh = {s: await envelopes(conn, settings, s, seen[s]) for s in ("budget", "ledger")}
+        await apply_batch(conn, days, fresh["budget"] + fresh["ledger"])
+        for _ in range(2):
+            await apply_batch(conn, policy, fresh["ledger"])
+        covers = await envelopes(conn, settings, "budget", budget.head_position() - 1)
+        await apply_batch(conn, days, covers)
+        seen.update(budget=budget.head_position(), ledger=ledger.head_position())
+
+    tx, _ = ledger.record_transaction(user_id=user, amount=food + 4, category="food")
+    await settle()
+    ledger.amend_transaction(tx, user_id=user, description="lunch with the team")
+    await settle()
+    ledger.amend_transaction(tx, user_id=user, amount=food + 7)
+    await settle()
+    covers = [
+        e.payload for e in await envelopes(conn, settings, "budget") if e.type == REDISTRIBUTED
+    ]
+    if today.day == calendar.monthrange(today.year, today.month)[1]:
+        assert covers == []  # no future days left to give
+        return
+    assert [(c["trigger_transaction_id"], c["trigger_version"]) for c in covers] == [
+        (str(tx), 1),
+        (str(tx), 3),
+    ]
+    first, second = (Decimal(str(c["covered"])) for c in covers)
+    # Near the month's end few future days can give: a cover may be partial.
+    for cover, overspend in ((covers[0], Decimal(4)), (covers[1], Decimal(7) - first)):
+        covered = Decimal(str(cover["covered"]))
+        assert covered == overspend if cover["fully_covered"] else 0 < covered < overspend
+    assert first + second <= 7

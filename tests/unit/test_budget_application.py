@@ -4,11 +4,13 @@ month rebalance and real-time cover."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from services.budget.application import BudgetApplication, plan_from_answers
 from services.budget.domain import BudgetPlan, plan_id, profile_id
@@ -110,8 +112,8 @@ def test_month_rebalance_conserves_the_total() -> None:
     assert app.redistribute(uuid.uuid4(), TODAY, spent).position == 0  # no plan
 
 
-def test_real_time_cover_is_recorded_once_per_transaction() -> None:
-    """An overspent day-category is covered; the same trigger never moves money twice."""
+def test_real_time_cover_is_recorded_once_per_triggering_event() -> None:
+    """An overspent day-category is covered; the same event never moves money twice."""
     app = BudgetApplication()
     user = uuid.uuid4()
     app.submit_onboarding(user, ANSWERS, "UTC", dt.date(2024, 3, 1))
@@ -128,6 +130,49 @@ def test_real_time_cover_is_recorded_once_per_transaction() -> None:
     plan = app.month_plan(user, 2024, 3)
     assert plan is not None
     assert plan.days[TODAY]["food"] >= Decimal("80.00") - first.total
+    # An amendment is another triggering event: its further overspend is covered, once.
+    food = plan.days[TODAY]["food"]
+    amended = app.cover_overspend(
+        user, tx, day=TODAY, category="food", spent=food + 5, today=TODAY, version=2
+    )
+    assert amended.total == Decimal("5.00")
+    assert (
+        app.cover_overspend(
+            user, tx, day=TODAY, category="food", spent=food + 5, today=TODAY, version=2
+        ).position
+        == 0
+    )
+    plan = app.month_plan(user, 2024, 3)
+    assert plan is not None
+    assert plan.triggers == {(tx, 1), (tx, 2)}
+    assert plan.covers(tx)
+    assert not plan.covers(uuid.uuid4())
+
+
+def test_a_v1_cover_is_upcast_to_the_recording_it_followed() -> None:
+    """Covers stored before trigger_version existed were covers of the transaction's record."""
+    app = BudgetApplication()
+    user, tx = uuid.uuid4(), uuid.uuid4()
+    app.submit_onboarding(user, ANSWERS, "UTC", dt.date(2024, 3, 1))
+    app.cover_overspend(user, tx, day=TODAY, category="food", spent=Decimal("80"), today=TODAY)
+    (stored,) = [
+        n
+        for n in app.recorder.select_notifications(start=1, limit=100)
+        if n.topic.endswith("BudgetRedistributed")
+    ]
+    state = json.loads(stored.state)
+    assert (state.pop("class_version"), state.pop("trigger_version")) == (2, 1)
+    old = StoredEvent(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=json.dumps(state).encode(),
+    )
+    event = app.mapper.to_domain_event(old)
+    assert isinstance(event, BudgetPlan.BudgetRedistributed)
+    assert (event.trigger_transaction_id, event.trigger_version) == (tx, 1)
+    envelope = to_envelope("budget", 9, old)
+    assert (envelope.schema_version, envelope.payload["trigger_version"]) == (2, 1)
 
 
 def test_events_have_public_names_and_envelopes() -> None:
