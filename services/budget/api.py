@@ -18,7 +18,7 @@ from services.budget.engine.forecast import forecast
 from services.budget.engine.money import ZERO, split_largest_remainder
 from services.budget.engine.plan import PlanError, build_plan, fixed_by_category
 from services.budget.engine.status import live_status
-from services.budget.projections import zone
+from services.budget.placement import zone
 from services.budget.queries import (
     Grid,
     calendar_entry,

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.budget.application import BudgetApplication
-from services.budget.projections import zone
+from services.budget.placement import zone
 from services.budget.queries import user_timezone
 from shared import tokens
 from shared.context_api import ServiceContext

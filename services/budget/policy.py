@@ -21,13 +21,8 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.budget.application import BudgetApplication
-from services.budget.projections import (
-    AMENDED,
-    DELETED,
-    RECORDED,
-    BudgetDaysProjection,
-    zone,
-)
+from services.budget.placement import AMENDED, DELETED, RECORDED, zone
+from services.budget.projections import BudgetDaysProjection
 from services.budget.queries import user_timezone
 from shared import db
 from shared.envelope import EventEnvelope

@@ -12,51 +12,29 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import uuid
-import zoneinfo
 from decimal import Decimal
 from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from services.budget.engine import categories as cat
+from services.budget.placement import (
+    AMENDED,
+    DELETED,
+    PLANNED,
+    REBALANCED,
+    RECORDED,
+    REDISTRIBUTED,
+    SUBMITTED,
+    local_day,
+    plan_category,
+    zone,
+)
+from services.budget.spending import SpendingFold, Tx, Zones
 from shared.envelope import EventEnvelope
 from shared.projections import Projection
 
-PLANNED = "budget.BudgetPlanned"
-REDISTRIBUTED = "budget.BudgetRedistributed"
-REBALANCED = "budget.MonthRebalanced"
-SUBMITTED = "budget.OnboardingSubmitted"
-RECORDED = "ledger.TransactionRecorded"
-AMENDED = "ledger.TransactionAmended"
-DELETED = "ledger.TransactionDeleted"
 TABLES = ("budget_days", "budget_users", "budget_tx", "budget_moves", "budget_covers")
-
-
-def plan_category(category: str) -> str:
-    """The plan category a transaction category rolls up to (unknown: other)."""
-    try:
-        return cat.rollup(category)
-    except cat.CategoryError:
-        return cat.OTHER
-
-
-def zone(name: str | None) -> dt.tzinfo:
-    """An IANA zone by name (UTC when missing or unknown)."""
-    if not name:
-        return dt.UTC
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
-def local_day(spent_at: Any, tz: dt.tzinfo) -> dt.date:
-    """The user-local day of an ISO timestamp (naive ones count as UTC)."""
-    moment = spent_at if isinstance(spent_at, dt.datetime) else dt.datetime.fromisoformat(spent_at)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(tz).date()
 
 
 class BudgetDaysProjection(Projection):
@@ -83,7 +61,7 @@ class BudgetDaysProjection(Projection):
             "user_id uuid NOT NULL, at timestamptz NOT NULL, from_category text NOT NULL, "
             "from_date date NOT NULL, to_category text NOT NULL, to_date date NOT NULL, "
             "amount numeric(14,2) NOT NULL, reason text NOT NULL, PRIMARY KEY (position, seq))",
-            # One row per real-time cover, by its triggering transaction (answers a write).
+            # A transaction's first real-time cover (what the answer to its recording reports).
             "CREATE TABLE IF NOT EXISTS {} (transaction_id uuid PRIMARY KEY, "
             "user_id uuid NOT NULL, position bigint NOT NULL, covered numeric(14,2) NOT NULL, "
             "fully_covered boolean NOT NULL)",
@@ -120,6 +98,92 @@ class BudgetDaysProjection(Projection):
         else:
             await self._spending(conn, event)
 
+    async def apply_many(self, conn: AsyncConnection[DictRow], events: list[EventEnvelope]) -> None:
+        """Apply events in order: runs of ledger events folded in memory, budget events singly.
+
+        A budget event reads what the events before it wrote (``OnboardingSubmitted``
+        re-places transactions), so each run is written before the next budget event.
+        """
+        run: list[EventEnvelope] = []
+        for event in events:
+            if event.type in (RECORDED, AMENDED, DELETED):
+                run.append(event)
+                continue
+            await self._spend_run(conn, run)
+            run = []
+            await self.apply(conn, event)
+        await self._spend_run(conn, run)
+
+    async def _spend_run(self, conn: AsyncConnection[DictRow], run: list[EventEnvelope]) -> None:
+        """Fold consecutive ledger events with two reads and two writes, as ``_spending`` would."""
+        if not run:
+            return
+        txs = self.table("budget_tx")
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT id, user_id, day, category, plan_category, amount, spent_at, placed_at, "
+                "deleted FROM {} WHERE id = ANY(%b)"
+            ).format(txs),
+            (list({e.aggregate_id for e in run}),),
+        )
+        loaded = {r.pop("id"): Tx(**r) for r in await cur.fetchall()}
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT user_id, effective_from, timezone FROM {} WHERE user_id = ANY(%b)"
+            ).format(self.table("budget_users")),
+            (list({self._user(e) for e in run}),),
+        )
+        zones = Zones(
+            (r["user_id"], r["effective_from"], r["timezone"]) for r in await cur.fetchall()
+        )
+        fold = SpendingFold(loaded, zones, conn.info.timezone)
+        for event in run:
+            fold.apply(event)
+        # Arrays go as binary parameters (%b): half the client time of text arrays (no quoting).
+        if fold.spent:
+            keys = sorted(fold.spent)  # a fixed order: concurrent writers lock rows alike
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} AS d (user_id, day, category, spent) "
+                    "SELECT * FROM unnest(%b::uuid[], %b::date[], %b::text[], %b::numeric[]) "
+                    "ON CONFLICT (user_id, day, category) DO UPDATE SET spent = d.spent + "
+                    "EXCLUDED.spent"
+                ).format(self.table("budget_days")),
+                (
+                    [k[0] for k in keys],
+                    [k[1] for k in keys],
+                    [k[2] for k in keys],
+                    [fold.spent[k] for k in keys],
+                ),
+            )
+        if fold.touched:
+            ids = sorted(fold.touched)
+            rows = [fold.txs[i] for i in ids]
+            # The columns ``_spending`` updates, plus the deleted flag its delete sets.
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (id, user_id, day, category, plan_category, amount, spent_at, "
+                    "placed_at, deleted) SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::date[], "
+                    "%b::text[], %b::text[], %b::numeric[], %b::timestamptz[], "
+                    "%b::timestamptz[], %b::boolean[]) ON CONFLICT (id) DO UPDATE "
+                    "SET day = EXCLUDED.day, category = EXCLUDED.category, "
+                    "plan_category = EXCLUDED.plan_category, amount = EXCLUDED.amount, "
+                    "spent_at = EXCLUDED.spent_at, placed_at = EXCLUDED.placed_at, "
+                    "deleted = EXCLUDED.deleted"
+                ).format(txs),
+                (
+                    ids,
+                    [t.user_id for t in rows],
+                    [t.day for t in rows],
+                    [t.category for t in rows],
+                    [t.plan_category for t in rows],
+                    [t.amount for t in rows],
+                    [t.spent_at for t in rows],
+                    [t.placed_at for t in rows],
+                    [t.deleted for t in rows],
+                ),
+            )
+
     @staticmethod
     def _user(event: EventEnvelope) -> uuid.UUID:
         return uuid.UUID(str(event.payload["user_id"]))
@@ -154,10 +218,24 @@ class BudgetDaysProjection(Projection):
             ).format(self.table("budget_days")),
             (user, dt.date(year, month, 1), dt.date(year, month, last)),
         )
-        for day, amounts in event.payload["days"].items():
-            for category, amount in amounts.items():
-                planned = Decimal(str(amount))
-                await self._add(conn, user, dt.date.fromisoformat(day), category, planned=planned)
+        cells = [
+            (dt.date.fromisoformat(day), category, Decimal(str(amount)))
+            for day, amounts in event.payload["days"].items()
+            for category, amount in amounts.items()
+        ]
+        # One statement for the month: each cell rounds as its own upsert would, and cells
+        # naming the same day twice ("2024-03-01", "20240301") add up as they would one by one.
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} AS d (user_id, day, category, planned) "
+                "SELECT %s::uuid, day, category, sum(planned::numeric(14,2)) "
+                "FROM unnest(%b::date[], %b::text[], %b::numeric[]) AS c(day, category, planned) "
+                "GROUP BY day, category ORDER BY day, category "
+                "ON CONFLICT (user_id, day, category) DO UPDATE SET "
+                "planned = d.planned + EXCLUDED.planned"
+            ).format(self.table("budget_days")),
+            (user, [c[0] for c in cells], [c[1] for c in cells], [c[2] for c in cells]),
+        )
 
     async def _moved(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         user = self._user(event)

@@ -12,7 +12,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.budget.application import BudgetApplication
-from services.budget.projections import TABLES, BudgetDaysProjection
+from services.budget.projections import BudgetDaysProjection
 from shared.envelope import EventEnvelope
 from shared.projections import apply_batch, setup_tracking
 from shared.rebuild import rebuild
@@ -20,6 +20,7 @@ from shared.relay import SourceTable, read_stored
 from shared.settings import MitaSettings
 from shared.store import to_envelope
 from tests.helpers import ledger_app
+from tests.integration.budget_variants import everything
 
 ANSWERS: dict[str, Any] = {
     "income": {"monthly_income": "3100.00"},
@@ -55,18 +56,6 @@ async def cells(
         (r["day"].isoformat(), r["category"]): (r["planned"], r["spent"])
         for r in await cur.fetchall()
     }
-    await conn.commit()
-    return out
-
-
-async def everything(conn: AsyncConnection[DictRow], schema: str) -> list[list[Any]]:
-    """Every row of every budget read model table, sorted (for rebuild comparisons)."""
-    out: list[list[Any]] = []
-    for table in TABLES:
-        cur = await conn.execute(
-            sql.SQL("SELECT * FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
-        )
-        out.append(sorted(str(sorted(dict(r).items())) for r in await cur.fetchall()))
     await conn.commit()
     return out
 

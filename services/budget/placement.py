@@ -1,0 +1,44 @@
+"""Where spending lands: event names, the plan category of a transaction category, and the
+user-local day of a moment in the user's zone (shared by the day plans and their batch fold)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from services.budget.engine import categories as cat
+
+PLANNED = "budget.BudgetPlanned"
+REDISTRIBUTED = "budget.BudgetRedistributed"
+REBALANCED = "budget.MonthRebalanced"
+SUBMITTED = "budget.OnboardingSubmitted"
+RECORDED = "ledger.TransactionRecorded"
+AMENDED = "ledger.TransactionAmended"
+DELETED = "ledger.TransactionDeleted"
+
+
+def plan_category(category: str) -> str:
+    """The plan category a transaction category rolls up to (unknown: other)."""
+    try:
+        return cat.rollup(category)
+    except cat.CategoryError:
+        return cat.OTHER
+
+
+def zone(name: str | None) -> dt.tzinfo:
+    """An IANA zone by name (UTC when missing or unknown)."""
+    if not name:
+        return dt.UTC
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def local_day(spent_at: Any, tz: dt.tzinfo) -> dt.date:
+    """The user-local day of an ISO timestamp (naive ones count as UTC)."""
+    moment = spent_at if isinstance(spent_at, dt.datetime) else dt.datetime.fromisoformat(spent_at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(tz).date()

@@ -1,0 +1,117 @@
+"""Spending of a run of ledger events folded in memory (``BudgetDaysProjection.apply_many``).
+
+One by one, each ledger event reads its transaction and the user's zone and writes two rows.
+A run of consecutive ledger events is folded here instead, from the rows read once, event by
+event exactly as ``BudgetDaysProjection._spending`` does, and then written once. What the fold
+carries from one event to the next is kept as the table would hand it back (amounts rounded to
+cents, naive times read in the session's zone), so a later event of the run sees the values
+the one-by-one path would have read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from services.budget.placement import DELETED, RECORDED, local_day, plan_category, zone
+from shared.envelope import EventEnvelope
+
+CENT = Decimal("0.01")
+Key = tuple[uuid.UUID, dt.date, str]
+
+
+def cents(amount: Decimal) -> Decimal:
+    """An amount as a numeric(14,2) column stores it (ties away from zero, as Postgres)."""
+    return amount.quantize(CENT, ROUND_HALF_UP)
+
+
+def stored_time(value: Any, session: dt.tzinfo) -> dt.datetime:
+    """A timestamp as a timestamptz column reads it back (naive: in the session's zone)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=session)
+
+
+@dataclass
+class Tx:
+    """A ``budget_tx`` row as the fold sees it (``user_id`` is never updated, as in SQL)."""
+
+    user_id: uuid.UUID
+    day: dt.date
+    category: str
+    plan_category: str
+    amount: Decimal
+    spent_at: dt.datetime
+    placed_at: dt.datetime
+    deleted: bool
+
+
+class Zones:
+    """Users' zone histories: the zone in effect at a moment (UTC before any)."""
+
+    def __init__(self, rows: Iterable[tuple[uuid.UUID, dt.datetime, str]]) -> None:
+        self._history: dict[uuid.UUID, tuple[list[dt.datetime], list[dt.tzinfo]]] = {}
+        for user, effective_from, name in sorted(rows, key=lambda r: (r[0], r[1])):
+            froms, zones = self._history.setdefault(user, ([], []))
+            froms.append(effective_from)
+            zones.append(zone(name))
+
+    def at(self, user: uuid.UUID, moment: dt.datetime) -> dt.tzinfo:
+        """The zone with the latest ``effective_from <= moment``."""
+        froms, zones = self._history.get(user, ([], []))
+        index = bisect.bisect_right(froms, moment)
+        return zones[index - 1] if index else zone(None)
+
+
+class SpendingFold:
+    """Ledger events applied in memory to the transactions they touch."""
+
+    def __init__(self, txs: dict[uuid.UUID, Tx], zones: Zones, session: dt.tzinfo) -> None:
+        self.txs = txs
+        self.zones = zones
+        self.session = session
+        # Every (user, day, category) the one-by-one path would upsert, even when it nets to 0:
+        # that path leaves the row in place, so the batch must create it too.
+        self.spent: dict[Key, Decimal] = {}
+        self.touched: set[uuid.UUID] = set()  # transactions to write
+
+    def _add(self, user: uuid.UUID, day: dt.date, category: str, amount: Decimal) -> None:
+        key = (user, day, category)
+        self.spent[key] = self.spent.get(key, Decimal(0)) + amount
+
+    def apply(self, event: EventEnvelope) -> None:
+        """Record, amend (old out, new in) or delete (out) one transaction's spending."""
+        p = event.payload
+        user = uuid.UUID(str(p["user_id"]))
+        old = self.txs.get(event.aggregate_id)
+        if event.type != RECORDED and (old is None or old.deleted):
+            return
+        # Like the SQL path: the old placement leaves under the event's user, not the row's.
+        if old is not None and not old.deleted:
+            self._add(user, old.day, old.plan_category, -old.amount)
+        self.touched.add(event.aggregate_id)
+        if event.type == DELETED:
+            assert old is not None  # the guard above returned otherwise
+            old.deleted = True
+            return
+        base: dict[str, Any] = vars(old) if old is not None else {}
+        amount = cents(Decimal(str(p["amount"]))) if p.get("amount") is not None else base["amount"]
+        category = p.get("category") or base["category"]
+        spent_at = p.get("spent_at") or base["spent_at"]
+        placed_at = stored_time(event.occurred_at, self.session)
+        day = local_day(spent_at, self.zones.at(user, placed_at))
+        rolled = plan_category(category)
+        self._add(user, day, rolled, amount)
+        moment = stored_time(spent_at, self.session)
+        if old is None:  # an insert: the row's user and a fresh deleted flag
+            self.txs[event.aggregate_id] = Tx(
+                user, day, category, rolled, amount, moment, placed_at, deleted=False
+            )
+            return
+        # An upsert of an existing row keeps its user and its deleted flag.
+        old.day, old.category, old.plan_category = day, category, rolled
+        old.amount, old.spent_at, old.placed_at = amount, moment, placed_at
