@@ -142,12 +142,13 @@ class BudgetDaysProjection(Projection):
         # Arrays go as binary parameters (%b): half the client time of text arrays (no quoting).
         if fold.spent:
             keys = sorted(fold.spent)  # a fixed order: concurrent writers lock rows alike
-            await conn.execute(
+            cur = await conn.execute(
                 sql.SQL(
                     "INSERT INTO {} AS d (user_id, day, category, spent) "
                     "SELECT * FROM unnest(%b::uuid[], %b::date[], %b::text[], %b::numeric[]) "
                     "ON CONFLICT (user_id, day, category) DO UPDATE SET spent = d.spent + "
-                    "EXCLUDED.spent"
+                    "EXCLUDED.spent RETURNING user_id, day, category, "
+                    "planned = 0 AND spent = 0 AS empty"
                 ).format(self.table("budget_days")),
                 (
                     [k[0] for k in keys],
@@ -156,6 +157,11 @@ class BudgetDaysProjection(Projection):
                     [fold.spent[k] for k in keys],
                 ),
             )
+            empty = [
+                (r["user_id"], r["day"], r["category"]) for r in await cur.fetchall() if r["empty"]
+            ]
+            if empty:
+                await self._drop_empty(conn, empty)
         if fold.touched:
             ids = sorted(fold.touched)
             rows = [fold.txs[i] for i in ids]
@@ -198,13 +204,34 @@ class BudgetDaysProjection(Projection):
         planned: Decimal = Decimal(0),
         spent: Decimal = Decimal(0),
     ) -> None:
-        await conn.execute(
+        cur = await conn.execute(
             sql.SQL(
                 "INSERT INTO {} AS d (user_id, day, category, planned, spent) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (user_id, day, category) DO UPDATE SET "
-                "planned = d.planned + EXCLUDED.planned, spent = d.spent + EXCLUDED.spent"
+                "planned = d.planned + EXCLUDED.planned, spent = d.spent + EXCLUDED.spent "
+                "RETURNING planned = 0 AND spent = 0 AS empty"
             ).format(self.table("budget_days")),
             (user, day, category, planned, spent),
+        )
+        row = await cur.fetchone()
+        if row is not None and row["empty"]:
+            await self._drop_empty(conn, [(user, day, category)])
+
+    async def _drop_empty(
+        self, conn: AsyncConnection[DictRow], keys: list[tuple[uuid.UUID, dt.date, str]]
+    ) -> None:
+        """Delete rows left with nothing planned or spent.
+
+        An empty row says nothing, and whether one exists would depend on the order the
+        sources arrived in (a rebuild replays them one after the other): none are kept.
+        """
+        await conn.execute(
+            sql.SQL(
+                "DELETE FROM {} d USING unnest(%b::uuid[], %b::date[], %b::text[]) "
+                "AS k(user_id, day, category) WHERE d.user_id = k.user_id AND d.day = k.day "
+                "AND d.category = k.category AND d.planned = 0 AND d.spent = 0"
+            ).format(self.table("budget_days")),
+            ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]),
         )
 
     async def _planned(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
@@ -235,6 +262,14 @@ class BudgetDaysProjection(Projection):
                 "planned = d.planned + EXCLUDED.planned"
             ).format(self.table("budget_days")),
             (user, [c[0] for c in cells], [c[1] for c in cells], [c[2] for c in cells]),
+        )
+        # Cells the new layout leaves out and nothing was spent on: empty, so not kept.
+        await conn.execute(
+            sql.SQL(
+                "DELETE FROM {} WHERE user_id = %s AND day BETWEEN %s AND %s "
+                "AND planned = 0 AND spent = 0"
+            ).format(self.table("budget_days")),
+            (user, dt.date(year, month, 1), dt.date(year, month, last)),
         )
 
     async def _moved(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
@@ -297,12 +332,16 @@ class BudgetDaysProjection(Projection):
     async def _replace(
         self, conn: AsyncConnection[DictRow], user: uuid.UUID, since: dt.datetime
     ) -> None:
-        """A zone arrived late: re-place the transactions last placed at or after it took effect."""
+        """A zone arrived late: re-place the transactions last placed at or after it took effect.
+
+        Deleted ones too (their day only, they count nowhere): a rebuild, replaying the zone
+        first, would have placed them on their local day.
+        """
         txs = self.table("budget_tx")
         cur = await conn.execute(
             sql.SQL(
-                "SELECT id, day, plan_category, amount, spent_at, placed_at FROM {} "
-                "WHERE user_id = %s AND NOT deleted AND placed_at >= %s"
+                "SELECT id, day, plan_category, amount, spent_at, placed_at, deleted FROM {} "
+                "WHERE user_id = %s AND placed_at >= %s"
             ).format(txs),
             (user, since),
         )
@@ -310,8 +349,9 @@ class BudgetDaysProjection(Projection):
             day = local_day(row["spent_at"], await self._zone_at(conn, user, row["placed_at"]))
             if day == row["day"]:
                 continue
-            await self._add(conn, user, row["day"], row["plan_category"], spent=-row["amount"])
-            await self._add(conn, user, day, row["plan_category"], spent=row["amount"])
+            if not row["deleted"]:
+                await self._add(conn, user, row["day"], row["plan_category"], spent=-row["amount"])
+                await self._add(conn, user, day, row["plan_category"], spent=row["amount"])
             await conn.execute(
                 sql.SQL("UPDATE {} SET day = %s WHERE id = %s").format(txs), (day, row["id"])
             )

@@ -192,8 +192,8 @@ async def test_edge_cases_fold_as_one_by_one(
             session, await fresh(session, settings, f"c{seed}"), events, seed
         )
         assert got == want, f"seed {seed}"
-    # The edges did happen: rows left at zero by moved transactions; a deleted transaction
-    # recorded again under an unknown category, still flagged.
+    # Transactions moved away leave no empty rows behind; the edges did happen: a deleted
+    # transaction recorded again under an unknown category, still flagged.
     schema = f"{settings.schema_prefix}days_a"
     cur = await session.execute(
         sql.SQL("SELECT count(*) AS n FROM {} WHERE planned = 0 AND spent = 0").format(
@@ -202,7 +202,7 @@ async def test_edge_cases_fold_as_one_by_one(
     )
     empty = await cur.fetchone()
     assert empty is not None
-    assert empty["n"] > 0
+    assert empty["n"] == 0
     cur = await session.execute(
         sql.SQL("SELECT category, plan_category, amount, deleted FROM {} WHERE id = %s").format(
             sql.Identifier(schema, "budget_tx")
