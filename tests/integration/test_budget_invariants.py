@@ -31,7 +31,7 @@ from shared.envelope import EventEnvelope
 from shared.projections import apply_batch
 from shared.rebuild import rebuild
 from shared.settings import MitaSettings
-from tests.integration.test_budget_timezones import Key, World, open_world, own_world, snapshot
+from tests.integration.budget_world import Key, World, own_world, snapshot
 
 PROPERTY = hypothesis.settings(
     max_examples=20,
@@ -115,15 +115,6 @@ class Tx:
     def cell(self) -> Key:
         """The user-local (day, plan category) it counts on."""
         return self.spent_at.astimezone(ZoneInfo(self.zone)).date(), ROLLS_UP[self.category]
-
-
-@pytest.fixture
-async def world(settings: MitaSettings, conn: AsyncConnection[DictRow]) -> AsyncIterator[World]:
-    """A world in the test's schemas for all its examples (each uses a fresh user)."""
-    opened = await open_world(settings, conn)
-    yield opened
-    opened.budget.close()
-    opened.ledger.close()
 
 
 async def cover(world: World, user: uuid.UUID, tx: uuid.UUID, today: dt.date) -> tuple[Move, ...]:

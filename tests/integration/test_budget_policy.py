@@ -15,6 +15,7 @@ from services import catalog
 from services.budget.application import BudgetApplication
 from services.budget.policy import RedistributionPolicy
 from services.budget.projections import BudgetDaysProjection
+from services.ledger.application import LedgerApplication
 from shared.projections import apply_batch, setup_tracking
 from shared.rebuild import rebuild
 from shared.settings import MitaSettings
@@ -24,13 +25,12 @@ from tests.integration.test_budget_days_projection import ANSWERS, envelopes
 REDISTRIBUTED = "budget.BudgetRedistributed"
 
 
-async def test_overspend_is_covered_once_and_conserves_the_month(
+async def stores_and_policy(
     settings: MitaSettings, conn: AsyncConnection[DictRow]
-) -> None:
-    """Spending far above today's food plan triggers one cover; redelivery adds nothing."""
+) -> tuple[BudgetApplication, LedgerApplication, BudgetDaysProjection, RedistributionPolicy]:
+    """Both write models, the day plans and the policy, their tables created."""
     budget = BudgetApplication.for_database(settings.database_url, settings.schema_for("budget"))
     assert isinstance(budget, BudgetApplication)
-    ledger = ledger_app(settings)
     days = BudgetDaysProjection(settings.schema_for("budget"))
     policy = catalog.PROJECTIONS["budget_redistribution"].build(settings)
     assert isinstance(policy, RedistributionPolicy)
@@ -38,6 +38,14 @@ async def test_overspend_is_covered_once_and_conserves_the_month(
         await setup_tracking(conn, projection.schema)
         await projection.setup(conn)
     await conn.commit()
+    return budget, ledger_app(settings), days, policy
+
+
+async def test_overspend_is_covered_once_and_conserves_the_month(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """Spending far above today's food plan triggers one cover; redelivery adds nothing."""
+    budget, ledger, days, policy = await stores_and_policy(settings, conn)
 
     user = uuid.uuid4()
     today = dt.datetime.now(dt.UTC).date()
@@ -139,15 +147,7 @@ async def test_an_amendment_that_overspends_is_covered_too(
 ) -> None:
     """Each triggering event covers once: the record, then an amendment raising the amount;
     an amendment of the description alone decides nothing."""
-    budget = BudgetApplication.for_database(settings.database_url, settings.schema_for("budget"))
-    assert isinstance(budget, BudgetApplication)
-    ledger = ledger_app(settings)
-    days = BudgetDaysProjection(settings.schema_for("budget"))
-    policy = catalog.PROJECTIONS["budget_redistribution"].build(settings)
-    for projection in (days, policy):
-        await setup_tracking(conn, projection.schema)
-        await projection.setup(conn)
-    await conn.commit()
+    budget, ledger, days, policy = await stores_and_policy(settings, conn)
     user = uuid.uuid4()
     today = dt.datetime.now(dt.UTC).date()
     budget.submit_onboarding(user, ANSWERS, "UTC", today)
