@@ -64,8 +64,9 @@ async def rebuild_all(settings: MitaSettings, prof: Profiler) -> list[Rebuilt]:
 async def vacuum_analyze(settings: MitaSettings) -> float:
     """``VACUUM (ANALYZE)`` every table of the namespace, as autovacuum soon would; seconds.
 
-    A rebuild drops and recreates the read models, leaving them without planner statistics
-    until autovacuum comes by: timing the reads before that would time a transient state.
+    A rebuild ends with ANALYZE (planner statistics) but its freshly written tables have no
+    visibility map until a vacuum comes by: timing the reads before that would time a
+    transient state.
     """
     conn = await db.connect(settings.database_url, autocommit=True)
     start = time.perf_counter()
@@ -215,5 +216,5 @@ async def run(
         "in-process over ASGI (gateway, auth, ledger and budget apps in one event loop, "
         "Redis for revocation and rate limits); the read models were checked against the "
         f"seed, then VACUUM (ANALYZE)d ({vacuumed:.1f}s) as autovacuum would: a rebuild "
-        "leaves them without planner statistics"
+        "analyzes but does not vacuum"
     )
