@@ -12,9 +12,10 @@ import httpx
 import pytest_asyncio
 from psycopg import sql
 
+from services.gateway.main import create_app as create_gateway
 from shared import db
 from tests.conftest import Infra
-from tests.e2e.conftest import Stack, open_stack
+from tests.e2e.conftest import Stack, open_stack, running
 from tests.e2e.owasp_support import assert_error, forge
 from tests.helpers import wait_until
 
@@ -295,3 +296,49 @@ async def test_ledger_checks_the_bearer_itself(tx_stack: Stack) -> None:
         bad_key = {**headers, "Idempotency-Key": "has space"}
         assert_error(await ledger.post("/transactions", json=body, headers=bad_key), 422)
         assert (await ledger.get("/transactions", headers=headers)).json()["data"] == []
+
+
+async def test_a_write_succeeds_when_the_budget_cannot_answer(tx_stack: Stack) -> None:
+    """The budget down (503) or unreachable: the transaction is recorded all the same (201,
+    neutral budget fields), an amend and a delete answer 200; nothing is half-applied."""
+    stack = tx_stack
+    headers = await user(stack)
+
+    def down(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, json={"success": False, "error": {"message": "down"}})
+
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("budget unreachable", request=request)
+
+    for budget in (down, unreachable):
+        transports = {
+            "auth": httpx.ASGITransport(stack.auth),
+            "ledger": httpx.ASGITransport(stack.ledger),
+            "budget": httpx.MockTransport(budget),
+        }
+        gateway = create_gateway(stack.gateway_settings, transports=transports)
+        async with (
+            running(gateway),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(gateway), base_url="http://testserver"
+            ) as client,
+        ):
+            answer = await client.post(
+                "/api/transactions/", json={"amount": "9.99", "category": "food"}, headers=headers
+            )
+            assert answer.status_code == 201, answer.text
+            body = answer.json(parse_float=Decimal)
+            tx = body["data"]
+            assert (tx["rebalanced"], tx["rebalance_covered"]) == (False, 0)
+            assert body["meta"]["balance_impact"] == {
+                "category": "food",
+                "amount": Decimal("9.99"),
+                "remaining_budget": None,
+                "budget_exceeded": False,
+            }
+            path = f"/api/transactions/{tx['id']}"
+            changed = await client.put(path, json={"amount": "10.50"}, headers=headers)
+            assert changed.status_code == 200, changed.text
+            assert changed.json(parse_float=Decimal)["data"]["amount"] == Decimal("10.50")
+            assert (await client.delete(path, headers=headers)).status_code == 200
+            assert_error(await client.get(path, headers=headers), 404)
