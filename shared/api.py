@@ -108,6 +108,17 @@ class ApiError(Exception):
             self.headers.setdefault("WWW-Authenticate", "Bearer")
 
 
+def invalid(field: str, message: str, *, summary: str | None = None) -> ApiError:
+    """A 422 naming one field, as the app reads validation errors (``summary``: the headline)."""
+    return ApiError(
+        422,
+        summary or message,
+        details={
+            "validation_errors": [{"field": field, "message": message, "type": "value_error"}]
+        },
+    )
+
+
 def error_body(
     status: int, message: str, code: str | None = None, details: dict[str, Any] | None = None
 ) -> dict[str, Any]:

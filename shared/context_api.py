@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -31,8 +32,9 @@ class ServiceContext:
         """Run a (blocking) write-model use case off the event loop."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    async def caught_up(self, position: int) -> bool:
-        """Read-your-writes: wait (bounded) until the main read model has ``position``."""
+    async def caught_up(self, position: int, source: str | None = None) -> bool:
+        """Read-your-writes: wait (bounded) until the main read model has the event at
+        ``position`` of ``source`` (default: this service's own store)."""
         if position <= 0:
             return True
         async with self.pool.connection() as conn:
@@ -40,7 +42,12 @@ class ServiceContext:
                 conn,
                 self.schema,
                 self.projection,
-                self.service,
+                source or self.service,
                 position,
                 self.settings.read_your_writes_timeout,
             )
+
+    @staticmethod
+    def now() -> dt.datetime:
+        """The clock (read in the use case layer, passed into decisions)."""
+        return dt.datetime.now(dt.UTC)

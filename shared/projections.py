@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -184,10 +184,15 @@ async def wait_for_position(
     timeout: float,
 ) -> bool:
     """Read-your-writes: wait (bounded) until the projection applied ``position``."""
+    return await poll(lambda: has_applied(conn, schema, projection, service, position), timeout)
+
+
+async def poll(check: Callable[[], Awaitable[bool]], timeout: float) -> bool:
+    """Ask ``check`` until it holds or ``timeout`` seconds pass (pauses grow 5 → 50 ms)."""
     deadline = time.monotonic() + timeout
     delay = 0.005
     while True:
-        if await has_applied(conn, schema, projection, service, position):
+        if await check():
             return True
         if time.monotonic() >= deadline:
             return False

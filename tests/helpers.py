@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -19,6 +17,7 @@ from psycopg.rows import DictRow
 from services.ledger.application import LedgerApplication
 from services.ledger.domain import Transaction
 from shared import db
+from shared.projections import poll
 from shared.relay import Relay
 from shared.settings import MitaSettings
 
@@ -153,12 +152,8 @@ async def wait_until(
     check: Callable[[], Awaitable[bool]], timeout: float = 60.0, what: str = "condition"
 ) -> None:
     """Poll ``check`` until true, failing after ``timeout`` seconds (no bare sleeps)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    if not await poll(check, timeout):
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 async def drain(settings: MitaSettings, *, from_start: bool = False) -> int:

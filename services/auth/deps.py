@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
-from psycopg_pool import AsyncConnectionPool
 
 from services.auth.application import AuthApplication
 from services.auth.domain import AccountDeleted
@@ -19,15 +17,15 @@ from services.auth.settings import AuthSettings
 from services.auth.throttle import LoginThrottle
 from services.auth.tokens import TokenService
 from shared import tokens
+from shared.context_api import ServiceContext
 from shared.identity import Authenticator
-from shared.projections import wait_for_position
 
 PROJECTION = "auth_users"
 REVOKED_FOREVER = 2**31
 
 
 @dataclass
-class AuthContext:
+class AuthContext(ServiceContext):
     """Everything the auth API uses, built once per process in the app's lifespan."""
 
     settings: AuthSettings
@@ -36,17 +34,10 @@ class AuthContext:
     throttle: LoginThrottle
     mailer: Mailer
     google: GoogleVerifier
-    pool: AsyncConnectionPool[Any]
     authenticator: Authenticator
 
-    @property
-    def schema(self) -> str:
-        """The auth schema (event store and read models)."""
-        return self.settings.schema_for("auth")
-
-    async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run a (blocking) write-model use case off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+    service = "auth"
+    projection = PROJECTION
 
     async def token_version(self, user_id: uuid.UUID) -> int:
         """A user's current token version from the write model (deleted: revoked forever)."""
@@ -60,26 +51,9 @@ class AuthContext:
         version: int = await asyncio.to_thread(lookup)
         return version
 
-    async def caught_up(self, position: int, service: str = "auth") -> bool:
-        """Read-your-writes: wait (bounded) until the users read model has (service, position)."""
-        async with self.pool.connection() as conn:
-            return await wait_for_position(
-                conn,
-                self.schema,
-                PROJECTION,
-                service,
-                position,
-                self.settings.read_your_writes_timeout,
-            )
-
     def scopes_for(self, is_admin: bool) -> tuple[str, ...]:
         """User tokens get the user scopes; admins also get ``admin``."""
         return (*tokens.USER_SCOPES, tokens.ADMIN_SCOPE) if is_admin else tokens.USER_SCOPES
-
-    @staticmethod
-    def now() -> dt.datetime:
-        """The clock (read in the use case layer, passed into decisions)."""
-        return dt.datetime.now(dt.UTC)
 
 
 def get_context(request: Request) -> AuthContext:

@@ -34,21 +34,10 @@ from services.budget.queries import (
     totals,
 )
 from services.budget.schemas import OnboardingRequest, ShellRequest
-from shared.api import ApiError, ok, positioned
+from shared.api import invalid, ok, positioned
 
 router = APIRouter()
 MAX_RANGE_DAYS = 366
-
-
-def invalid(field: str, message: str) -> ApiError:
-    """A 422 naming one field, as the app reads validation errors."""
-    return ApiError(
-        422,
-        message,
-        details={
-            "validation_errors": [{"field": field, "message": message, "type": "value_error"}]
-        },
-    )
 
 
 def a_day(year: int, month: int, day: int = 1) -> dt.date:

@@ -44,11 +44,6 @@ class BudgetContext(ServiceContext):
         """Today in the user's timezone."""
         return self.now().astimezone(await self.zone_of(user)).date()
 
-    @staticmethod
-    def now() -> dt.datetime:
-        """The clock."""
-        return dt.datetime.now(dt.UTC)
-
 
 def get_context(request: Request) -> BudgetContext:
     """The process's budget context."""

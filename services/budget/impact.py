@@ -9,7 +9,6 @@ past it the answer still comes, with ``caught_up: false`` and what the read mode
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from decimal import Decimal
@@ -23,7 +22,7 @@ from psycopg.rows import DictRow
 from services.budget.deps import PROJECTION, BudgetContext, Context, Reader
 from services.budget.engine.money import ZERO
 from shared.api import ok
-from shared.projections import wait_for_position
+from shared.projections import poll, wait_for_position
 
 POLICY = "budget_redistribution"
 MAX_POSITION = 2**63 - 1
@@ -89,14 +88,16 @@ async def _settled_cover(
     ctx: BudgetContext, user: uuid.UUID, transaction_id: uuid.UUID, deadline: float
 ) -> dict[str, Any] | None:
     """Poll the read model until the policy's stored cover is in it (or the deadline)."""
-    delay = 0.005
-    while True:
+    row: dict[str, Any] | None = None
+
+    async def settled() -> bool:
+        nonlocal row
         async with ctx.pool.connection() as conn:
             row = await placement(conn, ctx.schema, user, transaction_id)
-        if row is None or row["covered"] is not None or time.monotonic() >= deadline:
-            return row
-        await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-        delay = min(delay * 2, 0.05)
+        return row is None or row["covered"] is not None
+
+    await poll(settled, max(0.0, deadline - time.monotonic()))
+    return row
 
 
 router = APIRouter()

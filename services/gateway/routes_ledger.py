@@ -50,9 +50,8 @@ async def budget_side(
     )
 
 
-def with_balance_impact(answer: httpx.Response, synced: dict[str, Any] | None) -> Response:
+def with_balance_impact(envelope: dict[str, Any], synced: dict[str, Any] | None) -> Response:
     """The recorded transaction with the rebalance fields and ``meta.balance_impact``."""
-    envelope: dict[str, Any] = json.loads(answer.content, parse_float=Decimal)
     data = envelope["data"]
     impact: dict[str, Any] = (synced or {}).get("impact") or {}
     data.update(
@@ -68,7 +67,7 @@ def with_balance_impact(answer: httpx.Response, synced: dict[str, Any] | None) -
         "budget_exceeded": bool(impact.get("budget_exceeded")),
     }
     envelope["meta"] = {**(envelope.get("meta") or {}), "balance_impact": balance}
-    return JSONResponse(envelope, status_code=answer.status_code)
+    return JSONResponse(envelope, status_code=201)
 
 
 @route("GET", "/transactions", tags=TAGS)
@@ -109,9 +108,9 @@ async def create_transaction(
     answer = await up.call("ledger", "POST", "/transactions", request=request, json=body(payload))
     if answer.status_code != 201:
         return up.relay("ledger", answer)
-    transaction_id = json.loads(answer.content)["data"]["id"]
-    synced = await budget_side(up, request, answer, transaction_id=transaction_id)
-    return with_balance_impact(answer, synced)
+    recorded: dict[str, Any] = json.loads(answer.content, parse_float=Decimal)
+    synced = await budget_side(up, request, answer, transaction_id=recorded["data"]["id"])
+    return with_balance_impact(recorded, synced)
 
 
 @route("GET", "/transactions/merchants/suggestions", tags=TAGS)

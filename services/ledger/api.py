@@ -47,24 +47,13 @@ from services.ledger.schemas import (
     valid_idempotency_key,
 )
 from shared import tokens
-from shared.api import ApiError, ok, positioned
+from shared.api import ApiError, invalid, ok, positioned
 
 router = APIRouter()
 NOT_FOUND = "Transaction not found"
 MISSING = (AggregateNotFoundError, NotOwner, TransactionDeleted)
 ROW_FIELDS = ("user_id", "deleted", *AMENDABLE)
 NO_NUL = r"^[^\x00]*$"
-
-
-def invalid(field: str, message: str) -> ApiError:
-    """A 422 naming one field, as the app reads validation errors."""
-    return ApiError(
-        422,
-        message,
-        details={
-            "validation_errors": [{"field": field, "message": message, "type": "value_error"}]
-        },
-    )
 
 
 def refused(exc: InvalidTransaction) -> ApiError:

@@ -20,7 +20,7 @@ from services.ledger.application import LedgerApplication
 from services.ledger.queries import user_defaults
 from services.ledger.schemas import timezone_of
 from shared import tokens
-from shared.api import ApiError
+from shared.api import invalid
 from shared.context_api import ServiceContext
 from shared.identity import signed_claims
 
@@ -42,11 +42,6 @@ class LedgerContext(ServiceContext):
         """The caller's currency and timezone, if the ledger knows them."""
         async with self.pool.connection() as conn:
             return await user_defaults(conn, self.schema, claims.sub)
-
-    @staticmethod
-    def now() -> dt.datetime:
-        """The clock."""
-        return dt.datetime.now(dt.UTC)
 
 
 def get_context(request: Request) -> LedgerContext:
@@ -78,15 +73,7 @@ def user_timezone(
     try:
         return timezone_of(x_user_timezone)
     except ValueError as exc:
-        raise ApiError(
-            422,
-            "Unknown timezone",
-            details={
-                "validation_errors": [
-                    {"field": "X-User-Timezone", "message": str(exc), "type": "value_error"}
-                ]
-            },
-        ) from exc
+        raise invalid("X-User-Timezone", str(exc), summary="Unknown timezone") from exc
 
 
 HeaderZone = Annotated[zoneinfo.ZoneInfo | None, Depends(user_timezone)]
