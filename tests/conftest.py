@@ -29,18 +29,27 @@ class Infra:
     database_url: str
     kafka_bootstrap: str
     redis_url: str
+    #: A folder for the session's files (mail outboxes); removed with the session.
+    scratch: Path
 
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
-    """Start whatever servers are not configured externally, for the whole session."""
-    with servers(
-        Path(tempfile.mkdtemp(prefix="mita-test-")),
-        database_url=os.environ.get("MITA_DATABASE_URL", ""),
-        kafka_bootstrap=os.environ.get("MITA_KAFKA_BOOTSTRAP", ""),
-        redis_url=os.environ.get("MITA_REDIS_URL", ""),
-    ) as found:
-        yield Infra(found.database_url, found.kafka_bootstrap, found.redis_url)
+    """Start whatever servers are not configured externally, for the whole session.
+
+    Embedded servers' data and the session's scratch files live in one temporary folder that
+    is removed when the session ends, so a run leaves nothing behind.
+    """
+    with tempfile.TemporaryDirectory(prefix="mita-test-") as root:
+        scratch = Path(root) / "scratch"
+        scratch.mkdir()
+        with servers(
+            Path(root) / "servers",
+            database_url=os.environ.get("MITA_DATABASE_URL", ""),
+            kafka_bootstrap=os.environ.get("MITA_KAFKA_BOOTSTRAP", ""),
+            redis_url=os.environ.get("MITA_REDIS_URL", ""),
+        ) as found:
+            yield Infra(found.database_url, found.kafka_bootstrap, found.redis_url, scratch)
 
 
 def random_prefix() -> str:

@@ -269,7 +269,11 @@ async def delete_account(body: DeleteAccountRequest, caller: Caller, ctx: Contex
     """Delete the caller's account after re-checking the password."""
     try:
         saved = await ctx.run(
-            ctx.application.delete_account, caller.sub, password=body.password, now=ctx.now()
+            ctx.application.delete_account,
+            caller.sub,
+            password=body.password,
+            now=ctx.now(),
+            confirmed=body.confirmation is True,
         )
     except InvalidCredentials as exc:
         raise ApiError(400, "Password is incorrect", code="invalid_password") from exc

@@ -275,13 +275,23 @@ class AuthApplication(MitaApplication):
         return Saved(user, self._save(user))
 
     def delete_account(
-        self, user_id: uuid.UUID, *, password: str | None, now: dt.datetime
+        self,
+        user_id: uuid.UUID,
+        *,
+        password: str | None,
+        now: dt.datetime,
+        confirmed: bool = False,
     ) -> Saved:
-        """Delete an account after re-checking the password; free its email."""
+        """Delete an account; free its email.
+
+        A password, when given, must be the account's; without one the caller must have
+        confirmed explicitly (the app's ``confirmation: true`` behind a signed-in session).
+        """
         user = self.user(user_id)
-        if user.password_hash is not None and not (
-            password is not None and self.hasher.verify(user.password_hash, password)
-        ):
+        if password is not None:
+            if user.password_hash is None or not self.hasher.verify(user.password_hash, password):
+                raise InvalidCredentials("password is incorrect")
+        elif not confirmed and user.password_hash is not None:
             raise InvalidCredentials("password is incorrect")
         index: EmailIndex = self.repository.get(email_index_id(user.email))
         user.delete(now)

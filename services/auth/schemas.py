@@ -14,6 +14,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
@@ -36,13 +37,14 @@ def _valid_timezone(value: str | None) -> str | None:
 Timezone = Annotated[str | None, AfterValidator(_valid_timezone)]
 
 
-class Strict(BaseModel):
-    """Request bodies refuse unknown fields (no mass assignment)."""
+class Tolerant(BaseModel):
+    """App-facing bodies: fields a route does not take are ignored, never applied (the app
+    sends extras such as ``timestamp``); wrong values of the fields it takes are 422."""
 
-    model_config = ConfigDict(extra="forbid", str_max_length=4096)
+    model_config = ConfigDict(extra="ignore", str_max_length=4096)
 
 
-class RegisterRequest(Strict):
+class RegisterRequest(Tolerant):
     """``POST /auth/register``."""
 
     email: EmailStr
@@ -53,26 +55,26 @@ class RegisterRequest(Strict):
     name: ShortText | None = None
 
 
-class LoginRequest(Strict):
+class LoginRequest(Tolerant):
     """``POST /auth/login``."""
 
     email: EmailStr
     password: Password
 
 
-class GoogleLoginRequest(Strict):
+class GoogleLoginRequest(Tolerant):
     """``POST /auth/google``."""
 
     id_token: Token
 
 
-class RefreshRequest(Strict):
+class RefreshRequest(Tolerant):
     """``POST /auth/refresh-token`` (the app may also send it as Bearer; ignored)."""
 
     refresh_token: Token
 
 
-class LogoutRequest(Strict):
+class LogoutRequest(Tolerant):
     """``POST /auth/logout``."""
 
     refresh_token: Token | None = None
@@ -86,33 +88,42 @@ class ForgotPasswordRequest(BaseModel):
     email: EmailStr
 
 
-class ResetPasswordRequest(Strict):
+class ResetPasswordRequest(Tolerant):
     """``POST /auth/reset-password``."""
 
     token: Token
     new_password: Password
 
 
-class ChangePasswordRequest(Strict):
+class ChangePasswordRequest(Tolerant):
     """``POST /auth/change-password``."""
 
     current_password: Password
     new_password: Password
 
 
-class DeleteAccountRequest(Strict):
-    """``DELETE /auth/delete-account``."""
+class DeleteAccountRequest(Tolerant):
+    """``DELETE /auth/delete-account``: the app sends ``{timestamp, confirmation: true}``;
+    ``{password}`` works too; neither is 422."""
 
     password: Password | None = None
+    confirmation: bool | None = None
+
+    @model_validator(mode="after")
+    def confirmed_somehow(self) -> DeleteAccountRequest:
+        """Refuse a body that neither confirms nor gives the password."""
+        if self.password is None and self.confirmation is not True:
+            raise ValueError("send confirmation: true or the account's password")
+        return self
 
 
-class ValidateTokenRequest(Strict):
+class ValidateTokenRequest(Tolerant):
     """``POST /auth/validate-token``."""
 
     token: Token
 
 
-class UserUpdate(Strict):
+class UserUpdate(Tolerant):
     """``PATCH /users/me``: profile fields and the settings screen's preferences."""
 
     name: ShortText | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -60,11 +61,16 @@ async def month_grid(ctx: BudgetContext, user: uuid.UUID, year: int, month: int)
 @router.post("/onboarding/submit")
 async def submit(body: OnboardingRequest, caller: Manager, ctx: Context) -> Response:
     """Store the answers and (re)plan this month from today on and the next month."""
-    zone_name = body.timezone or "UTC"
+    # Without a zone in the answers the profile's (from registration or PATCH /users/me) holds.
+    zone_name = body.timezone or await ctx.zone_name(caller.sub)
     today = ctx.now().astimezone(zone(zone_name)).date()
     try:
         done: Onboarded = await ctx.run(
-            ctx.application.submit_onboarding, caller.sub, body.answers(), zone_name, today
+            partial(ctx.application.submit_onboarding, named_zone=body.timezone),
+            caller.sub,
+            body.answers(),
+            zone_name,
+            today,
         )
     except PlanError as exc:
         raise invalid("fixed_expenses" if "Fixed" in str(exc) else "income", str(exc)) from exc

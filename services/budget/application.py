@@ -134,9 +134,19 @@ class BudgetApplication(MitaApplication):
         return aggregate, plan, fresh
 
     def submit_onboarding(
-        self, user_id: uuid.UUID, answers: Mapping[str, Any], timezone: str, today: dt.date
+        self,
+        user_id: uuid.UUID,
+        answers: Mapping[str, Any],
+        timezone: str,
+        today: dt.date,
+        *,
+        named_zone: str | None = None,
     ) -> Onboarded:
-        """Store the answers and (re)plan the current month from ``today`` on and the next one."""
+        """Store the answers and (re)plan the current month from ``today`` on and the next one.
+
+        ``timezone`` is the zone in force (``today`` is read in it); ``named_zone`` the one the
+        answers named, if any: only that one becomes part of the user's zone history.
+        """
         current, plan, days = self._replan(
             user_id, today.year, today.month, answers, timezone, today
         )
@@ -144,7 +154,7 @@ class BudgetApplication(MitaApplication):
             user_id, *next_month(today.year, today.month), answers, timezone, today
         )
         profile = self.profile(user_id) or BudgetProfile.open(user_id)
-        profile.submit(answers, timezone)
+        profile.submit(answers, named_zone)
         return Onboarded(plan, days, self._save(profile, current, upcoming))
 
     def ensure_month(self, user_id: uuid.UUID, year: int, month: int) -> int:

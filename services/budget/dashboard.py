@@ -24,6 +24,7 @@ from services.budget.engine.status import Status, status
 from services.budget.queries import Grid, grid, totals
 from services.budget.schemas import AffordabilityRequest
 from shared.api import ok
+from shared.dates import local_day
 
 router = APIRouter()
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -121,8 +122,9 @@ async def home(caller: Reader, ctx: Context) -> Response:
 @router.post("/transactions/check-affordability")
 async def affordability(body: AffordabilityRequest, caller: Reader, ctx: Context) -> Response:
     """Would ``amount`` in ``category`` fit that day's budget (default: today)?"""
-    today = await ctx.today(caller.sub)
-    day = body.date or today
+    zone = await ctx.zone_of(caller.sub)
+    today = ctx.now().astimezone(zone).date()
+    day = local_day(body.date, zone) if body.date is not None else today
     if (day.year, day.month) == (today.year, today.month):
         cells = (await month_grid(ctx, caller.sub, day.year, day.month)).get(day, {})
     else:

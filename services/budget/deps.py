@@ -35,10 +35,14 @@ class BudgetContext(ServiceContext):
     service = "budget"
     projection = PROJECTION
 
-    async def zone_of(self, user: uuid.UUID) -> dt.tzinfo:
-        """The user's onboarding timezone (UTC if unknown)."""
+    async def zone_name(self, user: uuid.UUID) -> str:
+        """The user's timezone name: profile or onboarding, the latest (UTC if unknown)."""
         async with self.pool.connection() as conn:
-            return zone(await user_timezone(conn, self.schema, user))
+            return await user_timezone(conn, self.schema, user) or "UTC"
+
+    async def zone_of(self, user: uuid.UUID) -> dt.tzinfo:
+        """The user's timezone (UTC if unknown)."""
+        return zone(await self.zone_name(user))
 
     async def today(self, user: uuid.UUID) -> dt.date:
         """Today in the user's timezone."""

@@ -236,11 +236,11 @@ class BudgetProfile(Aggregate):
         user_id: uuid.UUID
 
     class OnboardingSubmitted(Event):
-        """The onboarding answers and the user's timezone."""
+        """The onboarding answers and the timezone they named (None: the profile's stays)."""
 
         user_id: uuid.UUID
         answers: dict[str, Any]
-        timezone: str
+        timezone: str | None
 
     def __init__(self, user_id: uuid.UUID) -> None:
         self.user_id = user_id
@@ -252,8 +252,8 @@ class BudgetProfile(Aggregate):
         """Decide a new profile."""
         return cls._create(cls.ProfileOpened, id=profile_id(user_id), user_id=user_id)
 
-    def submit(self, answers: Mapping[str, Any], timezone: str) -> None:
-        """Record onboarding answers."""
+    def submit(self, answers: Mapping[str, Any], timezone: str | None) -> None:
+        """Record onboarding answers (``timezone``: the one they named, if any)."""
         self.trigger_event(
             self.OnboardingSubmitted, user_id=self.user_id, answers=dict(answers), timezone=timezone
         )
@@ -262,7 +262,7 @@ class BudgetProfile(Aggregate):
         """Assign what a profile event says."""
         if isinstance(event, BudgetProfile.OnboardingSubmitted):
             self.answers = dict(event.answers)
-            self.timezone = event.timezone
+            self.timezone = event.timezone or self.timezone
 
 
 for _aggregate in (BudgetPlan, BudgetProfile):

@@ -16,6 +16,23 @@ SUBMITTED = "budget.OnboardingSubmitted"
 RECORDED = "ledger.TransactionRecorded"
 AMENDED = "ledger.TransactionAmended"
 DELETED = "ledger.TransactionDeleted"
+# Auth events carrying the profile timezone (registration, a PATCH /users/me).
+REGISTERED = "auth.UserRegistered"
+PROFILE_UPDATED = "auth.UserProfileUpdated"
+
+
+def zone_change(event_type: str, payload: dict[str, Any]) -> str | None:
+    """The timezone an event sets for its user, if it sets one."""
+    if event_type == SUBMITTED:
+        fields: Any = payload
+    elif event_type == REGISTERED:
+        fields = payload.get("profile")
+    elif event_type == PROFILE_UPDATED:
+        fields = payload.get("changes")
+    else:
+        return None
+    name = fields.get("timezone") if isinstance(fields, dict) else None
+    return str(name) if name else None
 
 
 def plan_category(category: str) -> str:

@@ -1,8 +1,10 @@
 """Budget read model: planned and spent per user-local day and plan category.
 
-Fed by budget events (plans and their moves) and ledger events (spending). A transaction lands
-on the user-local day of its ``spent_at`` in the zone the user had at the event's time (the
-zone history comes from ``OnboardingSubmitted``; UTC before any). A zone that arrives after
+Fed by budget events (plans and their moves), ledger events (spending) and auth events (the
+profile timezone). A transaction lands on the user-local day of its ``spent_at`` in the zone
+the user had at the event's time: the zone history comes from the profile (registration and
+``PATCH /users/me``) and from onboarding answers that name one; UTC before any. A zone change
+applies to what is written from then on. A zone that arrives after
 transactions it governs re-places them, so the rows do not depend on how the two sources
 interleave: a rebuild replaying them one after the other equals the live feed.
 """
@@ -22,13 +24,16 @@ from services.budget.placement import (
     AMENDED,
     DELETED,
     PLANNED,
+    PROFILE_UPDATED,
     REBALANCED,
     RECORDED,
     REDISTRIBUTED,
+    REGISTERED,
     SUBMITTED,
     local_day,
     plan_category,
     zone,
+    zone_change,
 )
 from services.budget.spending import SpendingFold, Tx, Zones
 from shared.envelope import EventEnvelope
@@ -41,8 +46,20 @@ class BudgetDaysProjection(Projection):
     """Rows (user, day, category, planned, spent), the zone history, transactions and moves."""
 
     name = "budget_days"
-    sources = ("budget", "ledger")
-    handles = frozenset({PLANNED, REDISTRIBUTED, REBALANCED, SUBMITTED, RECORDED, AMENDED, DELETED})
+    sources = ("budget", "ledger", "auth")
+    handles = frozenset(
+        {
+            PLANNED,
+            REDISTRIBUTED,
+            REBALANCED,
+            SUBMITTED,
+            RECORDED,
+            AMENDED,
+            DELETED,
+            REGISTERED,
+            PROFILE_UPDATED,
+        }
+    )
 
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
         """Create the read model tables."""
@@ -85,16 +102,20 @@ class BudgetDaysProjection(Projection):
             await self._planned(conn, event)
         elif event.type in (REDISTRIBUTED, REBALANCED):
             await self._moved(conn, event)
-        elif event.type == SUBMITTED:
+        elif event.type in (SUBMITTED, REGISTERED, PROFILE_UPDATED):
+            name = zone_change(event.type, event.payload)
+            if name is None:
+                return
+            user = self._user(event) if event.type == SUBMITTED else event.aggregate_id
             await conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (user_id, effective_from, timezone) VALUES (%s, %s, %s) "
                     "ON CONFLICT (user_id, effective_from) DO UPDATE SET timezone = "
                     "EXCLUDED.timezone"
                 ).format(self.table("budget_users")),
-                (self._user(event), event.occurred_at, event.payload.get("timezone") or "UTC"),
+                (user, event.occurred_at, name),
             )
-            await self._replace(conn, self._user(event), event.occurred_at)
+            await self._replace(conn, user, event.occurred_at)
         else:
             await self._spending(conn, event)
 

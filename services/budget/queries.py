@@ -48,7 +48,7 @@ async def grid(
 
 
 async def user_timezone(conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID) -> str | None:
-    """The user's latest onboarding timezone, if any."""
+    """The user's latest timezone (profile or onboarding), if any."""
     cur = await conn.execute(
         sql.SQL(
             "SELECT timezone FROM {} WHERE user_id = %s ORDER BY effective_from DESC LIMIT 1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 from decimal import Decimal
 from typing import Annotated, Any
@@ -10,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from services.budget.engine.categories import ROLLUP
+from shared.dates import DayOrInstant
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), max_digits=14, decimal_places=2)]
 Count = Annotated[int, Field(ge=0, le=1000)]
@@ -121,4 +121,5 @@ class AffordabilityRequest(BaseModel):
         AfterValidator(_transaction_category),
     ]
     amount: Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), decimal_places=2)]
-    date: Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))] | None = None
+    #: A day, or the app's ``DateTime.now().toIso8601String()`` (its local day in the user's zone).
+    date: DayOrInstant | None = None

@@ -106,6 +106,16 @@ async def redistribute(_: BudgetManager, request: Request, up: Services) -> Resp
     return await up.forward("budget", request, "/budget/redistribute", params={})
 
 
+@route("POST", "/calendar/redistribute", tags=["calendar"])
+async def redistribute_calendar(_: BudgetManager, request: Request, up: Services) -> Response:
+    """The daily-budget screen's button: the same month-level rebalance.
+
+    The app sends ``{calendar, strategy}`` (its own copy of the month); the server's read
+    model is the truth, so the body is not read.
+    """
+    return await up.forward("budget", request, "/budget/redistribute", params={})
+
+
 @route("GET", "/budget/redistribution_history", tags=TAGS)
 async def history(_: BudgetReader, request: Request, up: Services) -> Response:
     """Every move of planned money, newest first."""

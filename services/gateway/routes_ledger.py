@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from decimal import Decimal
@@ -30,6 +29,7 @@ from services.ledger.schemas import (
     TransactionUpdate,
 )
 from shared.api import JSONResponse
+from shared.dates import DayOrInstant, as_text
 
 router = APIRouter(prefix="/api", redirect_slashes=False)
 route = slash_tolerant(router)
@@ -78,15 +78,19 @@ async def list_transactions(
     x_user_timezone: ZoneHeader = None,
     skip: int = Query(default=0, ge=0, le=10_000_000),
     limit: int = Query(default=DEFAULT_LIMIT, description="Clamped to 1..1000"),
-    start_date: Annotated[dt.date | None, Query(description="First user-local day")] = None,
-    end_date: Annotated[dt.date | None, Query(description="Last user-local day")] = None,
+    start_date: Annotated[
+        DayOrInstant | None, Query(description="First user-local day, or an instant")
+    ] = None,
+    end_date: Annotated[
+        DayOrInstant | None, Query(description="Last user-local day, or an instant")
+    ] = None,
     category: Annotated[Category | None, Query()] = None,
 ) -> Response:
     """The caller's transactions, newest ``spent_at`` first."""
     params: dict[str, Any] = {"skip": skip, "limit": limit}
     for name, value in (("start_date", start_date), ("end_date", end_date)):
         if value is not None:
-            params[name] = value.isoformat()
+            params[name] = as_text(value)
     if category is not None:
         params["category"] = category
     return await up.forward("ledger", request, "/transactions", params=params)
@@ -126,7 +130,25 @@ async def merchant_suggestions(
     return await up.forward("ledger", request, "/transactions/merchants/suggestions", params=params)
 
 
-@route("GET", "/transactions/{transaction_id}", tags=TAGS)
+@route("GET", "/transactions/by-date", tags=TAGS)
+async def by_date(
+    _: TransactionsReader,
+    request: Request,
+    up: Services,
+    date: Annotated[DayOrInstant, Query(description="A user-local day, or an instant in it")],
+    x_user_timezone: ZoneHeader = None,
+) -> Response:
+    """The caller's transactions of one day, as a bare JSON list (the app reads the raw body)."""
+    answer = await up.call(
+        "ledger", "GET", "/transactions/by-date", request=request, params={"date": as_text(date)}
+    )
+    if answer.status_code != 200:
+        return up.relay("ledger", answer)
+    rows: list[dict[str, Any]] = json.loads(answer.content, parse_float=Decimal)["data"]
+    return JSONResponse(rows)
+
+
+@route("GET", "/transactions/{transaction_id:uuid}", tags=TAGS)
 async def get_transaction(
     transaction_id: uuid.UUID, _: TransactionsReader, request: Request, up: Services
 ) -> Response:
@@ -134,7 +156,7 @@ async def get_transaction(
     return await up.forward("ledger", request, f"/transactions/{transaction_id}", params={})
 
 
-@route("PUT", "/transactions/{transaction_id}", tags=TAGS)
+@route("PUT", "/transactions/{transaction_id:uuid}", tags=TAGS)
 async def update_transaction(
     transaction_id: uuid.UUID,
     payload: TransactionUpdate,
@@ -151,7 +173,7 @@ async def update_transaction(
     return up.relay("ledger", answer)
 
 
-@route("DELETE", "/transactions/{transaction_id}", tags=TAGS)
+@route("DELETE", "/transactions/{transaction_id:uuid}", tags=TAGS)
 async def delete_transaction(
     transaction_id: uuid.UUID, _: TransactionsWriter, request: Request, up: Services
 ) -> Response:

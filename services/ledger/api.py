@@ -22,8 +22,6 @@ from services.ledger.deps import (
 )
 from services.ledger.domain import (
     AMENDABLE,
-    EARLIEST,
-    LATEST,
     InvalidTransaction,
     NotOwner,
     Transaction,
@@ -38,6 +36,7 @@ from services.ledger.queries import (
 )
 from services.ledger.schemas import (
     DEFAULT_LIMIT,
+    MAX_LIMIT,
     MAX_SUGGESTIONS,
     Category,
     TransactionCreate,
@@ -48,6 +47,7 @@ from services.ledger.schemas import (
 )
 from shared import tokens
 from shared.api import ApiError, invalid, ok, positioned
+from shared.dates import DayOrInstant, end_bound, local_day, start_bound
 
 router = APIRouter()
 NOT_FOUND = "Transaction not found"
@@ -93,29 +93,24 @@ async def transactions(
     zone: HeaderZone,
     skip: int = Query(default=0, ge=0, le=10_000_000),
     limit: int = Query(default=DEFAULT_LIMIT),
-    start_date: dt.date | None = None,
-    end_date: dt.date | None = None,
+    start_date: Annotated[DayOrInstant | None, Query()] = None,
+    end_date: Annotated[DayOrInstant | None, Query()] = None,
     category: Annotated[Category | None, Query()] = None,
 ) -> Response:
-    """The caller's transactions, newest first; dates are user-local days (see deps)."""
-    if start_date and end_date and start_date > end_date:
-        raise invalid("start_date", "start_date must not be after end_date")
+    """The caller's transactions, newest first; a date is a user-local day, a datetime an
+    instant (see ``shared.dates``)."""
     tz = await zone_for(ctx, caller, zone)
-
-    def midnight(day: dt.date | None) -> dt.datetime | None:
-        if day is None or not EARLIEST.date() < day < LATEST.date():
-            return None  # outside the range spent_at may take: no bound needed
-        return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-
+    start, end = start_bound(start_date, tz), end_bound(end_date, tz)
+    if start is not None and end is not None and start >= end:
+        raise invalid("start_date", "start_date must not be after end_date")
     size = clamp_limit(limit)
-    day_after = end_date + dt.timedelta(days=1) if end_date and end_date < dt.date.max else None
     async with ctx.pool.connection() as conn:
         rows = await list_transactions(
             conn,
             ctx.schema,
             caller.sub,
-            start=midnight(start_date),
-            end=midnight(day_after),
+            start=start,
+            end=end,
             category=category,
             skip=skip,
             limit=size,
@@ -155,6 +150,7 @@ async def create(
             notes=body.notes,
             is_recurring=bool(body.is_recurring),
             goal_id=body.goal_id,
+            confidence_score=body.confidence_score,
             idempotency_key=key,
         )
     except InvalidTransaction as exc:
@@ -179,7 +175,27 @@ async def suggestions(
     return ok(names)
 
 
-@router.get("/transactions/{transaction_id}")
+@router.get("/transactions/by-date")
+async def by_date(
+    caller: Reader, ctx: Context, zone: HeaderZone, date: Annotated[DayOrInstant, Query()]
+) -> Response:
+    """The caller's transactions of one user-local day (a datetime names its local day)."""
+    tz = await zone_for(ctx, caller, zone)
+    day = local_day(date, tz)
+    async with ctx.pool.connection() as conn:
+        rows = await list_transactions(
+            conn,
+            ctx.schema,
+            caller.sub,
+            start=start_bound(day, tz),
+            end=end_bound(day, tz),
+            skip=0,
+            limit=MAX_LIMIT,
+        )
+    return ok([transaction_public(r) for r in rows], meta={"date": day.isoformat()})
+
+
+@router.get("/transactions/{transaction_id:uuid}")
 async def get_one(transaction_id: uuid.UUID, caller: Reader, ctx: Context) -> Response:
     """One of the caller's transactions (another user's or a deleted one: 404)."""
     async with ctx.pool.connection() as conn:
@@ -203,7 +219,7 @@ async def _amend(
     return saved
 
 
-@router.put("/transactions/{transaction_id}")
+@router.put("/transactions/{transaction_id:uuid}")
 async def update(
     transaction_id: uuid.UUID,
     body: TransactionUpdate,
@@ -220,7 +236,7 @@ async def update(
     return ok(data, message="Transaction updated", headers=positioned(saved.position))
 
 
-@router.delete("/transactions/{transaction_id}")
+@router.delete("/transactions/{transaction_id:uuid}")
 async def delete(transaction_id: uuid.UUID, caller: Writer, ctx: Context) -> Response:
     """Soft-delete one of the caller's transactions."""
     try:

@@ -75,6 +75,7 @@ class LedgerApplication(MitaApplication):
         notes: str | None = None,
         is_recurring: bool = False,
         goal_id: uuid.UUID | None = None,
+        confidence_score: Decimal | None = None,
         transaction_id: uuid.UUID | None = None,
         idempotency_key: str | None = None,
     ) -> Saved:
@@ -99,6 +100,7 @@ class LedgerApplication(MitaApplication):
             notes=notes,
             is_recurring=is_recurring,
             goal_id=goal_id,
+            confidence_score=confidence_score,
         )
         if idempotency_key is None:
             return Saved(tx, self._save(tx))

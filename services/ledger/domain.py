@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -50,11 +50,12 @@ MAX_TAGS = 20
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 MAX_TAG_LENGTH = 50
+MAX_CONFIDENCE = Decimal(1)
 IDEMPOTENCY_NAMESPACE = uuid.UUID("8c4b2f0e-51a3-4d7c-b6b9-3f0e9a7d21c5")
 # Fields of the transaction object an amend may change (None in an Amended event: unchanged).
 AMENDABLE = (
     "amount", "currency", "category", "spent_at", "description", "merchant", "location",
-    "tags", "notes", "is_recurring", "goal_id",
+    "tags", "notes", "is_recurring", "goal_id", "confidence_score",
 )  # fmt: skip
 
 
@@ -137,6 +138,15 @@ def valid_spent_at(spent_at: dt.datetime) -> dt.datetime:
     return spent_at
 
 
+def valid_confidence(score: Decimal | None) -> Decimal | None:
+    """A receipt's confidence score: 0..1, kept to 3 places."""
+    if score is None:
+        return None
+    if not isinstance(score, Decimal) or not score.is_finite() or not 0 <= score <= 1:
+        raise InvalidTransaction("confidence_score must be between 0 and 1", "confidence_score")
+    return score.quantize(Decimal("0.001"), ROUND_HALF_UP)
+
+
 def valid_text(value: str | None, field: str) -> str | None:
     """Free text without NUL characters (they cannot be stored in read models)."""
     if value is not None and "\x00" in value:
@@ -148,9 +158,9 @@ class Transaction(Aggregate):
     """A money movement recorded by a user; soft-deleted, never erased."""
 
     class Recorded(Aggregate.Created):
-        """v2 added ``merchant``; v3 the rest of the app's object (upcasters fill defaults)."""
+        """v2 added ``merchant``; v3 the rest of the app's object; v4 ``confidence_score``."""
 
-        class_version = 3
+        class_version = 4
         user_id: uuid.UUID
         amount: Decimal
         currency: str
@@ -163,6 +173,7 @@ class Transaction(Aggregate):
         notes: str | None
         is_recurring: bool
         goal_id: uuid.UUID | None
+        confidence_score: Decimal | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -174,10 +185,15 @@ class Transaction(Aggregate):
             """v2 had no location, tags, notes, recurrence flag or goal."""
             state.update(location=None, tags=[], notes=None, is_recurring=False, goal_id=None)
 
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            """v3 had no confidence score (typed by hand, not read from a receipt)."""
+            state["confidence_score"] = None
+
     class Amended(Aggregate.Event):
         """Any subset of the mutable fields changed (None means unchanged)."""
 
-        class_version = 2
+        class_version = 3
         user_id: uuid.UUID
         amount: Decimal | None
         currency: str | None
@@ -190,11 +206,17 @@ class Transaction(Aggregate):
         notes: str | None
         is_recurring: bool | None
         goal_id: uuid.UUID | None
+        confidence_score: Decimal | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """v1 could not change the fields v3 of Recorded added."""
             state.update(location=None, tags=None, notes=None, is_recurring=None, goal_id=None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """v2 could not change the confidence score."""
+            state["confidence_score"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             """Assign the changed fields."""
@@ -228,6 +250,7 @@ class Transaction(Aggregate):
         notes: str | None,
         is_recurring: bool,
         goal_id: uuid.UUID | None,
+        confidence_score: Decimal | None,
     ) -> None:
         self.user_id = user_id
         self.amount = amount
@@ -241,6 +264,7 @@ class Transaction(Aggregate):
         self.notes = notes
         self.is_recurring = is_recurring
         self.goal_id = goal_id
+        self.confidence_score = confidence_score
         self.deleted = False
 
     @classmethod
@@ -260,6 +284,7 @@ class Transaction(Aggregate):
         notes: str | None = None,
         is_recurring: bool = False,
         goal_id: uuid.UUID | None = None,
+        confidence_score: Decimal | None = None,
     ) -> Transaction:
         """Decide a new transaction from validated values."""
         return cls._create(
@@ -277,6 +302,7 @@ class Transaction(Aggregate):
             notes=valid_text(notes, "notes"),
             is_recurring=is_recurring,
             goal_id=goal_id,
+            confidence_score=valid_confidence(confidence_score),
         )
 
     def check_owner(self, user_id: uuid.UUID) -> None:
@@ -301,6 +327,7 @@ class Transaction(Aggregate):
         notes: str | None = None,
         is_recurring: bool | None = None,
         goal_id: uuid.UUID | None = None,
+        confidence_score: Decimal | None = None,
     ) -> bool:
         """Change any subset of fields after validating them; return whether any changed."""
         self.check_owner(user_id)
@@ -316,6 +343,7 @@ class Transaction(Aggregate):
             "notes": valid_text(notes, "notes"),
             "is_recurring": is_recurring,
             "goal_id": goal_id,
+            "confidence_score": valid_confidence(confidence_score),
         }
         changed = {k: v for k, v in given.items() if v is not None and v != getattr(self, k)}
         if changed:

@@ -20,7 +20,8 @@ COLUMN_DEFS = {
     "id": "uuid", "user_id": "uuid", "amount": "numeric", "currency": "text",
     "category": "text", "spent_at": "timestamptz", "description": "text", "merchant": "text",
     "location": "text", "tags": "jsonb", "notes": "text", "is_recurring": "boolean",
-    "goal_id": "uuid", "deleted": "boolean", "version": "bigint", "position": "bigint",
+    "goal_id": "uuid", "confidence_score": "numeric", "deleted": "boolean",
+    "version": "bigint", "position": "bigint",
     "created_at": "timestamptz", "updated_at": "timestamptz",
 }  # fmt: skip
 COLUMNS = tuple(COLUMN_DEFS)
@@ -29,8 +30,9 @@ COLUMN_TYPES = tuple(COLUMN_DEFS.values())
 ADDED_COLUMNS = (
     "location text", "tags jsonb NOT NULL DEFAULT '[]'", "notes text",
     "is_recurring boolean NOT NULL DEFAULT false", "goal_id uuid", "created_at timestamptz",
-    "updated_at timestamptz",
+    "updated_at timestamptz", "confidence_score numeric(4,3)",
 )  # fmt: skip
+DECIMALS = frozenset({"amount", "confidence_score"})
 EVENT_CLASSES = (Transaction.Recorded, Transaction.Amended, Transaction.Deleted)
 
 
@@ -156,7 +158,8 @@ class TransactionsProjection(Projection):
         Mirrors ``_fold``: the latest non-null value of each field wins, a delete flags the
         row. It reads the stored JSON (``{"_type_", "_data_"}`` for typed values); fields an
         older event version lacks read as NULL and get the upcasters' defaults here (v1
-        Recorded: no ``merchant``; v2: no location, tags, notes, is_recurring, goal_id).
+        Recorded: no ``merchant``; v2: no location, tags, notes, is_recurring, goal_id; v3: no
+        confidence_score).
         """
 
         def latest(expr: str) -> sql.Composable:
@@ -172,7 +175,8 @@ class TransactionsProjection(Projection):
                 "{amount}::numeric, {currency}, {category}, {spent_at}::timestamptz, "
                 "coalesce({description}, ''), {merchant}, {location}, "
                 "coalesce({tags}, '[]'::jsonb), {notes}, coalesce({recurring}::boolean, false), "
-                "{goal}::uuid, bool_or(topic = %(del)s), max(ver), max(pos), "
+                "{goal}::uuid, {confidence}::numeric, bool_or(topic = %(del)s), max(ver), "
+                "max(pos), "
                 "(array_agg(s->'timestamp'->>'_data_') FILTER (WHERE topic = %(rec)s))[1]"
                 "::timestamptz, {updated}::timestamptz "
                 # OFFSET 0 keeps the JSON parse from being repeated for every column.
@@ -195,6 +199,7 @@ class TransactionsProjection(Projection):
                 notes=latest("s->>'notes'"),
                 recurring=latest("s->>'is_recurring'"),
                 goal=latest("s->'goal_id'->>'_data_'"),
+                confidence=latest("s->'confidence_score'->>'_data_'"),
                 updated=latest("s->'timestamp'->>'_data_'"),
                 src=source.ident(),
                 upper=upper,
@@ -239,6 +244,7 @@ class TransactionsProjection(Projection):
                 "notes": p.get("notes"),
                 "is_recurring": bool(p.get("is_recurring")),
                 "goal_id": p.get("goal_id"),
+                "confidence_score": p.get("confidence_score"),
                 "deleted": False,
                 "version": event.aggregate_version,
                 "position": event.position,
@@ -254,7 +260,7 @@ class TransactionsProjection(Projection):
             old = Decimal(row["amount"])
             for key in AMENDABLE:
                 if p.get(key) is not None:
-                    row[key] = Decimal(str(p[key])) if key == "amount" else p[key]
+                    row[key] = Decimal(str(p[key])) if key in DECIMALS else p[key]
             return 0, (Decimal(row["amount"]) - old) if not row["deleted"] else Decimal(0)
         if row["deleted"]:
             return 0, Decimal(0)

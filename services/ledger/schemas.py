@@ -38,29 +38,17 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TAG
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 
 
-class Strict(BaseModel):
-    """Request bodies refuse unknown fields (no mass assignment)."""
-
-    model_config = ConfigDict(extra="forbid", str_max_length=4096)
+Confidence = Annotated[Decimal, Field(ge=0, le=1)]
 
 
-class TransactionCreate(Strict):
-    """``POST /transactions``: a naive ``spent_at`` is taken in the user's timezone."""
+class Tolerant(BaseModel):
+    """App-facing bodies: fields a route does not take are ignored (the app sends extras) and
+    so never applied; wrong types or values of the fields it does take are still 422."""
 
-    amount: Amount
-    category: Category
-    description: Description | None = None
-    spent_at: dt.datetime | None = None
-    merchant: Name | None = None
-    notes: Notes | None = None
-    location: Name | None = None
-    tags: Tags | None = None
-    goal_id: uuid.UUID | None = None
-    currency: Currency | None = None
-    is_recurring: bool | None = None
+    model_config = ConfigDict(extra="ignore", str_max_length=4096)
 
 
-class TransactionUpdate(Strict):
+class TransactionUpdate(Tolerant):
     """``PUT /transactions/{id}``: any subset of the create fields (null: unchanged)."""
 
     amount: Amount | None = None
@@ -74,6 +62,17 @@ class TransactionUpdate(Strict):
     goal_id: uuid.UUID | None = None
     currency: Currency | None = None
     is_recurring: bool | None = None
+    confidence_score: Confidence | None = None
+
+
+class TransactionCreate(TransactionUpdate):
+    """``POST /transactions``: the same fields, amount and category required; a naive
+    ``spent_at`` is taken in the user's timezone. ``receipt_url`` is accepted for clients that
+    link a receipt; until the OCR context owns receipts it is not stored."""
+
+    amount: Amount
+    category: Category
+    receipt_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
 def timezone_of(name: str | None) -> zoneinfo.ZoneInfo | None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -83,7 +81,7 @@ def stack_settings(
     """Auth and gateway settings sharing one namespace (mail goes to a private outbox)."""
     prefix = random_prefix()
     urls = (infra.database_url, infra.kafka_bootstrap, infra.redis_url)
-    outbox = Path(tempfile.mkdtemp(prefix="mita-mail-")) / "outbox.jsonl"
+    outbox = infra.scratch / f"mail-{prefix}" / "outbox.jsonl"
     # A short session timeout: Tansu holds a group join for half of it.
     auth = AuthSettings.namespaced(
         prefix,

@@ -95,7 +95,7 @@ def test_cli_events_schemas_prints_json(capsys: pytest.CaptureFixture[str]) -> N
     assert "payload" in doc["envelope"]["properties"]
     ledger = {name for name in doc["events"] if name.startswith("ledger.")}
     assert ledger == {*LEDGER_EVENTS, "ledger.IdempotencyKeyClaimed"}
-    assert doc["events"]["ledger.TransactionRecorded"]["x-schema-version"] == 3
+    assert doc["events"]["ledger.TransactionRecorded"]["x-schema-version"] == 4
     assert "merchant" in doc["events"]["ledger.TransactionRecorded"]["properties"]
 
 
@@ -111,7 +111,7 @@ def test_cli_events_schemas_writes_files(
     assert capsys.readouterr().out.strip() == f"wrote {len(files)} schemas to {out}"
     recorded = json.loads((out / "ledger.TransactionRecorded.json").read_text())
     assert recorded["title"] == "ledger.TransactionRecorded"
-    assert recorded["x-schema-version"] == 3
+    assert recorded["x-schema-version"] == 4
     envelope = json.loads((out / "envelope.json").read_text())
     assert envelope["additionalProperties"] is False
 

@@ -268,8 +268,8 @@ def test_event_names_are_past_tense() -> None:
     assert all(name.endswith("ed") for name in names)
 
 
-def test_recorded_is_version_3_with_upcasters() -> None:
-    assert Transaction.Recorded.class_version == 3
+def test_recorded_is_version_4_with_upcasters() -> None:
+    assert Transaction.Recorded.class_version == 4
     state: dict[str, Any] = {"amount": Decimal("1.00")}
     Transaction.Recorded.upcast_v1_v2(state)
     assert state == {"amount": Decimal("1.00"), "merchant": None}
@@ -283,3 +283,28 @@ def test_recorded_is_version_3_with_upcasters() -> None:
         "is_recurring": False,
         "goal_id": None,
     }
+    Transaction.Recorded.upcast_v3_v4(state)
+    assert state["confidence_score"] is None
+    amended: dict[str, Any] = {}
+    Transaction.Amended.upcast_v2_v3(amended)
+    assert amended == {"confidence_score": None}
+
+
+def test_confidence_score_is_kept_checked_and_amendable() -> None:
+    user = uuid.uuid4()
+    tx = Transaction.record(
+        transaction_id=uuid.uuid4(),
+        user_id=user,
+        amount=Decimal("9.99"),
+        currency="EUR",
+        category="food",
+        spent_at=dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC),
+        confidence_score=Decimal("0.8765"),
+    )
+    assert tx.confidence_score == Decimal("0.877")
+    for bad in (Decimal("1.01"), Decimal("-0.1"), Decimal("NaN")):
+        with pytest.raises(InvalidTransaction) as caught:
+            tx.amend(user_id=user, confidence_score=bad)
+        assert caught.value.field == "confidence_score"
+    assert tx.amend(user_id=user, confidence_score=Decimal("0.5")) is True
+    assert tx.confidence_score == Decimal("0.500")
