@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -36,6 +36,7 @@ from services.budget.queries import (
 )
 from services.budget.schemas import OnboardingRequest, ShellRequest
 from shared.api import invalid, ok, positioned
+from shared.dates import DayOrInstant, local_day
 
 router = APIRouter()
 MAX_RANGE_DAYS = 366
@@ -66,10 +67,10 @@ async def submit(body: OnboardingRequest, caller: Manager, ctx: Context) -> Resp
     today = ctx.now().astimezone(zone(zone_name)).date()
     try:
         done: Onboarded = await ctx.run(
-            partial(ctx.application.submit_onboarding, named_zone=body.timezone),
+            partial(ctx.application.submit_onboarding, zone_in_force=zone_name),
             caller.sub,
             body.answers(),
-            zone_name,
+            body.timezone,
             today,
         )
     except PlanError as exc:
@@ -176,13 +177,16 @@ async def live(caller: Reader, ctx: Context) -> Response:
 async def daily(
     caller: Reader,
     ctx: Context,
-    start_date: dt.date | None = None,
-    end_date: dt.date | None = None,
+    start_date: Annotated[DayOrInstant | None, Query()] = None,
+    end_date: Annotated[DayOrInstant | None, Query()] = None,
 ) -> Response:
-    """One row per day between the dates (default: the current month)."""
-    today = await ctx.today(caller.sub)
+    """One row per day between the dates (default: the current month); a datetime names its
+    user-local day."""
+    tz = await ctx.zone_of(caller.sub)
+    today = ctx.now().astimezone(tz).date()
     first, last = month_bounds(today.year, today.month)
-    start, end = start_date or first, end_date or last
+    start = local_day(start_date, tz) if start_date is not None else first
+    end = local_day(end_date, tz) if end_date is not None else last
     if start > end:
         raise invalid("start_date", "start_date must not be after end_date")
     if (end - start).days >= MAX_RANGE_DAYS:
@@ -206,7 +210,12 @@ async def remaining_budget(
     """Planned minus spent per category over the month."""
     today = await ctx.today(caller.sub)
     days = await month_grid(ctx, caller.sub, year or today.year, month or today.month)
-    return ok(remaining(days))
+    left = remaining(days)
+    planned = sum((totals(c)[0] for c in days.values()), ZERO)
+    spent = sum((totals(c)[1] for c in days.values()), ZERO)
+    # Per category as the spec has it, plus the month's totals the settings screen reads
+    # (budget_settings_screen.dart:355-358); no plan category has these names.
+    return ok({**left, "total_budget": planned, "total_spent": spent, "remaining": planned - spent})
 
 
 @router.post("/budget/redistribute")

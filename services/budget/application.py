@@ -13,8 +13,10 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.budget.domain import BudgetPlan, BudgetProfile, plan_id, profile_id
+from services.budget.engine.adapt import adapt_month
 from services.budget.engine.daily import DayPlan, distribute_month, replan_from
-from services.budget.engine.plan import MonthlyPlan, build_plan
+from services.budget.engine.modes import MODES, Mode, mode_of
+from services.budget.engine.plan import MonthlyPlan, PlanError, build_plan
 from services.budget.engine.redistribution import Move, rebalance_month, redistribute_overspend
 from shared.store import MitaApplication
 
@@ -27,6 +29,15 @@ class Onboarded:
 
     plan: MonthlyPlan
     days: DayPlan
+    position: int
+
+
+@dataclass(frozen=True)
+class ModeChosen:
+    """Result of a mode change: the mode, whether plans were re-laid out, the position."""
+
+    mode: str
+    replanned: bool
     position: int
 
 
@@ -44,8 +55,14 @@ def _section(answers: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def plan_from_answers(answers: Mapping[str, Any]) -> MonthlyPlan:
-    """The monthly plan the onboarding answers describe (``PlanError`` when none can be made)."""
+def plan_from_answers(
+    answers: Mapping[str, Any],
+    mode: Mode | None = None,
+    wants_weights: Mapping[str, Decimal] | None = None,
+) -> MonthlyPlan:
+    """The monthly plan the onboarding answers describe under a budget mode (``PlanError``
+    when none can be made). Learned ``wants_weights`` count only in a learning mode."""
+    chosen = mode or mode_of(None)
     income = _section(answers, "income")
     habits = _section(answers, "spending_habits")
     goals = _section(answers, "goals")
@@ -56,14 +73,20 @@ def plan_from_answers(answers: Mapping[str, Any]) -> MonthlyPlan:
         fixed_expenses=dict(_section(answers, "fixed_expenses")),
         savings_goal=goals.get("savings_goal_amount_per_month"),
         travel_per_year=None if travel is None else int(travel),
-        method=answers.get("budget_method"),
+        method=chosen.method,
+        wants_weights=wants_weights if chosen.learned else None,
     )
 
 
 def layout(
-    plan: MonthlyPlan, answers: Mapping[str, Any], user_id: uuid.UUID, year: int, month: int
+    plan: MonthlyPlan,
+    answers: Mapping[str, Any],
+    user_id: uuid.UUID,
+    year: int,
+    month: int,
+    mode: Mode | None = None,
 ) -> DayPlan:
-    """The plan laid out over the days of (year, month)."""
+    """The plan laid out over the days of (year, month) as the budget mode lays it out."""
     per_month = _section(answers, "spending_habits").get("entertainment_per_month")
     return distribute_month(
         plan.categories,
@@ -71,6 +94,7 @@ def layout(
         month,
         user_id=str(user_id),
         entertainment_per_month=None if per_month is None else int(per_month),
+        spread_clustered=(mode or mode_of(None)).spread_clustered,
     )
 
 
@@ -122,39 +146,53 @@ class BudgetApplication(MitaApplication):
         answers: Mapping[str, Any],
         timezone: str,
         today: dt.date,
+        *,
+        profile: BudgetProfile | None = None,
+        reason: str = "onboarding",
     ) -> tuple[BudgetPlan, MonthlyPlan, DayPlan]:
-        plan = plan_from_answers(answers)
-        fresh = layout(plan, answers, user_id, year, month)
+        mode = mode_of(profile.mode if profile is not None else None)
+        weights = profile.wants_weights if profile is not None else None
+        plan = plan_from_answers(answers, mode, weights)
+        fresh = layout(plan, answers, user_id, year, month, mode)
         aggregate = self.month_plan(user_id, year, month)
         if aggregate is None:
             aggregate = BudgetPlan.open(user_id, year, month)
         else:
             fresh = replan_from(aggregate.days, fresh, today)
-        aggregate.plan(categories=plan.categories, days=fresh, answers=answers, timezone=timezone)
+        aggregate.plan(
+            categories=plan.categories,
+            days=fresh,
+            answers=answers,
+            timezone=timezone,
+            reason=reason,
+            mode=mode.name,
+        )
         return aggregate, plan, fresh
 
     def submit_onboarding(
         self,
         user_id: uuid.UUID,
         answers: Mapping[str, Any],
-        timezone: str,
+        timezone: str | None,
         today: dt.date,
         *,
-        named_zone: str | None = None,
+        zone_in_force: str | None = None,
     ) -> Onboarded:
         """Store the answers and (re)plan the current month from ``today`` on and the next one.
 
-        ``timezone`` is the zone in force (``today`` is read in it); ``named_zone`` the one the
-        answers named, if any: only that one becomes part of the user's zone history.
+        ``timezone`` is the zone the answers named (None: the profile's stays, and only a named
+        one joins the user's zone history); ``zone_in_force`` the zone ``today`` was read in
+        when none was named.
         """
+        in_force = timezone or zone_in_force or "UTC"
+        profile = self.profile(user_id) or BudgetProfile.open(user_id)
         current, plan, days = self._replan(
-            user_id, today.year, today.month, answers, timezone, today
+            user_id, today.year, today.month, answers, in_force, today, profile=profile
         )
         upcoming, _, _ = self._replan(
-            user_id, *next_month(today.year, today.month), answers, timezone, today
+            user_id, *next_month(today.year, today.month), answers, in_force, today, profile=profile
         )
-        profile = self.profile(user_id) or BudgetProfile.open(user_id)
-        profile.submit(answers, named_zone)
+        profile.submit(answers, timezone)
         return Onboarded(plan, days, self._save(profile, current, upcoming))
 
     def ensure_month(self, user_id: uuid.UUID, year: int, month: int) -> int:
@@ -166,7 +204,14 @@ class BudgetApplication(MitaApplication):
             return 0
         first = dt.date(year, month, 1)
         aggregate, _, _ = self._replan(
-            user_id, year, month, profile.answers, profile.timezone, first
+            user_id,
+            year,
+            month,
+            profile.answers,
+            profile.timezone,
+            first,
+            profile=profile,
+            reason="rollover",
         )
         try:
             return self._save(aggregate)
@@ -191,6 +236,54 @@ class BudgetApplication(MitaApplication):
         position = self._save(aggregate) if moved else 0
         return Moved(outcome.moves, outcome.total_moved, position)
 
+    def adapt(self, user_id: uuid.UUID, today: dt.date, spent: Days, now: dt.datetime) -> Moved:
+        """Auto-adapt the rest of ``today``'s month to the pace of spending so far."""
+        aggregate = self.month_plan(user_id, today.year, today.month)
+        if aggregate is None:
+            return Moved((), Decimal("0.00"), 0)
+        outcome = adapt_month(aggregate.days, spent, today=today)
+        moved = aggregate.rebalance(
+            moves=outcome.moves, total_moved=outcome.total_moved, now=now, adapt=True
+        )
+        position = self._save(aggregate) if moved else 0
+        return Moved(outcome.moves, outcome.total_moved, position)
+
+    def choose_mode(
+        self,
+        user_id: uuid.UUID,
+        mode: str,
+        wants_weights: Mapping[str, Decimal] | None,
+        today: dt.date,
+        now: dt.datetime,
+    ) -> ModeChosen:
+        """Set the budget mode; an onboarded user's month is re-laid out from ``today`` on, and
+        the next month too (past days keep their plan)."""
+        if mode not in MODES:
+            raise PlanError(f"unknown budget mode {mode!r}; one of: {', '.join(MODES)}")
+        profile = self.profile(user_id) or BudgetProfile.open(user_id)
+        if not profile.choose_mode(mode, wants_weights, now):
+            return ModeChosen(mode, False, 0)
+        if not profile.onboarded:
+            return ModeChosen(mode, False, self._save(profile))
+        months = [(today.year, today.month), next_month(today.year, today.month)]
+        plans = [
+            self._replan(
+                user_id, y, m, profile.answers, profile.timezone, today, profile=profile,
+                reason="mode",
+            )[0]
+            for y, m in months
+        ]  # fmt: skip
+        return ModeChosen(mode, True, self._save(profile, *plans))
+
+    def set_automation(
+        self, user_id: uuid.UUID, changes: Mapping[str, bool], now: dt.datetime
+    ) -> tuple[dict[str, bool], int]:
+        """Change automation switches; the settings as they now stand and the position."""
+        profile = self.profile(user_id) or BudgetProfile.open(user_id)
+        if not profile.set_automation(changes, now):
+            return dict(profile.automation), 0
+        return dict(profile.automation), self._save(profile)
+
     def cover_overspend(
         self,
         user_id: uuid.UUID,
@@ -207,6 +300,11 @@ class BudgetApplication(MitaApplication):
         aggregate = self.month_plan(user_id, day.year, day.month)
         if aggregate is None:
             return Moved((), Decimal("0.00"), 0)
+        profile = self.profile(user_id)
+        if profile is not None and not (
+            profile.automation["auto_redistribution"] and mode_of(profile.mode).realtime_cover
+        ):
+            return Moved((), Decimal("0.00"), 0)  # the user turned covers off (or is strict)
         outcome = redistribute_overspend(
             aggregate.days,
             aggregate.original,
@@ -222,6 +320,7 @@ class BudgetApplication(MitaApplication):
             covered=outcome.covered,
             fully_covered=outcome.fully_covered,
             now=now or dt.datetime.now(dt.UTC),
+            notify=profile is None or profile.automation["realtime_alerts"],
         )
         position = self._save(aggregate) if stored else 0
         return Moved(outcome.moves, outcome.covered, position)

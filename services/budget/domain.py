@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -14,6 +15,18 @@ from services.budget.engine.daily import DayPlan
 from services.budget.engine.redistribution import Move
 from shared.envelope import registry
 
+#: The budget settings screen's switches and what each drives (README, budget service):
+#: auto_redistribution — real-time covers after an overspend; realtime_alerts — a notification
+#: per cover; smart_suggestions — GET /budget/suggestions; behavioral_learning — learned wants
+#: weights (behavioral mode, behavioral_allocation).
+AUTOMATION_DEFAULTS: Mapping[str, bool] = MappingProxyType(
+    {
+        "auto_redistribution": True,
+        "smart_suggestions": True,
+        "behavioral_learning": True,
+        "realtime_alerts": True,
+    }
+)
 BUDGET_NAMESPACE = uuid.UUID("9c1d6a0e-5b2f-4f7a-8e43-2d6b1f0c7a55")
 Layout = dict[str, dict[str, Decimal]]
 
@@ -84,8 +97,12 @@ class BudgetPlan(Aggregate):
         month: int
 
     class BudgetPlanned(Event):
-        """The month was (re)planned: every category amount and the whole day layout."""
+        """The month was (re)planned: every category amount and the whole day layout.
 
+        v2 says why (``reason``: onboarding, rollover, mode) and under which budget mode.
+        """
+
+        class_version = 2
         user_id: uuid.UUID
         year: int
         month: int
@@ -93,11 +110,18 @@ class BudgetPlan(Aggregate):
         days: dict[str, dict[str, Decimal]]
         answers: dict[str, Any]
         timezone: str
+        reason: str
+        mode: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 plans came from onboarding answers under the default mode."""
+            state.update(reason="onboarding", mode="default")
 
     class BudgetRedistributed(Event):
         """An overspent day-category was covered out of future days of other categories."""
 
-        class_version = 2
+        class_version = 3
         user_id: uuid.UUID
         trigger_transaction_id: uuid.UUID
         #: The triggering event is (transaction, its version): a record, or an amendment.
@@ -106,14 +130,29 @@ class BudgetPlan(Aggregate):
         covered: Decimal
         fully_covered: bool
         at: dt.datetime
+        #: Whether the user asked to be told (automation setting ``realtime_alerts``).
+        notify: bool
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """v1 covered recordings only (one cover per transaction)."""
             state["trigger_version"] = 1
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Before the setting existed every cover was announced."""
+            state["notify"] = True
+
     class MonthRebalanced(Event):
         """Past surpluses were moved to past deficits, on future days."""
+
+        user_id: uuid.UUID
+        moves: list[dict[str, Any]]
+        total_moved: Decimal
+        at: dt.datetime
+
+    class BudgetAdapted(Event):
+        """The rest of the month was re-weighted by the pace of spending (auto-adapt)."""
 
         user_id: uuid.UUID
         moves: list[dict[str, Any]]
@@ -148,6 +187,8 @@ class BudgetPlan(Aggregate):
         days: Mapping[dt.date, Mapping[str, Decimal]],
         answers: Mapping[str, Any],
         timezone: str,
+        reason: str = "onboarding",
+        mode: str = "default",
     ) -> None:
         """Lay out the month (the whole layout, past days included)."""
         self.trigger_event(
@@ -159,6 +200,8 @@ class BudgetPlan(Aggregate):
             days=to_layout(days),
             answers=dict(answers),
             timezone=timezone,
+            reason=reason,
+            mode=mode,
         )
 
     def covers(self, transaction_id: uuid.UUID) -> bool:
@@ -174,6 +217,7 @@ class BudgetPlan(Aggregate):
         covered: Decimal,
         fully_covered: bool,
         now: dt.datetime,
+        notify: bool = True,
     ) -> bool:
         """Record a real-time cover (once per triggering event); return whether it did."""
         payload = move_payload(moves)
@@ -188,16 +232,20 @@ class BudgetPlan(Aggregate):
             covered=covered,
             fully_covered=fully_covered,
             at=now,
+            notify=notify,
         )
         return True
 
-    def rebalance(self, *, moves: Iterable[Move], total_moved: Decimal, now: dt.datetime) -> bool:
-        """Record a month-level rebalance; return whether anything moved."""
+    def rebalance(
+        self, *, moves: Iterable[Move], total_moved: Decimal, now: dt.datetime, adapt: bool = False
+    ) -> bool:
+        """Record a month-level rebalance (``adapt``: an auto-adaptation); whether anything
+        moved."""
         payload = move_payload(moves)
         if not payload:
             return False
         self.trigger_event(
-            self.MonthRebalanced,
+            self.BudgetAdapted if adapt else self.MonthRebalanced,
             user_id=self.user_id,
             moves=payload,
             total_moved=total_moved,
@@ -215,7 +263,7 @@ class BudgetPlan(Aggregate):
         elif isinstance(event, BudgetPlan.BudgetRedistributed):
             apply_moves(self.days, event.moves)
             self.triggers.add((event.trigger_transaction_id, event.trigger_version))
-        elif isinstance(event, BudgetPlan.MonthRebalanced):
+        elif isinstance(event, BudgetPlan.MonthRebalanced | BudgetPlan.BudgetAdapted):
             apply_moves(self.days, event.moves)
 
 
@@ -242,10 +290,55 @@ class BudgetProfile(Aggregate):
         answers: dict[str, Any]
         timezone: str | None
 
+    class BudgetModeChanged(Event):
+        """The user chose a budget mode (``wants_weights``: learned ones, for behavioral)."""
+
+        user_id: uuid.UUID
+        mode: str
+        wants_weights: dict[str, Decimal] | None
+        at: dt.datetime
+
+    class AutomationSettingsChanged(Event):
+        """The automation switches, all of them as they now stand."""
+
+        user_id: uuid.UUID
+        settings: dict[str, bool]
+        at: dt.datetime
+
     def __init__(self, user_id: uuid.UUID) -> None:
         self.user_id = user_id
         self.answers: dict[str, Any] = {}
         self.timezone = "UTC"
+        self.mode = "default"
+        self.wants_weights: dict[str, Decimal] | None = None
+        self.automation: dict[str, bool] = dict(AUTOMATION_DEFAULTS)
+
+    @property
+    def onboarded(self) -> bool:
+        """Whether onboarding answers exist (a mode may be chosen before)."""
+        return bool(self.answers)
+
+    def choose_mode(
+        self, mode: str, wants_weights: Mapping[str, Decimal] | None, now: dt.datetime
+    ) -> bool:
+        """Record a budget mode; whether anything changed."""
+        weights = dict(wants_weights) if wants_weights is not None else None
+        if (mode, weights) == (self.mode, self.wants_weights):
+            return False
+        self.trigger_event(
+            self.BudgetModeChanged, user_id=self.user_id, mode=mode, wants_weights=weights, at=now
+        )
+        return True
+
+    def set_automation(self, changes: Mapping[str, bool], now: dt.datetime) -> bool:
+        """Change automation switches (unknown names are not settings); whether any changed."""
+        merged = {**self.automation, **{k: v for k, v in changes.items() if k in self.automation}}
+        if merged == self.automation:
+            return False
+        self.trigger_event(
+            self.AutomationSettingsChanged, user_id=self.user_id, settings=merged, at=now
+        )
+        return True
 
     @classmethod
     def open(cls, user_id: uuid.UUID) -> BudgetProfile:
@@ -263,6 +356,15 @@ class BudgetProfile(Aggregate):
         if isinstance(event, BudgetProfile.OnboardingSubmitted):
             self.answers = dict(event.answers)
             self.timezone = event.timezone or self.timezone
+        elif isinstance(event, BudgetProfile.BudgetModeChanged):
+            self.mode = event.mode
+            self.wants_weights = (
+                {c: Decimal(str(w)) for c, w in event.wants_weights.items()}
+                if event.wants_weights is not None
+                else None
+            )
+        elif isinstance(event, BudgetProfile.AutomationSettingsChanged):
+            self.automation = {**AUTOMATION_DEFAULTS, **event.settings}
 
 
 for _aggregate in (BudgetPlan, BudgetProfile):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.budget.api import router
+from services.budget.api_advice import router as advice_router
+from services.budget.api_settings import router as settings_router
 from services.budget.application import BudgetApplication
 from services.budget.dashboard import router as dashboard_router
 from services.budget.deps import BudgetContext
@@ -21,7 +23,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
         cfg,
         "budget",
         application=BudgetApplication.for_database,
-        routers=(router, dashboard_router, impact_router),
+        routers=(router, settings_router, advice_router, dashboard_router, impact_router),
         resources=pooled_context(
             cfg,
             "budget",

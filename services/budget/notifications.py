@@ -74,8 +74,10 @@ class NotificationsProjection(Projection):
         await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(self.name)))
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
-        """One notification per cover (the event id is the notification id)."""
+        """One notification per cover the user asked to hear of (the event id is its id)."""
         p = event.payload
+        if p.get("notify") is False:  # realtime_alerts was off when the cover was decided
+            return
         moves = list(p["moves"])
         data = {
             "trigger_transaction_id": str(p["trigger_transaction_id"]),

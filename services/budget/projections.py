@@ -20,9 +20,13 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from services.budget import history
 from services.budget.placement import (
+    ADAPTED,
     AMENDED,
+    AUTOMATION_CHANGED,
     DELETED,
+    MODE_CHANGED,
     PLANNED,
     PROFILE_UPDATED,
     REBALANCED,
@@ -35,10 +39,11 @@ from services.budget.placement import (
     zone,
     zone_change,
 )
-from services.budget.spending import SpendingFold, Tx, Zones
+from services.budget.spending import SpendingFold, Tx, Zones, write_fold
 from shared.envelope import EventEnvelope
 from shared.projections import Projection
 
+MOVE_REASONS = {REDISTRIBUTED: "overspend", REBALANCED: "rebalance", ADAPTED: "auto_adapt"}
 TABLES = ("budget_days", "budget_users", "budget_tx", "budget_moves", "budget_covers")
 
 
@@ -58,6 +63,9 @@ class BudgetDaysProjection(Projection):
             DELETED,
             REGISTERED,
             PROFILE_UPDATED,
+            ADAPTED,
+            MODE_CHANGED,
+            AUTOMATION_CHANGED,
         }
     )
 
@@ -90,18 +98,23 @@ class BudgetDaysProjection(Projection):
                 sql.Identifier(f"{self.name}_tx_user_day"), self.table("budget_tx")
             )
         )
+        await history.setup(conn, self.table)
 
     async def drop(self, conn: AsyncConnection[DictRow]) -> None:
         """Drop the read model tables."""
         for table in TABLES:
             await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(table)))
+        await history.drop(conn, self.table)
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Apply one event."""
         if event.type == PLANNED:
             await self._planned(conn, event)
-        elif event.type in (REDISTRIBUTED, REBALANCED):
+            await history.log_plan(conn, self.table, event)
+        elif event.type in (REDISTRIBUTED, REBALANCED, ADAPTED):
             await self._moved(conn, event)
+        elif event.type in (MODE_CHANGED, AUTOMATION_CHANGED):
+            await history.set_profile(conn, self.table, event)
         elif event.type in (SUBMITTED, REGISTERED, PROFILE_UPDATED):
             name = zone_change(event.type, event.payload)
             if name is None:
@@ -160,56 +173,9 @@ class BudgetDaysProjection(Projection):
         fold = SpendingFold(loaded, zones, conn.info.timezone)
         for event in run:
             fold.apply(event)
-        # Arrays go as binary parameters (%b): half the client time of text arrays (no quoting).
-        if fold.spent:
-            keys = sorted(fold.spent)  # a fixed order: concurrent writers lock rows alike
-            cur = await conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} AS d (user_id, day, category, spent) "
-                    "SELECT * FROM unnest(%b::uuid[], %b::date[], %b::text[], %b::numeric[]) "
-                    "ON CONFLICT (user_id, day, category) DO UPDATE SET spent = d.spent + "
-                    "EXCLUDED.spent RETURNING user_id, day, category, "
-                    "planned = 0 AND spent = 0 AS empty"
-                ).format(self.table("budget_days")),
-                (
-                    [k[0] for k in keys],
-                    [k[1] for k in keys],
-                    [k[2] for k in keys],
-                    [fold.spent[k] for k in keys],
-                ),
-            )
-            empty = [
-                (r["user_id"], r["day"], r["category"]) for r in await cur.fetchall() if r["empty"]
-            ]
-            if empty:
-                await self._drop_empty(conn, empty)
-        if fold.touched:
-            ids = sorted(fold.touched)
-            rows = [fold.txs[i] for i in ids]
-            # The columns ``_spending`` updates, plus the deleted flag its delete sets.
-            await conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (id, user_id, day, category, plan_category, amount, spent_at, "
-                    "placed_at, deleted) SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::date[], "
-                    "%b::text[], %b::text[], %b::numeric[], %b::timestamptz[], "
-                    "%b::timestamptz[], %b::boolean[]) ON CONFLICT (id) DO UPDATE "
-                    "SET day = EXCLUDED.day, category = EXCLUDED.category, "
-                    "plan_category = EXCLUDED.plan_category, amount = EXCLUDED.amount, "
-                    "spent_at = EXCLUDED.spent_at, placed_at = EXCLUDED.placed_at, "
-                    "deleted = EXCLUDED.deleted"
-                ).format(txs),
-                (
-                    ids,
-                    [t.user_id for t in rows],
-                    [t.day for t in rows],
-                    [t.category for t in rows],
-                    [t.plan_category for t in rows],
-                    [t.amount for t in rows],
-                    [t.spent_at for t in rows],
-                    [t.placed_at for t in rows],
-                    [t.deleted for t in rows],
-                ),
-            )
+        empty = await write_fold(conn, self.table, fold)
+        if empty:
+            await self._drop_empty(conn, empty)
 
     @staticmethod
     def _user(event: EventEnvelope) -> uuid.UUID:
@@ -295,7 +261,7 @@ class BudgetDaysProjection(Projection):
 
     async def _moved(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         user = self._user(event)
-        reason = "overspend" if event.type == REDISTRIBUTED else "rebalance"
+        reason = MOVE_REASONS[event.type]
         at = event.payload.get("at") or event.occurred_at
         if event.type == REDISTRIBUTED:
             await conn.execute(

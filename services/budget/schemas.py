@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -123,3 +123,52 @@ class AffordabilityRequest(BaseModel):
     amount: Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), decimal_places=2)]
     #: A day, or the app's ``DateTime.now().toIso8601String()`` (its local day in the user's zone).
     date: DayOrInstant | None = None
+
+
+BudgetModeName = Literal["default", "flexible", "strict", "behavioral", "goal"]
+Positive = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), decimal_places=2)]
+
+
+class ModeRequest(BaseModel):
+    """``PATCH /budget/mode``: one of the settings screen's modes."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    mode: BudgetModeName
+
+
+class AutomationRequest(BaseModel):
+    """``PATCH /budget/automation_settings``: any of the four switches (the app sends one)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    auto_redistribution: bool | None = None
+    smart_suggestions: bool | None = None
+    behavioral_learning: bool | None = None
+    realtime_alerts: bool | None = None
+
+
+class AllocationRequest(BaseModel):
+    """``POST /budget/behavioral_allocation``: ``{total_amount, profile}`` (profile unused)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    total_amount: Positive
+
+
+class IncomeRequest(BaseModel):
+    """``POST /budget/income_based_recommendations``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    monthly_income: Positive
+
+
+class MonthlyRequest(BaseModel):
+    """``POST /budget/monthly``: a month's plan; with ``user_answers`` a preview from them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    month: Annotated[int, Field(ge=1, le=12)]
+    user_answers: OnboardingRequest | None = None

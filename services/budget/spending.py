@@ -13,10 +13,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
 
 from services.budget.placement import DELETED, RECORDED, local_day, plan_category, zone
 from shared.envelope import EventEnvelope
@@ -115,3 +118,60 @@ class SpendingFold:
         # An upsert of an existing row keeps its user and its deleted flag.
         old.day, old.category, old.plan_category = day, category, rolled
         old.amount, old.spent_at, old.placed_at = amount, moment, placed_at
+
+
+async def write_fold(
+    conn: AsyncConnection[DictRow], table: Callable[[str], sql.Composed], fold: SpendingFold
+) -> list[Key]:
+    """Write a folded run: add its spent deltas and upsert the transactions it touched;
+    return the day-category rows left empty (the caller drops them)."""
+    empty: list[Key] = []
+    # Arrays go as binary parameters (%b): half the client time of text arrays (no quoting).
+    if fold.spent:
+        keys = sorted(fold.spent)  # a fixed order: concurrent writers lock rows alike
+        cur = await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} AS d (user_id, day, category, spent) "
+                "SELECT * FROM unnest(%b::uuid[], %b::date[], %b::text[], %b::numeric[]) "
+                "ON CONFLICT (user_id, day, category) DO UPDATE SET spent = d.spent + "
+                "EXCLUDED.spent RETURNING user_id, day, category, "
+                "planned = 0 AND spent = 0 AS empty"
+            ).format(table("budget_days")),
+            (
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+                [k[2] for k in keys],
+                [fold.spent[k] for k in keys],
+            ),
+        )
+        empty = [
+            (r["user_id"], r["day"], r["category"]) for r in await cur.fetchall() if r["empty"]
+        ]
+    if fold.touched:
+        ids = sorted(fold.touched)
+        rows = [fold.txs[i] for i in ids]
+        # The columns ``_spending`` updates, plus the deleted flag its delete sets.
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (id, user_id, day, category, plan_category, amount, spent_at, "
+                "placed_at, deleted) SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::date[], "
+                "%b::text[], %b::text[], %b::numeric[], %b::timestamptz[], "
+                "%b::timestamptz[], %b::boolean[]) ON CONFLICT (id) DO UPDATE "
+                "SET day = EXCLUDED.day, category = EXCLUDED.category, "
+                "plan_category = EXCLUDED.plan_category, amount = EXCLUDED.amount, "
+                "spent_at = EXCLUDED.spent_at, placed_at = EXCLUDED.placed_at, "
+                "deleted = EXCLUDED.deleted"
+            ).format(table("budget_tx")),
+            (
+                ids,
+                [t.user_id for t in rows],
+                [t.day for t in rows],
+                [t.category for t in rows],
+                [t.plan_category for t in rows],
+                [t.amount for t in rows],
+                [t.spent_at for t in rows],
+                [t.placed_at for t in rows],
+                [t.deleted for t in rows],
+            ),
+        )
+    return empty

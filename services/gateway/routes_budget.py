@@ -6,17 +6,25 @@ token's ``sub``); ``{year}/{month}/{day}`` name days, not objects.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from services.budget.schemas import OnboardingRequest, ShellRequest
+from services.budget.schemas import (
+    AllocationRequest,
+    AutomationRequest,
+    IncomeRequest,
+    ModeRequest,
+    MonthlyRequest,
+    OnboardingRequest,
+    ShellRequest,
+)
 from services.gateway.deps import Services, require
 from services.gateway.routing import body, slash_tolerant
 from services.gateway.sync import caught_up_with
 from shared import tokens
+from shared.dates import DayOrInstant, as_text
 
 router = APIRouter(prefix="/api", redirect_slashes=False)
 route = slash_tolerant(router)
@@ -77,13 +85,11 @@ async def daily(
     _: BudgetReader,
     request: Request,
     up: Services,
-    start_date: dt.date | None = None,
-    end_date: dt.date | None = None,
+    start_date: Annotated[DayOrInstant | None, Query()] = None,
+    end_date: Annotated[DayOrInstant | None, Query()] = None,
 ) -> Response:
     """One row per day (default: the current month)."""
-    params = {
-        k: v.isoformat() for k, v in (("start_date", start_date), ("end_date", end_date)) if v
-    }
+    params = {k: as_text(v) for k, v in (("start_date", start_date), ("end_date", end_date)) if v}
     return await up.forward("budget", request, "/budget/daily", params=params)
 
 
@@ -126,3 +132,103 @@ async def history(_: BudgetReader, request: Request, up: Services) -> Response:
 async def forecast(_: BudgetReader, request: Request, up: Services) -> Response:
     """Where the month is heading at the current pace."""
     return await up.forward("budget", request, "/budget/forecast", params={})
+
+
+@route("GET", "/budget/mode", tags=TAGS)
+async def get_mode(_: BudgetReader, request: Request, up: Services) -> Response:
+    """The caller's budget mode (default, flexible, strict, behavioral, goal)."""
+    return await up.forward("budget", request, "/budget/mode", params={})
+
+
+@route("PATCH", "/budget/mode", tags=TAGS)
+async def set_mode(
+    payload: ModeRequest, _: BudgetManager, request: Request, up: Services
+) -> Response:
+    """Choose a budget mode; this month is re-laid out from today on."""
+    return await up.forward("budget", request, "/budget/mode", json=body(payload), params={})
+
+
+@route("GET", "/budget/automation_settings", tags=TAGS)
+async def get_automation(_: BudgetReader, request: Request, up: Services) -> Response:
+    """The automation switches of the budget settings screen."""
+    return await up.forward("budget", request, "/budget/automation_settings", params={})
+
+
+@route("PATCH", "/budget/automation_settings", tags=TAGS)
+async def set_automation(
+    payload: AutomationRequest, _: BudgetManager, request: Request, up: Services
+) -> Response:
+    """Change any of the automation switches."""
+    path = "/budget/automation_settings"
+    return await up.forward("budget", request, path, json=body(payload), params={})
+
+
+@route("GET", "/budget/adaptations", tags=TAGS)
+async def adaptations(
+    _: BudgetReader,
+    request: Request,
+    up: Services,
+    year: Year | None = None,
+    month: Month | None = None,
+) -> Response:
+    """The month plan's recorded changes, in order."""
+    params = {k: v for k, v in (("year", year), ("month", month)) if v is not None}
+    return await up.forward("budget", request, "/budget/adaptations", params=params)
+
+
+@route("POST", "/budget/auto_adapt", tags=TAGS)
+async def auto_adapt(_: BudgetManager, request: Request, up: Services) -> Response:
+    """Re-weight the rest of this month by the pace of spending."""
+    return await up.forward("budget", request, "/budget/auto_adapt", params={})
+
+
+@route("GET", "/budget/suggestions", tags=TAGS)
+async def suggestions(
+    _: BudgetReader,
+    request: Request,
+    up: Services,
+    year: Year | None = None,
+    month: Month | None = None,
+) -> Response:
+    """Suggestions for a month from its plan and spending."""
+    params = {k: v for k, v in (("year", year), ("month", month)) if v is not None}
+    return await up.forward("budget", request, "/budget/suggestions", params=params)
+
+
+@route("POST", "/budget/behavioral_allocation", tags=TAGS)
+async def behavioral_allocation(
+    payload: AllocationRequest, _: BudgetReader, request: Request, up: Services
+) -> Response:
+    """Split an amount by the plan blended with the caller's recent spending."""
+    path = "/budget/behavioral_allocation"
+    return await up.forward("budget", request, path, json=body(payload), params={})
+
+
+@route("POST", "/budget/income_based_recommendations", tags=TAGS)
+async def income_based_recommendations(
+    payload: IncomeRequest, _: BudgetReader, request: Request, up: Services
+) -> Response:
+    """The plan a monthly income would get."""
+    path = "/budget/income_based_recommendations"
+    return await up.forward("budget", request, path, json=body(payload), params={})
+
+
+@route("GET", "/budget/spent", tags=TAGS)
+async def spent(
+    _: BudgetReader,
+    request: Request,
+    up: Services,
+    year: Year | None = None,
+    month: Month | None = None,
+) -> Response:
+    """What was spent in a month: in all, per category and per day."""
+    params = {k: v for k, v in (("year", year), ("month", month)) if v is not None}
+    return await up.forward("budget", request, "/budget/spent", params=params)
+
+
+@route("POST", "/budget/monthly", tags=TAGS)
+async def monthly(
+    payload: MonthlyRequest, _: BudgetReader, request: Request, up: Services
+) -> Response:
+    """A month's plan (or a preview from ``user_answers``)."""
+    return await up.forward("budget", request, "/budget/monthly", json=body(payload), params={})

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from services.budget.engine.looks import look
@@ -23,6 +23,7 @@ from services.gateway.routing import body, slash_tolerant
 from services.gateway.upstream import is_error_envelope
 from shared import tokens
 from shared.api import JSONResponse, error_body, ok
+from shared.dates import DayOrInstant, as_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", redirect_slashes=False)
@@ -79,6 +80,20 @@ async def dashboard(_: BudgetReader, request: Request, up: Services) -> Response
     rows: list[dict[str, Any]] = json.loads(ledger.content, parse_float=Decimal)["data"]
     data["transactions"] = latest(rows)
     return ok(data)
+
+
+@route("GET", "/transactions/budget-status", tags=["transactions"])
+async def budget_status(
+    _: BudgetReader,
+    request: Request,
+    up: Services,
+    date: Annotated[
+        DayOrInstant | None, Query(description="A user-local day or an instant")
+    ] = None,
+) -> Response:
+    """A day's budget per category (default: today) and its month so far."""
+    params = {"date": as_text(date)} if date is not None else {}
+    return await up.forward("budget", request, "/transactions/budget-status", params=params)
 
 
 @route("POST", "/transactions/check-affordability", tags=["transactions"])

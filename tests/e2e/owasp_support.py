@@ -78,6 +78,20 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/budget/forecast"): "read:budget",
     ("GET", "/api/dashboard"): "read:budget",
     ("POST", "/api/transactions/check-affordability"): "read:budget",
+    ("GET", "/api/transactions/by-date"): "read:transactions",
+    ("GET", "/api/transactions/budget-status"): "read:budget",
+    ("POST", "/api/calendar/redistribute"): "manage:budget",
+    ("GET", "/api/budget/mode"): "read:budget",
+    ("PATCH", "/api/budget/mode"): "manage:budget",
+    ("GET", "/api/budget/automation_settings"): "read:budget",
+    ("PATCH", "/api/budget/automation_settings"): "manage:budget",
+    ("GET", "/api/budget/adaptations"): "read:budget",
+    ("POST", "/api/budget/auto_adapt"): "manage:budget",
+    ("GET", "/api/budget/suggestions"): "read:budget",
+    ("POST", "/api/budget/behavioral_allocation"): "read:budget",
+    ("POST", "/api/budget/income_based_recommendations"): "read:budget",
+    ("GET", "/api/budget/spent"): "read:budget",
+    ("POST", "/api/budget/monthly"): "read:budget",
 }
 
 

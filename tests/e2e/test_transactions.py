@@ -178,7 +178,8 @@ async def test_another_users_transaction_is_not_found(tx_stack: Stack) -> None:
 
 
 async def test_validation_errors(tx_stack: Stack) -> None:
-    """Amount 0, three decimals, an unknown category, extra fields, a bad zone → 422."""
+    """Amount 0, three decimals, an unknown category, a bad confidence, a bad zone → 422; an id
+    that is not a uuid names no route (404); server-owned fields in a body are ignored."""
     stack = tx_stack
     headers = await user(stack)
     cases: list[tuple[JSON, str]] = [
@@ -187,20 +188,25 @@ async def test_validation_errors(tx_stack: Stack) -> None:
         ({"amount": -5, "category": "food"}, "amount"),
         ({"amount": 5, "category": "lottery"}, "category"),
         ({"category": "food"}, "amount"),
-        ({"amount": 5, "category": "food", "user_id": str(uuid.uuid4())}, "user_id"),
+        ({"amount": 5, "category": "food", "confidence_score": 1.5}, "confidence_score"),
         ({"amount": 5, "category": "food", "spent_at": "1800-01-01T00:00:00Z"}, "spent_at"),
     ]
     for payload, field in cases:
         answer = await stack.client.post("/api/transactions", json=payload, headers=headers)
         errors = assert_error(answer, 422)["error"]["details"]["validation_errors"]
         assert field in {e["field"] for e in errors}, (payload, errors)
-    tx = await create(stack, headers)
+    someone = str(uuid.uuid4())
+    tx = await create(stack, headers, user_id=someone, id=someone, version=99, deleted=True)
+    assert (tx["user_id"], tx["id"]) != (someone, someone)
     url = f"/api/transactions/{tx['id']}"
+    assert (await stack.client.get(url, headers=headers)).status_code == 200
     for payload in ({"amount": 0}, {"amount": 2.345}, {"category": "nope"}):
         assert_error(await stack.client.put(url, json=payload, headers=headers), 422)
     zone = {**headers, "X-User-Timezone": "Mars/Olympus"}
     assert_error(await stack.client.get("/api/transactions", headers=zone), 422)
-    assert_error(await stack.client.get("/api/transactions/not-a-uuid", headers=headers), 422)
+    for method in ("GET", "PUT", "DELETE"):
+        answer = await stack.client.request(method, "/api/transactions/not-a-uuid", headers=headers)
+        assert_error(answer, 404)
     assert await recorded_events(stack) >= 1
     assert [t["amount"] for t in await listed(stack, headers)] == [42]
 

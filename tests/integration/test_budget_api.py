@@ -93,7 +93,10 @@ async def test_budget_endpoints(settings: MitaSettings, conn: AsyncConnection[Di
                 "/budget/remaining", params={"year": today.year, "month": today.month},
                 headers=auth,
             )  # fmt: skip
-            assert round(sum(remaining.json()["data"].values()), 2) == 3000
+            left = remaining.json()["data"]
+            totals = {k: left.pop(k) for k in ("total_budget", "total_spent", "remaining")}
+            assert round(sum(left.values()), 2) == 3000
+            assert totals == {"total_budget": 3000, "total_spent": 0, "remaining": 3000}
             forecast = (await client.get("/budget/forecast", headers=auth)).json()["data"]
             assert forecast["status"] == "on_track"
             assert forecast["planned"] == 3000

@@ -193,7 +193,7 @@ async def test_stored_v1_event_is_read_as_v2(settings: MitaSettings) -> None:
     await drain(settings)
     (msg,) = await read_topic(settings.kafka_bootstrap, settings.topic_for("ledger"), 1)
     env = EventEnvelope.from_bytes(msg[2])
-    assert env.schema_version == 3  # v1 → v2 (merchant) → v3 (the rest of the object)
+    assert env.schema_version == 4  # v1 → v2 (merchant) → v3 (the object) → v4 (confidence)
     assert env.payload["merchant"] is None
     assert (env.payload["tags"], env.payload["is_recurring"]) == ([], False)
     assert env.payload["amount"] == "12.50"

@@ -65,6 +65,7 @@ def distribute_month(
     user_id: str,
     entertainment_per_month: int | None = None,
     due_days: Mapping[str, int] | None = None,
+    spread_clustered: bool = False,
 ) -> DayPlan:
     """Lay a month's plan out over its days: ``{date: {category: planned}}``.
 
@@ -80,7 +81,9 @@ def distribute_month(
       travel money when ``travel_per_year`` is not 0), days chosen by ``cluster_days`` and the
       amount split evenly over them (extra cents to the earlier days).
 
-    Every date of the month is a key (possibly with an empty dict); zero amounts are omitted.
+    With ``spread_clustered`` (the flexible mode) entertainment and travel are spread like the
+    others, after them. Every date of the month is a key (possibly with an empty dict); zero
+    amounts are omitted.
     Σ of the result per category equals ``categories`` exactly.
     """
     days = month_days(year, month)
@@ -93,7 +96,8 @@ def distribute_month(
             result[day][category] = result[day].get(category, ZERO) + amount
 
     offset = 0
-    spread = [c for c in cat.SPREAD_ORDER if c in categories]
+    order = cat.SPREAD_ORDER + (cat.CLUSTERED if spread_clustered else ())
+    spread = [c for c in order if c in categories]
     for category in spread:
         amount = categories[category]
         for index, part in enumerate(split_evenly(amount, n, start=offset)):
@@ -106,7 +110,7 @@ def distribute_month(
             add(due_day(category, year, month, overrides.get(category)), category, amount)
         elif kind is cat.Kind.SAVINGS:
             add(days[SAVINGS_DAY - 1], category, amount)
-        elif kind is cat.Kind.CLUSTERED and amount != 0:
+        elif kind is cat.Kind.CLUSTERED and amount != 0 and not spread_clustered:
             count = TRAVEL_DAYS
             if category == cat.ENTERTAINMENT:
                 count = DEFAULT_ENTERTAINMENT_DAYS

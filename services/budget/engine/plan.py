@@ -13,7 +13,7 @@ from services.budget.engine.money import ZERO, MoneyError, split_largest_remaind
 
 DEFAULT_METHOD: Final = "50/30/20"
 # needs / wants / savings weights, in percent of income.
-METHODS: Final = MappingProxyType({DEFAULT_METHOD: (50, 30, 20)})
+METHODS: Final = MappingProxyType({DEFAULT_METHOD: (50, 30, 20), "50/20/30": (50, 20, 30)})
 FLEXIBLE_NEEDS_WEIGHTS: Final = MappingProxyType(
     {cat.FOOD: 60, cat.TRANSPORTATION: 25, cat.HEALTHCARE: 15}
 )
@@ -84,6 +84,7 @@ def build_plan(
     savings_goal: Decimal | int | str | None = None,
     travel_per_year: int | None = None,
     method: str | None = None,
+    wants_weights: Mapping[str, Decimal | int] | None = None,
 ) -> MonthlyPlan:
     """Compute the monthly plan from onboarding answers.
 
@@ -100,6 +101,8 @@ def build_plan(
       other 35/35/10/10/10; ``travel_per_year == 0`` moves travel's weight to shopping
       (``None`` = not answered keeps travel).
     * discretionary = income - fixed - savings = flexible needs + wants (never negative).
+    * ``method`` names the needs/wants/savings split (``METHODS``); ``wants_weights`` replaces
+      the wants weights (a budget mode's learned ones; the same five categories).
 
     Inputs are rounded half up to cents (the only rounding point); every split is exact.
     """
@@ -127,17 +130,23 @@ def build_plan(
     flexible_needs = max(ZERO, needs - fixed_total)
     wants = room - savings
 
-    wants_weights = dict(WANTS_WEIGHTS)
+    weights: dict[str, Decimal | int] = dict(WANTS_WEIGHTS)
+    if wants_weights is not None:
+        if set(wants_weights) != set(WANTS_WEIGHTS) or any(w < 0 for w in wants_weights.values()):
+            raise PlanError(f"wants weights must name {', '.join(WANTS_WEIGHTS)}, none negative")
+        if sum(wants_weights.values()) <= 0:
+            raise PlanError("wants weights must not all be zero")
+        weights = {c: wants_weights[c] for c in WANTS_WEIGHTS}
     if travel_per_year == 0:
-        wants_weights[cat.SHOPPING] += wants_weights[cat.TRAVEL]
-        wants_weights[cat.TRAVEL] = 0
+        weights[cat.SHOPPING] += weights[cat.TRAVEL]
+        weights[cat.TRAVEL] = 0
 
     categories: dict[str, Decimal] = dict(fixed)
     categories[cat.SAVINGS] = savings
     parts = split_largest_remainder(flexible_needs, list(FLEXIBLE_NEEDS_WEIGHTS.values()))
     categories.update(zip(FLEXIBLE_NEEDS_WEIGHTS, parts, strict=True))
-    parts = split_largest_remainder(wants, list(wants_weights.values()))
-    categories.update(zip(wants_weights, parts, strict=True))
+    parts = split_largest_remainder(wants, list(weights.values()))
+    categories.update(zip(weights, parts, strict=True))
 
     return MonthlyPlan(
         total_income=income,

@@ -1,0 +1,86 @@
+"""The plan's history and the user's budget settings, kept beside the day plans.
+
+Two tables of the ``budget_days`` read model, written in the same transaction as its rows:
+``budget_plan_log`` (one row per ``BudgetPlanned``: why, under which mode, every category
+amount) and ``budget_profiles`` (the budget mode and the automation switches as they stand).
+``GET /budget/adaptations`` reads the log with the moves; ``GET /budget/mode`` and
+``GET /budget/automation_settings`` read the profiles.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from services.budget.placement import AUTOMATION_CHANGED, MODE_CHANGED
+from shared import jsonutil
+from shared.envelope import EventEnvelope
+
+Table = Callable[[str], sql.Composed]
+TABLES = ("budget_plan_log", "budget_profiles")
+SETUP = (
+    "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, user_id uuid NOT NULL, "
+    "year int NOT NULL, month int NOT NULL, at timestamptz NOT NULL, reason text NOT NULL, "
+    "mode text NOT NULL, categories jsonb NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {} (user_id uuid PRIMARY KEY, mode text, automation jsonb, "
+    "mode_at timestamptz, automation_at timestamptz)",
+)
+
+
+async def setup(conn: AsyncConnection[DictRow], table: Table) -> None:
+    """Create the two tables."""
+    for name, statement in zip(TABLES, SETUP, strict=True):
+        await conn.execute(sql.SQL(statement).format(table(name)))
+
+
+async def drop(conn: AsyncConnection[DictRow], table: Table) -> None:
+    """Drop the two tables."""
+    for name in TABLES:
+        await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table(name)))
+
+
+async def log_plan(conn: AsyncConnection[DictRow], table: Table, event: EventEnvelope) -> None:
+    """One log row per plan (its position is its identity, so a redelivery changes nothing)."""
+    p = event.payload
+    await conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (position, user_id, year, month, at, reason, mode, categories) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (position) DO NOTHING"
+        ).format(table("budget_plan_log")),
+        (
+            event.position,
+            uuid.UUID(str(p["user_id"])),
+            int(p["year"]),
+            int(p["month"]),
+            event.occurred_at,
+            str(p.get("reason") or "onboarding"),
+            str(p.get("mode") or "default"),
+            Jsonb(p["categories"], dumps=jsonutil.dumps),
+        ),
+    )
+
+
+async def set_profile(conn: AsyncConnection[DictRow], table: Table, event: EventEnvelope) -> None:
+    """The latest mode or automation switches of a user (a later event wins, by its time)."""
+    p = event.payload
+    user = uuid.UUID(str(p["user_id"]))
+    if event.type == MODE_CHANGED:
+        column, stamp, value = "mode", "mode_at", str(p["mode"])
+        params: tuple[object, ...] = (user, value, event.occurred_at)
+    elif event.type == AUTOMATION_CHANGED:
+        column, stamp = "automation", "automation_at"
+        params = (user, Jsonb(dict(p["settings"])), event.occurred_at)
+    else:
+        return
+    await conn.execute(
+        sql.SQL(
+            "INSERT INTO {t} AS p (user_id, {c}, {s}) VALUES (%s, %s, %s) "
+            "ON CONFLICT (user_id) DO UPDATE SET {c} = EXCLUDED.{c}, {s} = EXCLUDED.{s} "
+            "WHERE p.{s} IS NULL OR p.{s} <= EXCLUDED.{s}"
+        ).format(t=table("budget_profiles"), c=sql.Identifier(column), s=sql.Identifier(stamp)),
+        params,
+    )

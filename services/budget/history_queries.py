@@ -1,0 +1,111 @@
+"""Reads of the plan history, the budget settings and the spending window (read models only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from services.budget.domain import AUTOMATION_DEFAULTS
+from services.budget.engine import categories as cat
+from services.budget.engine.modes import DEFAULT
+
+
+def _table(schema: str, name: str) -> sql.Composed:
+    return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+
+
+async def _fetch(
+    conn: AsyncConnection[DictRow], query: sql.Composed, params: tuple[Any, ...]
+) -> list[dict[str, Any]]:
+    cur = await conn.execute(query, params)
+    rows = [dict(r) for r in await cur.fetchall()]
+    await conn.commit()
+    return rows
+
+
+async def budget_settings(
+    conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID
+) -> tuple[str, dict[str, bool]]:
+    """The user's budget mode and automation switches (defaults where never set)."""
+    rows = await _fetch(
+        conn,
+        sql.SQL("SELECT mode, automation FROM {} WHERE user_id = %s").format(
+            _table(schema, "budget_profiles")
+        ),
+        (user,),
+    )
+    row = rows[0] if rows else {}
+    automation = {**AUTOMATION_DEFAULTS, **(row.get("automation") or {})}
+    return str(row.get("mode") or DEFAULT), {k: bool(v) for k, v in automation.items()}
+
+
+async def plan_log(
+    conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID, year: int, month: int
+) -> list[dict[str, Any]]:
+    """Every plan of a month, oldest first (position, at, reason, mode, categories)."""
+    return await _fetch(
+        conn,
+        sql.SQL(
+            "SELECT position, at, reason, mode, categories FROM {} "
+            "WHERE user_id = %s AND year = %s AND month = %s ORDER BY position"
+        ).format(_table(schema, "budget_plan_log")),
+        (user, year, month),
+    )
+
+
+async def latest_plan(
+    conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID
+) -> dict[str, Decimal] | None:
+    """The category amounts of the user's most recent plan, if any."""
+    rows = await _fetch(
+        conn,
+        sql.SQL(
+            "SELECT categories FROM {} WHERE user_id = %s ORDER BY year DESC, month DESC, "
+            "position DESC LIMIT 1"
+        ).format(_table(schema, "budget_plan_log")),
+        (user,),
+    )
+    if not rows:
+        return None
+    return {c: Decimal(str(a)) for c, a in rows[0]["categories"].items()}
+
+
+async def month_moves(
+    conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
+    """Moves of planned money into days of [start, end], in the order they were decided."""
+    return await _fetch(
+        conn,
+        sql.SQL(
+            "SELECT position, at, reason, from_category, to_category, from_date, to_date, amount "
+            "FROM {} WHERE user_id = %s AND to_date BETWEEN %s AND %s ORDER BY position, seq"
+        ).format(_table(schema, "budget_moves")),
+        (user, start, end),
+    )
+
+
+async def spending_window(
+    conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID, start: dt.date, end: dt.date
+) -> tuple[dict[str, Decimal], dict[str, int]]:
+    """Live spending per plan category over user-local days [start, end], with counts."""
+    rows = await _fetch(
+        conn,
+        sql.SQL(
+            "SELECT plan_category, sum(amount) AS spent, count(*) AS n FROM {} "
+            "WHERE user_id = %s AND day BETWEEN %s AND %s AND NOT deleted GROUP BY plan_category"
+        ).format(_table(schema, "budget_tx")),
+        (user, start, end),
+    )
+    spent = {str(r["plan_category"]): Decimal(r["spent"]) for r in rows}
+    counts = {str(r["plan_category"]): int(r["n"]) for r in rows}
+    return spent, counts
+
+
+def wants_count(counts: dict[str, int]) -> int:
+    """How many of the counted transactions are wants."""
+    return sum(counts.get(c, 0) for c in cat.WANTS)
