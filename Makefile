@@ -1,14 +1,19 @@
 # MITA developer commands. `make run` starts the whole suite; `make test` is the CI gate.
-PYTHON ?= python3
+# PYTHON: the first of these that is Python >= 3.11 with the venv module (or set PYTHON=...).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' \
+	  >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MITA_UP_FLAGS ?=
 PYTEST_FLAGS ?=
 
-.PHONY: install run test lint typecheck unit bench fmt clean
+.PHONY: install run test lint typecheck unit bench fmt clean openapi
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "MITA needs Python >= 3.11 with the venv module (Debian/Ubuntu: apt install python3-venv); none found on PATH. Install one, or run: make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "$(PYTHON) is not Python >= 3.11 with the venv module; MITA needs one (make PYTHON=/path/to/python3.11)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,embedded]'
@@ -35,6 +40,9 @@ unit: install
 
 bench: install  ## prints throughput and lag figures (not a test)
 	$(BIN)/python -m bench
+
+openapi: install  ## regenerate docs/openapi.json (a test checks it matches the gateway)
+	$(BIN)/python -m services.gateway.openapi_dump docs/openapi.json
 
 fmt: install
 	$(BIN)/ruff format .

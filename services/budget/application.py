@@ -200,7 +200,7 @@ class BudgetApplication(MitaApplication):
         if self.has_month(user_id, year, month):
             return 0
         profile = self.profile(user_id)
-        if profile is None:
+        if profile is None or not profile.onboarded:  # a mode may be chosen before onboarding
             return 0
         first = dt.date(year, month, 1)
         aggregate, _, _ = self._replan(

@@ -59,7 +59,7 @@ async def log_plan(conn: AsyncConnection[DictRow], table: Table, event: EventEnv
             event.occurred_at,
             str(p.get("reason") or "onboarding"),
             str(p.get("mode") or "default"),
-            Jsonb(p["categories"], dumps=jsonutil.dumps),
+            Jsonb(p.get("categories") or {}, dumps=jsonutil.dumps),
         ),
     )
 

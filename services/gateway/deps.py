@@ -43,6 +43,9 @@ def version_lookup(upstream: Upstream) -> Callable[[uuid.UUID], Coroutine[Any, A
     return lookup
 
 
+TOKEN_MARKER = "__mita_requires_token__"  # noqa: S105 (an attribute name)
+
+
 def require(*scopes: str) -> Callable[..., Coroutine[Any, Any, tokens.Claims]]:
     """A dependency: a valid access token carrying ``scopes``."""
 
@@ -56,6 +59,8 @@ def require(*scopes: str) -> Callable[..., Coroutine[Any, Any, tokens.Claims]]:
                 audit(event, request, reason=reason, required=list(scopes))
             raise
 
+    # The marker the OpenAPI document finds guarded routes by (see gateway.openapi).
+    setattr(dependency, TOKEN_MARKER, tuple(scopes))
     return dependency
 
 

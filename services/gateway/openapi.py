@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -9,6 +10,9 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter
+from starlette.routing import BaseRoute
+
+from services.gateway.deps import TOKEN_MARKER
 
 ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
 
@@ -46,11 +50,22 @@ class ErrorEnvelope(BaseModel):
 
 
 def _needs_token(dependant: Dependant) -> bool:
-    """Whether a route (or any of its dependencies) requires a bearer token."""
-    call = dependant.call
-    if call is not None and "require.<locals>" in getattr(call, "__qualname__", ""):
+    """Whether a route (or any of its dependencies) requires a bearer token (the marker that
+    ``gateway.deps.require`` sets on its dependency)."""
+    if hasattr(dependant.call, TOKEN_MARKER):
         return True
     return any(_needs_token(d) for d in dependant.dependencies)
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every API route, including those of included routers (FastAPI may keep them nested)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+            continue
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            yield from api_routes(nested.routes)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -82,9 +97,9 @@ def install_openapi(app: FastAPI) -> None:
             "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         }
         protected = {
-            (route.path, method.lower())
-            for route in app.routes
-            if isinstance(route, APIRoute) and _needs_token(route.dependant)
+            (route.path_format, method.lower())
+            for route in api_routes(app.routes)
+            if _needs_token(route.dependant)
             for method in route.methods or ()
         }
         for path, operations in schema.get("paths", {}).items():

@@ -9,19 +9,23 @@ stack whose gateway alone has a dead Redis (``open_stack(gateway_redis_url=...)`
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
 
 from services.gateway.main import create_app as create_gateway
+from services.gateway.openapi_dump import document, render
 from services.gateway.settings import GatewaySettings
 from tests.conftest import Infra
 from tests.e2e.conftest import STRONG_PASSWORD, open_stack, running, stack_settings
 from tests.e2e.owasp_support import (
     METRICS_TOKEN,
+    PUBLIC,
     ROUTE_ACCESS,
     Limits,
     assert_error,
@@ -32,6 +36,7 @@ from tests.e2e.owasp_support import (
 )
 
 LISTED_ORIGIN = "http://localhost:3000"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -232,6 +237,16 @@ async def test_docs_and_openapi_publish_only_public_routes(limits: Limits) -> No
     schema = (await client.get("/openapi.json")).json()
     assert operations(schema) == set(ROUTE_ACCESS)
     assert not [p for p in schema["paths"] if "internal" in p]
+    # Every guarded operation says so (bearer, 401, 403); public ones ask for no token.
+    for (method, path), access in ROUTE_ACCESS.items():
+        operation = schema["paths"][path][method.lower()]
+        guarded = access != PUBLIC
+        assert ("security" in operation) is guarded, (method, path)
+        assert ("401" in operation["responses"]) is guarded, (method, path)
+    # The committed contract (docs/openapi.json, `make openapi`) is the one served.
+    committed = json.loads((REPO / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    assert committed == json.loads(render(document()))
+    assert committed["paths"] == schema["paths"]
     user = uuid.uuid4()
     for path in (f"/internal/token-version/{user}", f"/api/internal/token-version/{user}"):
         assert_error(await client.get(path), 404)

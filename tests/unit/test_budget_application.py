@@ -161,7 +161,8 @@ def test_a_v1_cover_is_upcast_to_the_recording_it_followed() -> None:
         if n.topic.endswith("BudgetRedistributed")
     ]
     state = json.loads(stored.state)
-    assert (state.pop("class_version"), state.pop("trigger_version")) == (2, 1)
+    assert (state.pop("class_version"), state.pop("trigger_version")) == (3, 1)
+    assert state.pop("notify") is True
     old = StoredEvent(
         originator_id=stored.originator_id,
         originator_version=stored.originator_version,
@@ -171,8 +172,9 @@ def test_a_v1_cover_is_upcast_to_the_recording_it_followed() -> None:
     event = app.mapper.to_domain_event(old)
     assert isinstance(event, BudgetPlan.BudgetRedistributed)
     assert (event.trigger_transaction_id, event.trigger_version) == (tx, 1)
+    assert event.notify is True  # before the setting existed every cover was announced
     envelope = to_envelope("budget", 9, old)
-    assert (envelope.schema_version, envelope.payload["trigger_version"]) == (2, 1)
+    assert (envelope.schema_version, envelope.payload["trigger_version"]) == (3, 1)
 
 
 def test_events_have_public_names_and_envelopes() -> None:
