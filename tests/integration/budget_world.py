@@ -13,6 +13,8 @@ from decimal import Decimal
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from services.auth.application import AuthApplication
+from services.auth.passwords import check_password
 from services.budget.application import BudgetApplication
 from services.budget.projections import TABLES, BudgetDaysProjection
 from services.budget.queries import grid
@@ -21,6 +23,7 @@ from shared.envelope import EventEnvelope
 from shared.projections import apply_batch, setup_tracking, tracking_table
 from shared.settings import MitaSettings
 from tests.helpers import ledger_app
+from tests.integration.test_auth_users_projection import FastHasher
 from tests.integration.test_budget_days_projection import envelopes
 
 UTC = dt.UTC
@@ -39,11 +42,13 @@ class World:
     ledger: LedgerApplication
     projection: BudgetDaysProjection
     seen: dict[str, int] = field(default_factory=lambda: {"budget": 0, "ledger": 0})
+    #: The auth store, for worlds whose users' zones come from their profiles.
+    auth: AuthApplication | None = None
 
     async def fresh(self) -> list[EventEnvelope]:
-        """Events stored since the last call, budget then ledger."""
+        """Events stored since the last call, budget then ledger (then auth, if any)."""
         out: list[EventEnvelope] = []
-        for service in ("budget", "ledger"):
+        for service in self.seen:
             got = await envelopes(self.conn, self.settings, service, self.seen[service])
             self.seen[service] = got[-1].position if got else self.seen[service]
             out += got
@@ -65,32 +70,48 @@ class World:
         return {key: s for key, (_, s) in (await self.cells(user, *EVER)).items() if s}
 
 
-async def open_world(settings: MitaSettings, conn: AsyncConnection[DictRow]) -> World:
-    """Both stores and an empty read model in the schemas ``settings`` names."""
+async def open_world(
+    settings: MitaSettings, conn: AsyncConnection[DictRow], *, with_auth: bool = False
+) -> World:
+    """Both stores (and auth's, ``with_auth``) and an empty read model in the schemas
+    ``settings`` names."""
     budget = BudgetApplication.for_database(settings.database_url, settings.schema_for("budget"))
     assert isinstance(budget, BudgetApplication)
     projection = BudgetDaysProjection(settings.schema_for("budget"))
     await setup_tracking(conn, projection.schema)
     await projection.setup(conn)
     await conn.commit()
-    return World(settings, conn, budget, ledger_app(settings), projection)
+    world = World(settings, conn, budget, ledger_app(settings), projection)
+    if with_auth:
+        auth = AuthApplication.for_database(settings.database_url, settings.schema_for("auth"))
+        assert isinstance(auth, AuthApplication)
+        auth.configure(FastHasher(), check_password)
+        world.auth, world.seen["auth"] = auth, 0
+    return world
 
 
 @asynccontextmanager
-async def own_world(settings: MitaSettings, conn: AsyncConnection[DictRow]) -> AsyncIterator[World]:
+async def own_world(
+    settings: MitaSettings, conn: AsyncConnection[DictRow], *, with_auth: bool = False
+) -> AsyncIterator[World]:
     """A world in fresh schemas of its own (dropped afterwards)."""
     own = MitaSettings.namespaced(
         f"{settings.schema_prefix}{uuid.uuid4().hex[:6]}", settings.database_url,
         settings.kafka_bootstrap, settings.redis_url,
     )  # fmt: skip
-    opened = await open_world(own, conn)
+    opened = await open_world(own, conn, with_auth=with_auth)
     try:
         yield opened
     finally:
         opened.budget.close()
         opened.ledger.close()
-        for schema in (own.schema_for("budget"), own.schema_for("ledger")):
-            await conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        if opened.auth is not None:
+            opened.auth.close()
+        for service in opened.seen:
+            schema = own.schema_for(service)
+            await conn.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+            )
         await conn.commit()
 
 

@@ -52,8 +52,8 @@ class MonthFigures:
 def suggestions(month: MonthFigures) -> dict[str, Any]:
     """Suggestions for the rest of the month, most urgent first.
 
-    * every category at risk (forecast: pace at least 1.2 times the plan) → keep to what is
-      left per day;
+    * every non-SACRED category at risk (forecast: pace at least 1.2 times the plan) → keep to
+      what is left per day;
     * every non-SACRED category at least 25 % under its plan to date (and 10.00) → money that
       a rebalance could move;
     * red days so far → how many, and what the safe daily limit is now;
@@ -63,6 +63,8 @@ def suggestions(month: MonthFigures) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     days_left = month.days_in_month - month.today.day
     for risk in month.forecast.categories_at_risk:
+        if cat.priority(risk.category) is cat.Priority.SACRED:
+            continue  # rent paid on its due day is not a pace to worry about
         left = month.planned_month.get(risk.category, ZERO) - month.spent_to_date.get(
             risk.category, ZERO
         )

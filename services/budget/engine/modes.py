@@ -65,21 +65,21 @@ def learned_wants_weights(
 ) -> dict[str, Decimal] | None:
     """Wants weights (in %) from what the user spent per plan category in the learning window.
 
-    Each want's weight is its share of the wants spending, raised to ``MIN_LEARNED_WEIGHT`` %
-    where lower, then scaled so the weights sum to 100 (to the cent of a percent). With fewer
-    than ``MIN_LEARNING_TRANSACTIONS`` wants transactions, or nothing spent on wants, there is
+    Each want gets ``MIN_LEARNED_WEIGHT`` % outright, so none is planned at zero; the rest of
+    the 100 % is shared in proportion to what was spent on each want (to the hundredth of a
+    percent; the largest weight absorbs the rounding). With fewer than
+    ``MIN_LEARNING_TRANSACTIONS`` wants transactions, or nothing spent on wants, there is
     nothing to learn from: None (the default weights apply).
     """
     total = sum((spent.get(c, ZERO) for c in cat.WANTS), ZERO)
     if transactions < MIN_LEARNING_TRANSACTIONS or total <= 0:
         return None
-    raw = {
-        c: max(Decimal(100) * spent.get(c, ZERO) / total, Decimal(MIN_LEARNED_WEIGHT))
+    floor = Decimal(MIN_LEARNED_WEIGHT)
+    shared = Decimal(100) - floor * len(cat.WANTS)
+    weights = {
+        c: (floor + shared * spent.get(c, ZERO) / total).quantize(Decimal("0.01"))
         for c in cat.WANTS
     }
-    scale = sum(raw.values(), ZERO)
-    weights = {c: (Decimal(100) * w / scale).quantize(Decimal("0.01")) for c, w in raw.items()}
-    # Rounding may leave the sum a few hundredths off 100: the largest weight absorbs it.
     largest = max(weights, key=lambda c: (weights[c], c))
     weights[largest] += Decimal(100) - sum(weights.values(), ZERO)
     return weights
