@@ -15,6 +15,7 @@ from psycopg.rows import DictRow
 
 from services.auth.application import AuthApplication
 from services.auth.passwords import check_password
+from services.budget import history
 from services.budget.application import BudgetApplication
 from services.budget.projections import TABLES, BudgetDaysProjection
 from services.budget.queries import grid
@@ -117,7 +118,10 @@ async def own_world(
 
 async def snapshot(world: World) -> dict[str, list[str]]:
     """All read-model rows and applied positions."""
-    queries = {t: sql.SQL("SELECT * FROM {}").format(world.projection.table(t)) for t in TABLES}
+    queries = {
+        t: sql.SQL("SELECT * FROM {}").format(world.projection.table(t))
+        for t in (*TABLES, *history.TABLES)
+    }
     queries["tracking"] = sql.SQL("SELECT service, position FROM {} WHERE projection = {}").format(
         tracking_table(world.projection.schema), sql.Literal(world.projection.name)
     )

@@ -140,6 +140,16 @@ async def test_each_cover_notifies_its_user_once(
     assert (data["covered"], data["fully_covered"]) == (10.0, True)
     await rebuild(conn, settings, notes)
     assert await rows() == [note]
+    # With realtime_alerts off a cover still happens but raises no notification.
+    budget.set_automation(user, {"realtime_alerts": False}, dt.datetime.now(dt.UTC))
+    quiet = budget.cover_overspend(
+        user, uuid.uuid4(), day=today, category="food", spent=food + Decimal("30.00"), today=today
+    )
+    assert quiet.position > 0
+    fresh = await envelopes(conn, settings, "budget", events[-1].position)
+    assert REDISTRIBUTED in {e.type for e in fresh}
+    await apply_batch(conn, notes, fresh)
+    assert await rows() == [note]
 
 
 async def test_an_amendment_that_overspends_is_covered_too(
