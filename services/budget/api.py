@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from services.budget.application import Moved, Onboarded
-from services.budget.deps import BudgetContext, Context, Manager, Reader
+from services.budget.deps import BudgetContext, Context, Manager, MonthAsked, Reader
 from services.budget.engine import categories as cat
 from services.budget.engine.daily import distribute_month
 from services.budget.engine.forecast import forecast
@@ -201,15 +201,9 @@ async def daily(
 
 
 @router.get("/budget/remaining")
-async def remaining_budget(
-    caller: Reader,
-    ctx: Context,
-    year: int | None = Query(default=None, ge=2000, le=2100),
-    month: int | None = Query(default=None, ge=1, le=12),
-) -> Response:
+async def remaining_budget(caller: Reader, ctx: Context, asked: MonthAsked) -> Response:
     """Planned minus spent per category over the month."""
-    today = await ctx.today(caller.sub)
-    days = await month_grid(ctx, caller.sub, year or today.year, month or today.month)
+    days = await month_grid(ctx, caller.sub, asked.year, asked.month)
     left = remaining(days)
     planned = sum((totals(c)[0] for c in days.values()), ZERO)
     spent = sum((totals(c)[1] for c in days.values()), ZERO)

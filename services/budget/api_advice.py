@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from services.budget.api import a_day, month_grid
 from services.budget.application import layout, plan_from_answers
-from services.budget.deps import Context, Reader
+from services.budget.deps import Context, MonthAsked, Reader
 from services.budget.engine import categories as cat
 from services.budget.engine.advice import (
     MonthFigures,
@@ -33,8 +33,6 @@ from shared.api import invalid, ok
 from shared.dates import DayOrInstant, local_day
 
 router = APIRouter()
-Year = Annotated[int | None, Query(ge=2000, le=2100)]
-Month = Annotated[int | None, Query(ge=1, le=12)]
 
 
 def per_category(days: Grid, until: dt.date | None = None) -> tuple[dict[str, Decimal], ...]:
@@ -51,12 +49,9 @@ def per_category(days: Grid, until: dt.date | None = None) -> tuple[dict[str, De
 
 
 @router.get("/budget/suggestions")
-async def budget_suggestions(
-    caller: Reader, ctx: Context, year: Year = None, month: Month = None
-) -> Response:
+async def budget_suggestions(caller: Reader, ctx: Context, asked: MonthAsked) -> Response:
     """Suggestions for a month from its plan and spending (empty when switched off)."""
-    today = await ctx.today(caller.sub)
-    y, m = year or today.year, month or today.month
+    today, y, m = asked.today, asked.year, asked.month
     days_in_month = calendar.monthrange(y, m)[1]
     as_of = today if (y, m) == (today.year, today.month) else dt.date(y, m, days_in_month)
     async with ctx.pool.connection() as conn:
@@ -142,12 +137,9 @@ async def income_based(body: IncomeRequest, caller: Reader, ctx: Context) -> Res
 
 
 @router.get("/budget/spent")
-async def spent_in_month(
-    caller: Reader, ctx: Context, year: Year = None, month: Month = None
-) -> Response:
+async def spent_in_month(caller: Reader, ctx: Context, asked: MonthAsked) -> Response:
     """What was spent in a month: in all, per plan category and per day."""
-    today = await ctx.today(caller.sub)
-    y, m = year or today.year, month or today.month
+    y, m = asked.year, asked.month
     start, end = month_bounds(y, m)
     async with ctx.pool.connection() as conn:
         days = await grid(conn, ctx.schema, caller.sub, start, end)

@@ -7,12 +7,12 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.budget.api import month_grid
 from services.budget.application import ModeChosen, Moved
-from services.budget.deps import BudgetContext, Context, Manager, Reader
+from services.budget.deps import BudgetContext, Context, Manager, MonthAsked, Reader
 from services.budget.engine.modes import LEARNING_DAYS, MODES, learned_wants_weights, mode_of
 from services.budget.engine.money import ZERO
 from services.budget.engine.plan import PlanError
@@ -174,15 +174,9 @@ def move_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @router.get("/budget/adaptations")
-async def adaptations(
-    caller: Reader,
-    ctx: Context,
-    year: int | None = Query(default=None, ge=2000, le=2100),
-    month: int | None = Query(default=None, ge=1, le=12),
-) -> Response:
+async def adaptations(caller: Reader, ctx: Context, asked: MonthAsked) -> Response:
     """The month plan's recorded changes, in order: plans, covers, rebalances, adaptations."""
-    today = await ctx.today(caller.sub)
-    y, m = year or today.year, month or today.month
+    y, m = asked.year, asked.month
     start, end = month_bounds(y, m)
     async with ctx.pool.connection() as conn:
         mode, _ = await budget_settings(conn, ctx.schema, caller.sub)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from services.budget.application import BudgetApplication
 from services.budget.placement import zone
@@ -69,3 +69,26 @@ def require(scope: str) -> Callable[[Request, BudgetContext], tokens.Claims]:
 
 Reader = Annotated[tokens.Claims, Depends(require(READ_SCOPE))]
 Manager = Annotated[tokens.Claims, Depends(require(MANAGE_SCOPE))]
+
+
+@dataclass(frozen=True)
+class AskedMonth:
+    """The month a call names with ``?year&month`` (default: the caller's current one)."""
+
+    today: dt.date
+    year: int
+    month: int
+
+
+async def asked_month(
+    caller: Reader,
+    ctx: Context,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    month: Annotated[int | None, Query(ge=1, le=12)] = None,
+) -> AskedMonth:
+    """``?year&month``, each defaulting to the caller's current local month."""
+    today = await ctx.today(caller.sub)
+    return AskedMonth(today, year or today.year, month or today.month)
+
+
+MonthAsked = Annotated[AskedMonth, Depends(asked_month)]

@@ -38,6 +38,14 @@ PathDay = Annotated[int, Path(ge=1, le=31)]
 TAGS = ["budget"]
 
 
+def month_query(year: Year | None = None, month: Month | None = None) -> dict[str, int]:
+    """``?year&month`` as given (the budget service defaults to the caller's current month)."""
+    return {k: v for k, v in (("year", year), ("month", month)) if v is not None}
+
+
+MonthParams = Annotated[dict[str, int], Depends(month_query)]
+
+
 @route("POST", "/onboarding/submit", tags=["onboarding"])
 async def submit(
     payload: OnboardingRequest, _: BudgetManager, request: Request, up: Services
@@ -95,14 +103,9 @@ async def daily(
 
 @route("GET", "/budget/remaining", tags=TAGS)
 async def remaining(
-    _: BudgetReader,
-    request: Request,
-    up: Services,
-    year: Year | None = None,
-    month: Month | None = None,
+    _: BudgetReader, request: Request, up: Services, params: MonthParams
 ) -> Response:
     """Remaining planned money per category for a month (default: the current one)."""
-    params = {k: v for k, v in (("year", year), ("month", month)) if v is not None}
     return await up.forward("budget", request, "/budget/remaining", params=params)
 
 
@@ -165,14 +168,9 @@ async def set_automation(
 
 @route("GET", "/budget/adaptations", tags=TAGS)
 async def adaptations(
-    _: BudgetReader,
-    request: Request,
-    up: Services,
-    year: Year | None = None,
-    month: Month | None = None,
+    _: BudgetReader, request: Request, up: Services, params: MonthParams
 ) -> Response:
     """The month plan's recorded changes, in order."""
-    params = {k: v for k, v in (("year", year), ("month", month)) if v is not None}
     return await up.forward("budget", request, "/budget/adaptations", params=params)
 
 
@@ -184,14 +182,9 @@ async def auto_adapt(_: BudgetManager, request: Request, up: Services) -> Respon
 
 @route("GET", "/budget/suggestions", tags=TAGS)
 async def suggestions(
-    _: BudgetReader,
-    request: Request,
-    up: Services,
-    year: Year | None = None,
-    month: Month | None = None,
+    _: BudgetReader, request: Request, up: Services, params: MonthParams
 ) -> Response:
     """Suggestions for a month from its plan and spending."""
-    params = {k: v for k, v in (("year", year), ("month", month)) if v is not None}
     return await up.forward("budget", request, "/budget/suggestions", params=params)
 
 
@@ -214,15 +207,8 @@ async def income_based_recommendations(
 
 
 @route("GET", "/budget/spent", tags=TAGS)
-async def spent(
-    _: BudgetReader,
-    request: Request,
-    up: Services,
-    year: Year | None = None,
-    month: Month | None = None,
-) -> Response:
+async def spent(_: BudgetReader, request: Request, up: Services, params: MonthParams) -> Response:
     """What was spent in a month: in all, per category and per day."""
-    params = {k: v for k, v in (("year", year), ("month", month)) if v is not None}
     return await up.forward("budget", request, "/budget/spent", params=params)
 
 

@@ -172,6 +172,20 @@ async def open_stack(
             await asyncio.gather(*tasks)
 
 
+@contextlib.asynccontextmanager
+async def journey_stack_for(infra: Infra) -> AsyncIterator[Stack]:
+    """A stack a module of journeys shares: limits that never interfere, and a read-your-writes
+    bound raised so a loaded CI machine cannot make it flaky (the 1 s production bound is
+    exercised by tests/integration/test_budget_sync.py)."""
+    async with open_stack(
+        infra,
+        {"read_your_writes_timeout": 10.0},
+        rate_limit_per_minute=10_000,
+        auth_rate_limit_per_minute=10_000,
+    ) as stack:
+        yield stack
+
+
 @pytest.fixture
 async def stack(infra: Infra) -> AsyncIterator[Stack]:
     """The public API for one test (own schemas, topics and Redis keys)."""

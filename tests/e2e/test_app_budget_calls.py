@@ -12,7 +12,7 @@ from typing import Any
 import pytest_asyncio
 
 from tests.conftest import Infra
-from tests.e2e.conftest import Stack, open_stack
+from tests.e2e.conftest import Stack, journey_stack_for
 from tests.e2e.owasp_support import assert_error
 from tests.e2e.test_app_calls import ONBOARDING, data, spend
 
@@ -22,12 +22,7 @@ JSON = dict[str, Any]
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def budget_stack(infra: Infra) -> AsyncIterator[Stack]:
     """One stack for the module (every test registers its own users)."""
-    async with open_stack(
-        infra,
-        {"read_your_writes_timeout": 10.0},
-        rate_limit_per_minute=10_000,
-        auth_rate_limit_per_minute=10_000,
-    ) as stack:
+    async with journey_stack_for(infra) as stack:
         yield stack
 
 

@@ -17,7 +17,7 @@ import pytest_asyncio
 
 from services.budget.engine.looks import APP_ICONS
 from tests.conftest import Infra
-from tests.e2e.conftest import STRONG_PASSWORD, Stack, open_stack
+from tests.e2e.conftest import STRONG_PASSWORD, Stack, journey_stack_for
 from tests.e2e.owasp_support import assert_error
 
 JSON = dict[str, Any]
@@ -28,12 +28,7 @@ ONBOARDING: JSON = {"income": {"monthly_income": 6000}, "fixed_expenses": {"rent
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def app_stack(infra: Infra) -> AsyncIterator[Stack]:
     """One stack for the module (every test registers its own users)."""
-    async with open_stack(
-        infra,
-        {"read_your_writes_timeout": 10.0},
-        rate_limit_per_minute=10_000,
-        auth_rate_limit_per_minute=10_000,
-    ) as stack:
+    async with journey_stack_for(infra) as stack:
         yield stack
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest_asyncio
 
 from tests.conftest import Infra
-from tests.e2e.conftest import Stack, open_stack
+from tests.e2e.conftest import Stack, journey_stack_for
 from tests.e2e.owasp_support import assert_error
 
 JSON = dict[str, Any]
@@ -35,15 +35,8 @@ DASHBOARD_KEYS = {
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def journey_stack(infra: Infra) -> AsyncIterator[Stack]:
-    """One stack for the module."""
-    # The read-your-writes bound is raised so a loaded CI machine cannot make it flaky; the
-    # 1 s production bound is exercised by tests/integration/test_budget_sync.py.
-    async with open_stack(
-        infra,
-        {"read_your_writes_timeout": 10.0},
-        rate_limit_per_minute=10_000,
-        auth_rate_limit_per_minute=10_000,
-    ) as stack:
+    """One stack for the module (every test registers its own users)."""
+    async with journey_stack_for(infra) as stack:
         yield stack
 
 

@@ -26,7 +26,7 @@ from shared.settings import MitaSettings
 from tests.integration.budget_world import Key, World, own_world, snapshot
 from tests.integration.test_budget_invariants import ANSWERS, PROPERTY, ROLLS_UP, cents
 
-UTC, ZERO = dt.UTC, Decimal(0)
+UTC, ZERO, D = dt.UTC, Decimal(0), Decimal
 # The extremes and the odd offsets first (UTC-12 … UTC+14), then any zone the system knows.
 EDGE_ZONES = (
     "Etc/GMT+12", "Pacific/Pago_Pago", "Pacific/Honolulu", "Pacific/Marquesas",
@@ -175,3 +175,32 @@ async def test_spend_lands_on_the_profile_zones_local_day(
         incremental = await snapshot(world)
         await rebuild(world.conn, world.settings, world.projection)
         assert await snapshot(world) == incremental
+
+
+async def test_spend_in_an_unplanned_month_is_kept_and_shows_once_planned(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """A spend two months ahead (no plan there yet) is counted at once; the rollover that plans
+    that month later shows it beside the new plan."""
+    async with own_world(settings, conn, with_auth=True) as world:
+        assert world.auth is not None
+        user = world.auth.register(
+            email=f"m{uuid.uuid4().hex[:10]}@example.com", password="correct horse battery",
+            profile={"timezone": "Pacific/Kiritimati"}, annual_income=None,
+            now=dt.datetime.now(UTC),
+        ).user.id  # fmt: skip
+        world.budget.submit_onboarding(
+            user, ANSWERS, None, dt.date(2026, 3, 1), zone_in_force="Pacific/Kiritimati"
+        )
+        # 14:30 UTC on 31 May is 04:30 on 1 June in Kiritimati (UTC+14).
+        spent_at = dt.datetime(2026, 5, 31, 14, 30, tzinfo=UTC)
+        world.ledger.record(user_id=user, amount=D("9.99"), category="coffee", spent_at=spent_at)
+        await world.feed()
+        june = (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+        assert await world.cells(user, *june) == {(june[0], "food"): (ZERO, D("9.99"))}
+        assert world.budget.ensure_month(user, 2026, 6) > 0
+        await world.feed()
+        cells = await world.cells(user, *june)
+        planned, spent = cells[(june[0], "food")]
+        assert (planned > 0, spent) == (True, D("9.99"))
+        assert sum(p for p, _ in cells.values()) == D("4250.50")  # the month's whole plan

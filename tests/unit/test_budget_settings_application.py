@@ -8,13 +8,12 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
 from services.budget.application import BudgetApplication
 from services.budget.domain import AUTOMATION_DEFAULTS, BudgetPlan
 from services.budget.engine.plan import PlanError
 from shared.store import to_envelope
-from tests.unit.test_budget_application import ANSWERS, TODAY
+from tests.unit.test_budget_application import ANSWERS, TODAY, as_written_before
 
 NOW = dt.datetime(2024, 3, 10, 12, tzinfo=dt.UTC)
 
@@ -139,15 +138,7 @@ def test_a_v1_plan_is_read_as_an_onboarding_plan_in_the_default_mode() -> None:
         for n in app.recorder.select_notifications(start=1, limit=100)
         if n.topic.endswith("BudgetPlanned")
     )
-    state = json.loads(stored.state)
-    for key in ("class_version", "reason", "mode"):
-        state.pop(key)
-    old = StoredEvent(
-        originator_id=stored.originator_id,
-        originator_version=stored.originator_version,
-        topic=stored.topic,
-        state=json.dumps(state).encode(),
-    )
+    old = as_written_before(stored, "class_version", "reason", "mode")
     event = app.mapper.to_domain_event(old)
     assert isinstance(event, BudgetPlan.BudgetPlanned)
     assert (event.reason, event.mode) == ("onboarding", "default")

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.budget.engine.money import ZERO, floor_cents, split_evenly
+from services.budget.engine.money import ZERO, floor_cents
 from services.budget.engine.redistribution import (
     Days,
     Move,
     Rebalance,
     _copy,
-    _cut,
     _get,
     _is_donor,
-    _pair,
     _priority_rank,
+    transfer,
 )
 
 
@@ -83,13 +82,7 @@ def adapt_month(planned: Days, spent: Days, *, today: dt.date) -> Rebalance:
             amount = min(wanted, budget[donor], sum(rooms.values(), ZERO))
             if amount <= 0:
                 continue
-            cuts = _cut(result, donor, rooms, amount)
-            credits = [
-                (d, a) for d, a in zip(future, split_evenly(amount, len(future)), strict=True) if a
-            ]
-            for d, a in credits:
-                result[d][receiver] = result[d].get(receiver, ZERO) + a
-            moves.extend(_pair(donor, cuts, receiver, credits))
+            moves.extend(transfer(result, donor, receiver, amount, rooms, future))
             budget[donor] -= amount
             wanted -= amount
     return Rebalance(result, tuple(moves), sum((m.amount for m in moves), ZERO))

@@ -128,6 +128,23 @@ def _pair(
     return moves
 
 
+def transfer(
+    planned: DayPlan,
+    donor: str,
+    receiver: str,
+    amount: Decimal,
+    rooms: Mapping[dt.date, Decimal],
+    future: list[dt.date],
+) -> list[Move]:
+    """Cut ``amount`` from the donor's days (within ``rooms``, in proportion to their plan) and
+    add it to the receiver evenly over ``future`` (extra cents to the earlier days); in place."""
+    cuts = _cut(planned, donor, rooms, amount)
+    credits = [(d, a) for d, a in zip(future, split_evenly(amount, len(future)), strict=True) if a]
+    for d, a in credits:
+        planned[d][receiver] = planned[d].get(receiver, ZERO) + a
+    return _pair(donor, cuts, receiver, credits)
+
+
 def redistribute_overspend(
     planned: Days,
     original: Days,
@@ -226,12 +243,7 @@ def rebalance_month(planned: Days, spent: Days, *, today: dt.date) -> Rebalance:
             if amount <= 0:
                 continue
             rooms = {d: result[d].get(donor, ZERO) for d in future}
-            cuts = _cut(result, donor, rooms, amount)
-            credits = list(zip(future, split_evenly(amount, len(future)), strict=True))
-            credits = [(d, a) for d, a in credits if a > 0]
-            for d, a in credits:
-                result[d][receiver] = result[d].get(receiver, ZERO) + a
-            moves.extend(_pair(donor, cuts, receiver, credits))
+            moves.extend(transfer(result, donor, receiver, amount, rooms, future))
             budget[donor] -= amount
             need -= amount
     return Rebalance(result, tuple(moves), sum((m.amount for m in moves), ZERO))
