@@ -6,6 +6,8 @@ External servers are used when ``MITA_DATABASE_URL``, ``MITA_REDIS_URL`` and
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import os
 import tempfile
 import uuid
@@ -75,3 +77,11 @@ async def conn(settings: MitaSettings) -> AsyncIterator[AsyncConnection[DictRow]
     c = await db.connect(settings.database_url)
     yield c
     await c.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Remove pytest's own temporary root when the run left it empty (nothing behind)."""
+    root = Path(tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}"
+    with contextlib.suppress(OSError):  # not empty, or not there: leave it
+        if root.is_dir() and not any(root.iterdir()):
+            root.rmdir()

@@ -169,6 +169,16 @@ async def test_allocations_and_month_figures(budget_stack: Stack) -> None:
     assert round(sum(allocations.values()), 2) == 6000
     assert allocations["housing"] == 1500  # the caller's own rent is kept
     assert rec.json()["data"]["tier"] == "mid"
+    small = data(
+        await stack.client.post(
+            "/api/budget/income_based_recommendations",
+            json={"monthly_income": 1200.0},
+            headers=headers,
+        )
+    )
+    # Rent 1500 does not fit 1200: the plan of that income alone, and it says so.
+    assert (small["tier"], small["includes_fixed_expenses"]) == ("low", False)
+    assert "housing" not in small["allocations"]
     body = {"total_amount": 6000.0, "profile": {"income_tier": "IncomeTier.mid"}}
     split = data(
         await stack.client.post("/api/budget/behavioral_allocation", json=body, headers=headers)
@@ -190,6 +200,33 @@ async def test_allocations_and_month_figures(budget_stack: Stack) -> None:
     )
     assert (month["source"], month["total_budget"]) == ("plan", 6000)
     assert len(month["days"]) == calendar.monthrange(today.year, today.month)[1]
+    answers = {"income": {"monthly_income": 3000}, "fixed_expenses": {"rent": 900}}
+    preview = data(
+        await stack.client.post(
+            "/api/budget/monthly",
+            json={"year": 2027, "month": 2, "user_answers": answers},
+            headers=headers,
+        )
+    )
+    assert (preview["source"], preview["total_budget"], len(preview["days"])) == (
+        "preview",
+        3000,
+        28,
+    )
+    assert preview["categories"]["housing"] == 900
+    unfit = {"income": {"monthly_income": 100}, "fixed_expenses": {"rent": 900}}
+    refused = await stack.client.post(
+        "/api/budget/monthly",
+        json={"year": 2027, "month": 2, "user_answers": unfit},
+        headers=headers,
+    )
+    assert_error(refused, 422)
+    nothing = data(
+        await stack.client.post(
+            "/api/budget/monthly", json={"year": 2031, "month": 5}, headers=headers
+        )
+    )
+    assert (nothing["source"], nothing["days"]) == ("none", [])
     left = data(
         await stack.client.get(
             "/api/budget/remaining",
