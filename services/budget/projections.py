@@ -39,7 +39,15 @@ from services.budget.placement import (
     zone,
     zone_change,
 )
-from services.budget.spending import SpendingFold, Tx, Zones, write_fold
+from services.budget.spending import (
+    SpendingFold,
+    Tx,
+    Zones,
+    add_spent,
+    drop_empty,
+    replaced,
+    write_fold,
+)
 from shared.envelope import EventEnvelope
 from shared.projections import Projection
 
@@ -175,7 +183,7 @@ class BudgetDaysProjection(Projection):
             fold.apply(event)
         empty = await write_fold(conn, self.table, fold)
         if empty:
-            await self._drop_empty(conn, empty)
+            await drop_empty(conn, self.table, empty)
 
     @staticmethod
     def _user(event: EventEnvelope) -> uuid.UUID:
@@ -202,24 +210,7 @@ class BudgetDaysProjection(Projection):
         )
         row = await cur.fetchone()
         if row is not None and row["empty"]:
-            await self._drop_empty(conn, [(user, day, category)])
-
-    async def _drop_empty(
-        self, conn: AsyncConnection[DictRow], keys: list[tuple[uuid.UUID, dt.date, str]]
-    ) -> None:
-        """Delete rows left with nothing planned or spent.
-
-        An empty row says nothing, and whether one exists would depend on the order the
-        sources arrived in (a rebuild replays them one after the other): none are kept.
-        """
-        await conn.execute(
-            sql.SQL(
-                "DELETE FROM {} d USING unnest(%b::uuid[], %b::date[], %b::text[]) "
-                "AS k(user_id, day, category) WHERE d.user_id = k.user_id AND d.day = k.day "
-                "AND d.category = k.category AND d.planned = 0 AND d.spent = 0"
-            ).format(self.table("budget_days")),
-            ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]),
-        )
+            await drop_empty(conn, self.table, [(user, day, category)])
 
     async def _planned(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """A new layout replaces the month's planned amounts (spent stays)."""
@@ -322,7 +313,9 @@ class BudgetDaysProjection(Projection):
         """A zone arrived late: re-place the transactions last placed at or after it took effect.
 
         Deleted ones too (their day only, they count nowhere): a rebuild, replaying the zone
-        first, would have placed them on their local day.
+        first, would have placed them on their local day. The zone history is read once and
+        only the transactions whose day changes are written, in two statements: a late
+        registration zone re-examines every later transaction of its user.
         """
         txs = self.table("budget_tx")
         cur = await conn.execute(
@@ -332,16 +325,27 @@ class BudgetDaysProjection(Projection):
             ).format(txs),
             (user, since),
         )
-        for row in await cur.fetchall():
-            day = local_day(row["spent_at"], await self._zone_at(conn, user, row["placed_at"]))
-            if day == row["day"]:
-                continue
-            if not row["deleted"]:
-                await self._add(conn, user, row["day"], row["plan_category"], spent=-row["amount"])
-                await self._add(conn, user, day, row["plan_category"], spent=row["amount"])
-            await conn.execute(
-                sql.SQL("UPDATE {} SET day = %s WHERE id = %s").format(txs), (day, row["id"])
-            )
+        rows = await cur.fetchall()
+        if not rows:
+            return
+        cur = await conn.execute(
+            sql.SQL("SELECT effective_from, timezone FROM {} WHERE user_id = %s").format(
+                self.table("budget_users")
+            ),
+            (user,),
+        )
+        zones = Zones((user, r["effective_from"], r["timezone"]) for r in await cur.fetchall())
+        moved, deltas = replaced(rows, lambda at: zones.at(user, at))
+        if not moved:
+            return
+        await add_spent(conn, self.table, user, deltas)
+        await conn.execute(
+            sql.SQL(
+                "UPDATE {} t SET day = m.day FROM unnest(%b::uuid[], %b::date[]) AS m(id, day) "
+                "WHERE t.id = m.id"
+            ).format(txs),
+            ([m[0] for m in moved], [m[1] for m in moved]),
+        )
 
     async def _spending(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Record, amend (old out, new in) or delete (out) a transaction's spending."""

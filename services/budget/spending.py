@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from services.budget.placement import DELETED, RECORDED, local_day, plan_categor
 from shared.envelope import EventEnvelope
 
 CENT = Decimal("0.01")
+Table = Callable[[str], sql.Composed]
 Key = tuple[uuid.UUID, dt.date, str]
 
 
@@ -68,6 +69,25 @@ class Zones:
         froms, zones = self._history.get(user, ([], []))
         index = bisect.bisect_right(froms, moment)
         return zones[index - 1] if index else zone(None)
+
+
+def replaced(
+    rows: Iterable[Mapping[str, Any]], zone_at: Callable[[dt.datetime], dt.tzinfo]
+) -> tuple[list[tuple[uuid.UUID, dt.date]], dict[tuple[dt.date, str], Decimal]]:
+    """Where ``budget_tx`` rows land under the zone history: the (id, new day) of each row
+    whose day changes, and the spent deltas per (day, plan category) that moves them."""
+    moved: list[tuple[uuid.UUID, dt.date]] = []
+    deltas: dict[tuple[dt.date, str], Decimal] = {}
+    for row in rows:
+        day = local_day(row["spent_at"], zone_at(row["placed_at"]))
+        if day == row["day"]:
+            continue
+        moved.append((row["id"], day))
+        if not row["deleted"]:
+            old, new = (row["day"], row["plan_category"]), (day, row["plan_category"])
+            deltas[old] = deltas.get(old, Decimal(0)) - row["amount"]
+            deltas[new] = deltas.get(new, Decimal(0)) + row["amount"]
+    return moved, deltas
 
 
 class SpendingFold:
@@ -120,9 +140,7 @@ class SpendingFold:
         old.amount, old.spent_at, old.placed_at = amount, moment, placed_at
 
 
-async def write_fold(
-    conn: AsyncConnection[DictRow], table: Callable[[str], sql.Composed], fold: SpendingFold
-) -> list[Key]:
+async def write_fold(conn: AsyncConnection[DictRow], table: Table, fold: SpendingFold) -> list[Key]:
     """Write a folded run: add its spent deltas and upsert the transactions it touched;
     return the day-category rows left empty (the caller drops them)."""
     empty: list[Key] = []
@@ -175,3 +193,45 @@ async def write_fold(
             ),
         )
     return empty
+
+
+async def drop_empty(
+    conn: AsyncConnection[DictRow], table: Table, keys: list[tuple[uuid.UUID, dt.date, str]]
+) -> None:
+    """Delete rows left with nothing planned or spent.
+
+    An empty row says nothing, and whether one exists would depend on the order the
+    sources arrived in (a rebuild replays them one after the other): none are kept.
+    """
+    await conn.execute(
+        sql.SQL(
+            "DELETE FROM {} d USING unnest(%b::uuid[], %b::date[], %b::text[]) "
+            "AS k(user_id, day, category) WHERE d.user_id = k.user_id AND d.day = k.day "
+            "AND d.category = k.category AND d.planned = 0 AND d.spent = 0"
+        ).format(table("budget_days")),
+        ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]),
+    )
+
+
+async def add_spent(
+    conn: AsyncConnection[DictRow],
+    table: Table,
+    user: uuid.UUID,
+    deltas: dict[tuple[dt.date, str], Decimal],
+) -> None:
+    """Add spent deltas to many day-category rows at once (rows left empty go)."""
+    keys = sorted(k for k, v in deltas.items() if v)
+    if not keys:
+        return
+    cur = await conn.execute(
+        sql.SQL(
+            "INSERT INTO {} AS d (user_id, day, category, spent) "
+            "SELECT %s::uuid, * FROM unnest(%b::date[], %b::text[], %b::numeric[]) "
+            "ON CONFLICT (user_id, day, category) DO UPDATE SET spent = d.spent + "
+            "EXCLUDED.spent RETURNING day, category, planned = 0 AND spent = 0 AS empty"
+        ).format(table("budget_days")),
+        (user, [k[0] for k in keys], [k[1] for k in keys], [deltas[k] for k in keys]),
+    )
+    empty = [(user, r["day"], r["category"]) for r in await cur.fetchall() if r["empty"]]
+    if empty:
+        await drop_empty(conn, table, empty)
