@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from contracts.ledger import CATEGORIES
 from services.auth.application import AuthApplication
 from services.auth.passwords import PasswordHasher, check_password
 from services.budget.application import BudgetApplication
 from services.ledger.application import LedgerApplication
-from services.ledger.domain import CATEGORIES, Transaction
+from services.ledger.domain import Transaction
 from shared.settings import MitaSettings
 
 TIMEZONE = "Europe/Sofia"

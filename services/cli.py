@@ -182,6 +182,15 @@ async def up(exit_when_ready: bool = False) -> int:
         return 0 if all_ok else 1
 
 
+async def budget_rollover() -> int:
+    """Plan every onboarded user's current local month that is not planned yet."""
+    from services.budget.rollover import roll_over
+
+    planned = await roll_over(MitaSettings())
+    print(f"planned {planned} month(s)", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mita`` command."""
     parser = argparse.ArgumentParser(prog="mita", description=__doc__)
@@ -204,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     pr_sub = p_proj.add_subparsers(dest="action", required=True)
     pr_sub.add_parser("rebuild", help="rebuild from the event store").add_argument("name")
     pr_sub.add_parser("status", help="position vs. head of each source")
+    p_budget = sub.add_parser("budget", help="budget commands")
+    bu_sub = p_budget.add_subparsers(dest="action", required=True)
+    bu_sub.add_parser("rollover", help="plan every onboarded user's current month if missing")
     args = parser.parse_args(argv)
 
     if args.cmd == "up":
@@ -219,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(worker(spec.owner, args.projection))
     if args.cmd == "events":
         return events_schemas(args.out)
+    if args.cmd == "budget":
+        return asyncio.run(budget_rollover())
     return asyncio.run(projections_cmd(args.action, getattr(args, "name", None)))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -18,7 +18,9 @@ from shared.observability import (
     request_context_middleware,
 )
 from shared.settings import MitaSettings
-from shared.store import MitaApplication
+
+if TYPE_CHECKING:  # the gateway builds its app here and keeps no event store
+    from shared.store import MitaApplication
 
 
 def install_ops_routes(app: FastAPI, settings: MitaSettings, service: str) -> None:

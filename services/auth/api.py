@@ -9,16 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import Response
 
-from services.auth.application import InvalidCredentials, Saved, WeakPassword
-from services.auth.deps import AuthContext, Caller, Context, client_ip
-from services.auth.domain import PREFERENCE_FIELDS, EmailTaken, NoPassword, ResetTokenInvalid
-from services.auth.google import (
-    GoogleCertificatesUnavailable,
-    GoogleSignInNotConfigured,
-    GoogleTokenInvalid,
-)
-from services.auth.queries import get_user, list_users, user_public
-from services.auth.schemas import (
+from contracts.auth import (
     ChangePasswordRequest,
     DeleteAccountRequest,
     ForgotPasswordRequest,
@@ -32,6 +23,15 @@ from services.auth.schemas import (
     ValidateTokenRequest,
     jsonable,
 )
+from services.auth.application import InvalidCredentials, Saved, WeakPassword
+from services.auth.deps import AuthContext, Caller, Context, client_ip
+from services.auth.domain import PREFERENCE_FIELDS, EmailTaken, NoPassword, ResetTokenInvalid
+from services.auth.google import (
+    GoogleCertificatesUnavailable,
+    GoogleSignInNotConfigured,
+    GoogleTokenInvalid,
+)
+from services.auth.queries import get_user, list_users, user_public
 from services.auth.throttle import Throttled
 from services.auth.tokens import RefreshRejected, TokenPair
 from shared import tokens

@@ -8,11 +8,12 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from contracts.budget import ONBOARDING_SUBMITTED
 from shared import jsonutil
 from shared.envelope import EventEnvelope
 from shared.projections import Projection
 
-ONBOARDED = "budget.OnboardingSubmitted"
+ONBOARDED = ONBOARDING_SUBMITTED  # the budget's event: the user has onboarded
 NUMERIC_PREFERENCES = frozenset({"budget_alert_threshold"})
 PROFILE_COLUMNS = {
     "name": "text",

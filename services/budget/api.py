@@ -11,14 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from contracts.budget import OnboardingRequest, ShellRequest
 from services.budget.application import Moved, Onboarded
 from services.budget.deps import BudgetContext, Context, Manager, MonthAsked, Reader
 from services.budget.engine import categories as cat
 from services.budget.engine.daily import distribute_month
-from services.budget.engine.forecast import forecast
 from services.budget.engine.money import ZERO, split_largest_remainder
 from services.budget.engine.plan import PlanError, build_plan, fixed_by_category
-from services.budget.engine.status import live_status
 from services.budget.placement import zone
 from services.budget.queries import (
     Grid,
@@ -26,15 +25,18 @@ from services.budget.queries import (
     daily_row,
     day_detail,
     day_transactions,
-    grid,
     has_plan,
     month_bounds,
     moves,
-    remaining,
     spent_of,
-    totals,
 )
-from services.budget.schemas import OnboardingRequest, ShellRequest
+from services.budget.views import (
+    live_figures,
+    month_forecast_of,
+    month_view,
+    range_view,
+    remaining_figures,
+)
 from shared.api import invalid, ok, positioned
 from shared.dates import DayOrInstant, local_day
 
@@ -51,12 +53,15 @@ def a_day(year: int, month: int, day: int = 1) -> dt.date:
 
 
 async def month_grid(ctx: BudgetContext, user: uuid.UUID, year: int, month: int) -> Grid:
-    """The month's grid, planning it first from the latest answers if it is missing."""
-    if (year, month) == (await ctx.today(user)).timetuple()[:2]:
-        await ctx.caught_up(await ctx.run(ctx.application.ensure_month, user, year, month))
-    start, end = month_bounds(year, month)
+    """The month's grid (computed from the latest answers if it is not planned yet)."""
     async with ctx.pool.connection() as conn:
-        return await grid(conn, ctx.schema, user, start, end)
+        return await month_view(conn, ctx.schema, user, year, month)
+
+
+async def stored_month(ctx: BudgetContext, user: uuid.UUID, year: int, month: int) -> Grid:
+    """For commands: plan the month first if it is missing (rollover), then its grid."""
+    await ctx.caught_up(await ctx.run(ctx.application.ensure_month, user, year, month))
+    return await month_grid(ctx, user, year, month)
 
 
 @router.post("/onboarding/submit")
@@ -105,7 +110,7 @@ async def one_day(year: int, month: int, day: int, caller: Reader, ctx: Context)
     """A day's limit, spending per category and its transactions."""
     date = a_day(year, month, day)
     async with ctx.pool.connection() as conn:
-        cells = (await grid(conn, ctx.schema, caller.sub, date, date)).get(date, {})
+        cells = (await range_view(conn, ctx.schema, caller.sub, date, date)).get(date, {})
         txs = await day_transactions(conn, ctx.schema, caller.sub, date)
     return ok(day_detail(date, cells, txs))
 
@@ -154,22 +159,7 @@ async def live(caller: Reader, ctx: Context) -> Response:
     """Today's budget and the month so far."""
     today = await ctx.today(caller.sub)
     days = await month_grid(ctx, caller.sub, today.year, today.month)
-    planned, spent = totals(days.get(today, {}))
-    month_planned = sum((totals(c)[0] for c in days.values()), ZERO)
-    month_spent = sum((totals(c)[1] for c in days.values()), ZERO)
-    to_date = sum((totals(c)[0] for d, c in days.items() if d <= today), ZERO)
-    data = {
-        "date": today.isoformat(),
-        "daily_budget": planned,
-        "spent_today": spent,
-        "remaining_today": planned - spent,
-        "status": live_status(planned, spent),
-        "monthly_budget": month_planned,
-        "monthly_spent": month_spent,
-        "total_budget": month_planned,
-        "total_spent": month_spent,
-        "on_track": month_spent <= to_date,
-    }
+    data = live_figures(days, today)
     return ok(data)
 
 
@@ -192,7 +182,7 @@ async def daily(
     if (end - start).days >= MAX_RANGE_DAYS:
         raise invalid("end_date", f"at most {MAX_RANGE_DAYS} days per request")
     async with ctx.pool.connection() as conn:
-        days = await grid(conn, ctx.schema, caller.sub, start, end)
+        days = await range_view(conn, ctx.schema, caller.sub, start, end)
     rows = [
         daily_row(start + dt.timedelta(days=n), days.get(start + dt.timedelta(days=n), {}))
         for n in range((end - start).days + 1)
@@ -204,19 +194,14 @@ async def daily(
 async def remaining_budget(caller: Reader, ctx: Context, asked: MonthAsked) -> Response:
     """Planned minus spent per category over the month."""
     days = await month_grid(ctx, caller.sub, asked.year, asked.month)
-    left = remaining(days)
-    planned = sum((totals(c)[0] for c in days.values()), ZERO)
-    spent = sum((totals(c)[1] for c in days.values()), ZERO)
-    # Per category as the spec has it, plus the month's totals the settings screen reads
-    # (budget_settings_screen.dart:355-358); no plan category has these names.
-    return ok({**left, "total_budget": planned, "total_spent": spent, "remaining": planned - spent})
+    return ok(remaining_figures(days))
 
 
 @router.post("/budget/redistribute")
 async def redistribute(caller: Manager, ctx: Context) -> Response:
     """Month-level rebalance: past surpluses fund past deficits on future days."""
     today = await ctx.today(caller.sub)
-    days = await month_grid(ctx, caller.sub, today.year, today.month)
+    days = await stored_month(ctx, caller.sub, today.year, today.month)
     done: Moved = await ctx.run(
         ctx.application.redistribute, caller.sub, today, spent_of(days), ctx.now()
     )
@@ -241,18 +226,5 @@ async def month_forecast(caller: Reader, ctx: Context) -> Response:
     """Where the month is heading at the current pace."""
     today = await ctx.today(caller.sub)
     days = await month_grid(ctx, caller.sub, today.year, today.month)
-    per_planned: dict[str, Decimal] = {}
-    per_spent: dict[str, Decimal] = {}
-    for cells in days.values():
-        for c, (p, s) in cells.items():
-            per_planned[c] = per_planned.get(c, ZERO) + p
-            per_spent[c] = per_spent.get(c, ZERO) + s
-    planned = sum(per_planned.values(), ZERO) if has_plan(days) else None
-    result = forecast(
-        planned,
-        sum(per_spent.values(), ZERO),
-        today=today,
-        category_planned=per_planned,
-        category_spent=per_spent,
-    )
+    result = month_forecast_of(days, today)
     return ok(result.as_dict())

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from contracts.budget import AllocationRequest, IncomeRequest, MonthlyRequest
 from services.budget.api import a_day, month_grid
-from services.budget.application import layout, plan_from_answers
 from services.budget.deps import Context, MonthAsked, Reader
 from services.budget.engine import categories as cat
 from services.budget.engine.advice import (
@@ -21,6 +20,7 @@ from services.budget.engine.advice import (
     income_recommendations,
     suggestions,
 )
+from services.budget.engine.answers import layout, plan_from_answers
 from services.budget.engine.forecast import forecast
 from services.budget.engine.modes import LEARNING_DAYS, mode_of
 from services.budget.engine.money import ZERO
@@ -28,24 +28,11 @@ from services.budget.engine.plan import PlanError, build_plan
 from services.budget.engine.status import Status, status
 from services.budget.history_queries import budget_settings, latest_plan, spending_window
 from services.budget.queries import Grid, grid, has_plan, month_bounds, totals
-from services.budget.schemas import AllocationRequest, IncomeRequest, MonthlyRequest
+from services.budget.views import per_category
 from shared.api import invalid, ok
 from shared.dates import DayOrInstant, local_day
 
 router = APIRouter()
-
-
-def per_category(days: Grid, until: dt.date | None = None) -> tuple[dict[str, Decimal], ...]:
-    """Planned and spent per category over the grid's days (up to ``until`` if given)."""
-    planned: dict[str, Decimal] = {}
-    spent: dict[str, Decimal] = {}
-    for day, cells in days.items():
-        if until is not None and day > until:
-            continue
-        for c, (p, s) in cells.items():
-            planned[c] = planned.get(c, ZERO) + p
-            spent[c] = spent.get(c, ZERO) + s
-    return planned, spent
 
 
 @router.get("/budget/suggestions")

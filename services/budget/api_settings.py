@@ -10,7 +10,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.budget.api import month_grid
+from contracts.budget import AutomationRequest, ModeRequest
+from services.budget.api import stored_month
 from services.budget.application import ModeChosen, Moved
 from services.budget.deps import BudgetContext, Context, Manager, MonthAsked, Reader
 from services.budget.engine.modes import LEARNING_DAYS, MODES, learned_wants_weights, mode_of
@@ -24,7 +25,6 @@ from services.budget.history_queries import (
     wants_count,
 )
 from services.budget.queries import month_bounds, spent_of
-from services.budget.schemas import AutomationRequest, ModeRequest
 from shared.api import invalid, ok, positioned
 
 router = APIRouter()
@@ -200,7 +200,7 @@ async def adaptations(caller: Reader, ctx: Context, asked: MonthAsked) -> Respon
 async def auto_adapt(caller: Manager, ctx: Context) -> Response:
     """Re-weight the rest of this month by the pace of spending so far."""
     today = await ctx.today(caller.sub)
-    days = await month_grid(ctx, caller.sub, today.year, today.month)
+    days = await stored_month(ctx, caller.sub, today.year, today.month)
     done: Moved = await ctx.run(ctx.application.adapt, caller.sub, today, spent_of(days), ctx.now())
     await ctx.caught_up(done.position)
     data = {

@@ -14,15 +14,14 @@ from typing import Any, Final
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.budget.api import month_grid
+from contracts.budget import AffordabilityRequest, look
 from services.budget.deps import Context, Reader
 from services.budget.engine import categories as cat
 from services.budget.engine.affordability import check_affordability
-from services.budget.engine.looks import look
 from services.budget.engine.money import ZERO
 from services.budget.engine.status import Status, status
-from services.budget.queries import Grid, grid, totals
-from services.budget.schemas import AffordabilityRequest
+from services.budget.queries import Grid, totals
+from services.budget.views import month_view, range_view
 from shared.api import ok
 from shared.dates import local_day
 
@@ -110,13 +109,13 @@ def by_category(cells: Mapping[str, tuple[Decimal, Decimal]], index: int) -> dic
 async def home(caller: Reader, ctx: Context) -> Response:
     """Balance, today's targets, the week and an insight (before onboarding: zeros)."""
     today = await ctx.today(caller.sub)
-    month = await month_grid(ctx, caller.sub, today.year, today.month)
-    plan = await ctx.run(ctx.application.month_plan, caller.sub, today.year, today.month)
-    income = sum(plan.categories.values(), ZERO) if plan is not None else ZERO
     days = week_of(today)
     async with ctx.pool.connection() as conn:
-        week = await grid(conn, ctx.schema, caller.sub, days[0], days[-1])
-    return ok(dashboard(today, Decimal(income), month, week))
+        month = await month_view(conn, ctx.schema, caller.sub, today.year, today.month)
+        week = await range_view(conn, ctx.schema, caller.sub, days[0], days[-1])
+    # The month's plan sums to the income exactly (every move conserves it).
+    income = sum((p for cells in month.values() for p, _ in cells.values()), ZERO)
+    return ok(dashboard(today, income, month, week))
 
 
 @router.post("/transactions/check-affordability")
@@ -125,11 +124,8 @@ async def affordability(body: AffordabilityRequest, caller: Reader, ctx: Context
     zone = await ctx.zone_of(caller.sub)
     today = ctx.now().astimezone(zone).date()
     day = local_day(body.date, zone) if body.date is not None else today
-    if (day.year, day.month) == (today.year, today.month):
-        cells = (await month_grid(ctx, caller.sub, day.year, day.month)).get(day, {})
-    else:
-        async with ctx.pool.connection() as conn:
-            cells = (await grid(conn, ctx.schema, caller.sub, day, day)).get(day, {})
+    async with ctx.pool.connection() as conn:
+        cells = (await range_view(conn, ctx.schema, caller.sub, day, day)).get(day, {})
     result = check_affordability(
         body.category,
         body.amount,

@@ -2,9 +2,10 @@
 
 Two tables of the ``budget_days`` read model, written in the same transaction as its rows:
 ``budget_plan_log`` (one row per ``BudgetPlanned``: why, under which mode, every category
-amount) and ``budget_profiles`` (the budget mode and the automation switches as they stand).
-``GET /budget/adaptations`` reads the log with the moves; ``GET /budget/mode`` and
-``GET /budget/automation_settings`` read the profiles.
+amount) and ``budget_profiles`` (the latest onboarding answers, the budget mode with its learned
+weights, and the automation switches as they stand). ``GET /budget/adaptations`` reads the
+log with the moves; ``GET /budget/mode`` and ``GET /budget/automation_settings`` read the
+profiles, and so does a read of a month not planned yet (its plan is computed from them).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from services.budget.placement import AUTOMATION_CHANGED, MODE_CHANGED
+from services.budget.placement import AUTOMATION_CHANGED, MODE_CHANGED, SUBMITTED
 from shared import jsonutil
 from shared.envelope import EventEnvelope
 
@@ -27,7 +28,8 @@ SETUP = (
     "year int NOT NULL, month int NOT NULL, at timestamptz NOT NULL, reason text NOT NULL, "
     "mode text NOT NULL, categories jsonb NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {} (user_id uuid PRIMARY KEY, mode text, automation jsonb, "
-    "mode_at timestamptz, automation_at timestamptz)",
+    "mode_at timestamptz, automation_at timestamptz, answers jsonb, answers_at timestamptz, "
+    "wants_weights jsonb)",
 )
 
 
@@ -68,19 +70,30 @@ async def set_profile(conn: AsyncConnection[DictRow], table: Table, event: Event
     """The latest mode or automation switches of a user (a later event wins, by its time)."""
     p = event.payload
     user = uuid.UUID(str(p["user_id"]))
+    values: dict[str, object]
     if event.type == MODE_CHANGED:
-        column, stamp, value = "mode", "mode_at", str(p["mode"])
-        params: tuple[object, ...] = (user, value, event.occurred_at)
+        stamp = "mode_at"
+        weights = p.get("wants_weights")
+        values = {"mode": str(p["mode"]), "wants_weights": Jsonb(weights, dumps=jsonutil.dumps)}
     elif event.type == AUTOMATION_CHANGED:
-        column, stamp = "automation", "automation_at"
-        params = (user, Jsonb(dict(p["settings"])), event.occurred_at)
+        stamp, values = "automation_at", {"automation": Jsonb(dict(p["settings"]))}
+    elif event.type == SUBMITTED:
+        stamp, values = "answers_at", {"answers": Jsonb(dict(p["answers"]), dumps=jsonutil.dumps)}
     else:
         return
+    columns = [*values, stamp]
     await conn.execute(
         sql.SQL(
-            "INSERT INTO {t} AS p (user_id, {c}, {s}) VALUES (%s, %s, %s) "
-            "ON CONFLICT (user_id) DO UPDATE SET {c} = EXCLUDED.{c}, {s} = EXCLUDED.{s} "
-            "WHERE p.{s} IS NULL OR p.{s} <= EXCLUDED.{s}"
-        ).format(t=table("budget_profiles"), c=sql.Identifier(column), s=sql.Identifier(stamp)),
-        params,
+            "INSERT INTO {t} AS p (user_id, {cols}) VALUES (%s, {marks}) ON CONFLICT (user_id) "
+            "DO UPDATE SET {sets} WHERE p.{s} IS NULL OR p.{s} <= EXCLUDED.{s}"
+        ).format(
+            t=table("budget_profiles"),
+            cols=sql.SQL(", ").join(map(sql.Identifier, columns)),
+            marks=sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+            sets=sql.SQL(", ").join(
+                sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns
+            ),
+            s=sql.Identifier(stamp),
+        ),
+        (user, *values.values(), event.occurred_at),
     )

@@ -109,3 +109,24 @@ async def spending_window(
 def wants_count(counts: dict[str, int]) -> int:
     """How many of the counted transactions are wants."""
     return sum(counts.get(c, 0) for c in cat.WANTS)
+
+
+async def planning_inputs(
+    conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID
+) -> tuple[dict[str, Any] | None, str, dict[str, Decimal] | None]:
+    """The latest onboarding answers (None before onboarding), the mode and learned weights."""
+    rows = await _fetch(
+        conn,
+        sql.SQL("SELECT answers, mode, wants_weights FROM {} WHERE user_id = %s").format(
+            _table(schema, "budget_profiles")
+        ),
+        (user,),
+    )
+    if not rows:
+        return None, DEFAULT, None
+    weights = rows[0]["wants_weights"]
+    return (
+        rows[0]["answers"],
+        str(rows[0]["mode"] or DEFAULT),
+        {c: Decimal(str(w)) for c, w in weights.items()} if weights else None,
+    )

@@ -7,21 +7,22 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
+from contracts import auth, budget, ledger
 from services.budget.engine import categories as cat
 
-PLANNED = "budget.BudgetPlanned"
-REDISTRIBUTED = "budget.BudgetRedistributed"
-REBALANCED = "budget.MonthRebalanced"
-SUBMITTED = "budget.OnboardingSubmitted"
-ADAPTED = "budget.BudgetAdapted"
-MODE_CHANGED = "budget.BudgetModeChanged"
-AUTOMATION_CHANGED = "budget.AutomationSettingsChanged"
-RECORDED = "ledger.TransactionRecorded"
-AMENDED = "ledger.TransactionAmended"
-DELETED = "ledger.TransactionDeleted"
-# Auth events carrying the profile timezone (registration, a PATCH /users/me).
-REGISTERED = "auth.UserRegistered"
-PROFILE_UPDATED = "auth.UserProfileUpdated"
+# The events the day plans fold: the budget's own, the ledger's spending, auth's zones.
+PLANNED = budget.BUDGET_PLANNED
+REDISTRIBUTED = budget.BUDGET_REDISTRIBUTED
+REBALANCED = budget.MONTH_REBALANCED
+SUBMITTED = budget.ONBOARDING_SUBMITTED
+ADAPTED = budget.BUDGET_ADAPTED
+MODE_CHANGED = budget.BUDGET_MODE_CHANGED
+AUTOMATION_CHANGED = budget.AUTOMATION_SETTINGS_CHANGED
+RECORDED = ledger.TRANSACTION_RECORDED
+AMENDED = ledger.TRANSACTION_AMENDED
+DELETED = ledger.TRANSACTION_DELETED
+REGISTERED = auth.USER_REGISTERED
+PROFILE_UPDATED = auth.USER_PROFILE_UPDATED
 
 
 def zone_change(event_type: str, payload: dict[str, Any]) -> str | None:

@@ -124,6 +124,8 @@ class BudgetDaysProjection(Projection):
         elif event.type in (MODE_CHANGED, AUTOMATION_CHANGED):
             await history.set_profile(conn, self.table, event)
         elif event.type in (SUBMITTED, REGISTERED, PROFILE_UPDATED):
+            if event.type == SUBMITTED:
+                await history.set_profile(conn, self.table, event)
             name = zone_change(event.type, event.payload)
             if name is None:
                 return

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from services.budget.schemas import (
+from contracts.budget import (
     AllocationRequest,
     AutomationRequest,
     IncomeRequest,

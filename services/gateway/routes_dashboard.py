@@ -16,8 +16,7 @@ import httpx
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from services.budget.engine.looks import look
-from services.budget.schemas import AffordabilityRequest
+from contracts.budget import AffordabilityRequest, look
 from services.gateway.deps import Services, require
 from services.gateway.routing import body, slash_tolerant
 from services.gateway.upstream import is_error_envelope

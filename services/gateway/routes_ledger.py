@@ -15,11 +15,7 @@ import httpx
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
-from services.gateway.deps import Services, TransactionsReader, TransactionsWriter
-from services.gateway.routing import body, slash_tolerant
-from services.gateway.sync import caught_up_with
-from services.gateway.upstream import Upstream
-from services.ledger.schemas import (
+from contracts.ledger import (
     DEFAULT_LIMIT,
     IDEMPOTENCY_KEY_MAX,
     Category,
@@ -28,6 +24,10 @@ from services.ledger.schemas import (
     TransactionCreate,
     TransactionUpdate,
 )
+from services.gateway.deps import Services, TransactionsReader, TransactionsWriter
+from services.gateway.routing import body, slash_tolerant
+from services.gateway.sync import caught_up_with
+from services.gateway.upstream import Upstream
 from shared.api import JSONResponse
 from shared.dates import DayOrInstant, as_text
 

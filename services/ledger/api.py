@@ -10,6 +10,17 @@ from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
+from contracts.ledger import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_SUGGESTIONS,
+    Category,
+    TransactionCreate,
+    TransactionUpdate,
+    clamp_limit,
+    fields_set,
+    valid_idempotency_key,
+)
 from services.ledger.application import Saved
 from services.ledger.deps import (
     Context,
@@ -33,17 +44,6 @@ from services.ledger.queries import (
     merchant_suggestions,
     transaction_public,
     transaction_row,
-)
-from services.ledger.schemas import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_SUGGESTIONS,
-    Category,
-    TransactionCreate,
-    TransactionUpdate,
-    clamp_limit,
-    fields_set,
-    valid_idempotency_key,
 )
 from shared import tokens
 from shared.api import ApiError, invalid, ok, positioned

@@ -16,9 +16,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from contracts.ledger import timezone_of
 from services.ledger.application import LedgerApplication
 from services.ledger.queries import user_defaults
-from services.ledger.schemas import timezone_of
 from shared import tokens
 from shared.api import invalid
 from shared.context_api import ServiceContext

@@ -9,47 +9,11 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from contracts.ledger import CATEGORIES, MAX_AMOUNT, MAX_TAG_LENGTH, MAX_TAGS
 from shared.envelope import registry
 
-TOP_CATEGORIES = frozenset(
-    {
-        "food",
-        "transportation",
-        "entertainment",
-        "healthcare",
-        "shopping",
-        "utilities",
-        "education",
-        "travel",
-        "other",
-    }
-)
-FINE_CATEGORIES = frozenset(
-    {
-        "dining",
-        "groceries",
-        "coffee",
-        "gas",
-        "public_transport",
-        "taxi",
-        "clothing",
-        "insurance",
-        "rent",
-        "mortgage",
-        "childcare",
-        "pets",
-        "subscriptions",
-        "gifts",
-        "charity",
-        "personal_care",
-    }
-)
-CATEGORIES = TOP_CATEGORIES | FINE_CATEGORIES
-MAX_AMOUNT = Decimal("1000000000")
-MAX_TAGS = 20
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
-MAX_TAG_LENGTH = 50
 MAX_CONFIDENCE = Decimal(1)
 IDEMPOTENCY_NAMESPACE = uuid.UUID("8c4b2f0e-51a3-4d7c-b6b9-3f0e9a7d21c5")
 # Fields of the transaction object an amend may change (None in an Amended event: unchanged).

@@ -11,6 +11,8 @@ from eventsourcing.utils import get_topic
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from contracts.auth import USER_DELETED, USER_PROFILE_UPDATED, USER_REGISTERED
+from contracts.ledger import TRANSACTION_AMENDED, TRANSACTION_DELETED, TRANSACTION_RECORDED
 from services.ledger.domain import AMENDABLE, Transaction
 from shared.envelope import EventEnvelope
 from shared.projections import Projection, Source
@@ -46,9 +48,7 @@ class TransactionsProjection(Projection):
     name = "ledger_transactions"
     replays_in_database = True
     sources = ("ledger",)
-    handles = frozenset(
-        {"ledger.TransactionRecorded", "ledger.TransactionAmended", "ledger.TransactionDeleted"}
-    )
+    handles = frozenset({TRANSACTION_RECORDED, TRANSACTION_AMENDED, TRANSACTION_DELETED})
 
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
         """Create the read model tables."""
@@ -228,7 +228,7 @@ class TransactionsProjection(Projection):
     def _fold(rows: dict[uuid.UUID, dict[str, Any]], event: EventEnvelope) -> tuple[int, Decimal]:
         """Apply one event to the in-memory rows; return its (live count, live total) delta."""
         p = event.payload
-        if event.type == "ledger.TransactionRecorded":
+        if event.type == TRANSACTION_RECORDED:
             amount = Decimal(str(p["amount"]))
             rows[event.aggregate_id] = {
                 "id": event.aggregate_id,
@@ -256,7 +256,7 @@ class TransactionsProjection(Projection):
         row["version"] = event.aggregate_version
         row["position"] = event.position
         row["updated_at"] = event.occurred_at
-        if event.type == "ledger.TransactionAmended":
+        if event.type == TRANSACTION_AMENDED:
             old = Decimal(row["amount"])
             for key in AMENDABLE:
                 if p.get(key) is not None:
@@ -273,7 +273,7 @@ class UsersProjection(Projection):
 
     name = "ledger_users"
     sources = ("auth",)
-    handles = frozenset({"auth.UserRegistered", "auth.UserProfileUpdated", "auth.UserDeleted"})
+    handles = frozenset({USER_REGISTERED, USER_PROFILE_UPDATED, USER_DELETED})
 
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
         """Create the users table."""
@@ -291,12 +291,12 @@ class UsersProjection(Projection):
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Keep a user's currency and timezone (a deleted account's row goes)."""
         users = self.table("users")
-        if event.type == "auth.UserDeleted":
+        if event.type == USER_DELETED:
             await conn.execute(
                 sql.SQL("DELETE FROM {} WHERE user_id = %s").format(users), (event.aggregate_id,)
             )
             return
-        fields = event.payload.get("profile" if event.type == "auth.UserRegistered" else "changes")
+        fields = event.payload.get("profile" if event.type == USER_REGISTERED else "changes")
         changes = {k: v for k, v in (fields or {}).items() if k in ("currency", "timezone")}
         columns = ["user_id", "version", *changes]
         updates = [sql.SQL("version = EXCLUDED.version")] + [

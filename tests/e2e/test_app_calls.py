@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest_asyncio
 
-from services.budget.engine.looks import APP_ICONS
+from contracts.budget import APP_ICONS
 from tests.conftest import Infra
 from tests.e2e.conftest import STRONG_PASSWORD, Stack, journey_stack_for
 from tests.e2e.owasp_support import assert_error

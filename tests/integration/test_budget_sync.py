@@ -17,7 +17,8 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from services import catalog
-from services.budget.application import BudgetApplication, plan_from_answers
+from services.budget.application import BudgetApplication
+from services.budget.engine.answers import plan_from_answers
 from services.budget.engine.redistribution import redistribute_overspend
 from services.budget.main import create_app
 from services.budget.policy import RedistributionPolicy

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from services.budget.application import BudgetApplication, plan_from_answers
+from services.budget.application import BudgetApplication
 from services.budget.domain import BudgetPlan, plan_id, profile_id
+from services.budget.engine.answers import plan_from_answers
 from services.budget.engine.daily import month_totals
 from services.budget.engine.plan import FixedExceedsIncome
 from shared.envelope import registry

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.budget import APP_ICONS, LOOKS, look
 from services.budget.engine import categories as cat
 from services.budget.engine.adapt import adapt_month
 from services.budget.engine.advice import (
@@ -20,7 +21,6 @@ from services.budget.engine.advice import (
 )
 from services.budget.engine.daily import distribute_month, month_totals
 from services.budget.engine.forecast import forecast
-from services.budget.engine.looks import APP_ICONS, LOOKS, look
 from services.budget.engine.modes import (
     MODES,
     default_wants_weights,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.ledger import CATEGORIES, FINE_CATEGORIES, TOP_CATEGORIES
 from services.budget.engine import categories as cat
 from services.budget.engine.money import (
     MoneyError,
@@ -16,7 +17,6 @@ from services.budget.engine.money import (
     split_largest_remainder,
     to_cents,
 )
-from services.ledger.domain import CATEGORIES, FINE_CATEGORIES, TOP_CATEGORIES
 
 
 def d(*values: str) -> list[Decimal]:

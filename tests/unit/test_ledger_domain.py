@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contracts.ledger import CATEGORIES, MAX_AMOUNT
 from services.ledger.domain import (
-    CATEGORIES,
-    MAX_AMOUNT,
     InvalidTransaction,
     LedgerError,
     NotOwner,

@@ -14,9 +14,9 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
+from contracts.ledger import MAX_TAGS
 from services.ledger.application import LedgerApplication
 from services.ledger.domain import (
-    MAX_TAGS,
     IdempotencyKey,
     InvalidTransaction,
     NotOwner,

@@ -7,6 +7,8 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Final
 
+from contracts.budget import PLAN_CATEGORY_OF
+
 
 class Priority(Enum):
     """How willingly a plan category gives money away in redistribution."""
@@ -64,36 +66,9 @@ _PRIORITY: Final = MappingProxyType(
 )
 PLAN_CATEGORIES: Final = frozenset(_PRIORITY)
 
-# Every transaction category the app may send (top-level and fine names) → its plan category.
-ROLLUP: Final = MappingProxyType(
-    {
-        "rent": HOUSING,
-        "mortgage": HOUSING,
-        "utilities": UTILITIES,
-        "insurance": INSURANCE,
-        "food": FOOD,
-        "groceries": FOOD,
-        "dining": FOOD,
-        "coffee": FOOD,
-        "transportation": TRANSPORTATION,
-        "gas": TRANSPORTATION,
-        "public_transport": TRANSPORTATION,
-        "taxi": TRANSPORTATION,
-        "healthcare": HEALTHCARE,
-        "education": EDUCATION,
-        "childcare": EDUCATION,
-        "shopping": SHOPPING,
-        "clothing": SHOPPING,
-        "personal_care": SHOPPING,
-        "gifts": SHOPPING,
-        "pets": SHOPPING,
-        "entertainment": ENTERTAINMENT,
-        "subscriptions": ENTERTAINMENT,
-        "travel": TRAVEL,
-        "other": OTHER,
-        "charity": OTHER,
-    }
-)
+# Every transaction category the app may send (top-level and fine names) → its plan category:
+# the published table (contracts.budget), the engine's single source of the roll-up.
+ROLLUP: Final = PLAN_CATEGORY_OF
 
 # Onboarding fixed-expense names that belong to a standard fixed category.
 _FIXED_ALIASES: Final = MappingProxyType(

@@ -1,11 +1,12 @@
-"""Auth request and response payloads (the mobile contract's field names)."""
+"""The auth context's published contract: the request and response models of its API (the
+mobile contract's field names) and the event names other contexts consume."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +17,13 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+
+# Events of a user other contexts read (key = the user id). UserRegistered carries
+# ``profile`` ({timezone, currency, name, country, ...}); UserProfileUpdated carries
+# ``changes`` (the profile fields that changed); UserDeleted nothing personal.
+USER_REGISTERED: Final = "auth.UserRegistered"
+USER_PROFILE_UPDATED: Final = "auth.UserProfileUpdated"
+USER_DELETED: Final = "auth.UserDeleted"
 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000000"), decimal_places=2)]

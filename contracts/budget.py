@@ -1,15 +1,77 @@
-"""Request bodies of the budget API (shared with the gateway, which validates them first)."""
+"""The budget's published contract: the request models of its API (the gateway validates them
+first), its event names, the roll-up of transaction categories into plan categories and how
+each category looks in the app (icon, color)."""
 
 from __future__ import annotations
 
 import zoneinfo
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from types import MappingProxyType
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from services.budget.engine.categories import ROLLUP
+from contracts.ledger import CATEGORIES
 from shared.dates import DayOrInstant
+
+# Event names the budget publishes (topic mita.budget.events).
+BUDGET_PLANNED: Final = "budget.BudgetPlanned"
+BUDGET_REDISTRIBUTED: Final = "budget.BudgetRedistributed"
+MONTH_REBALANCED: Final = "budget.MonthRebalanced"
+BUDGET_ADAPTED: Final = "budget.BudgetAdapted"
+ONBOARDING_SUBMITTED: Final = "budget.OnboardingSubmitted"
+BUDGET_MODE_CHANGED: Final = "budget.BudgetModeChanged"
+AUTOMATION_SETTINGS_CHANGED: Final = "budget.AutomationSettingsChanged"
+
+#: Every transaction category → the plan category it counts in (budget-engine.md).
+PLAN_CATEGORY_OF: Final = MappingProxyType(
+    {
+        "rent": "housing", "mortgage": "housing", "utilities": "utilities",
+        "insurance": "insurance", "food": "food", "groceries": "food", "dining": "food",
+        "coffee": "food", "transportation": "transportation", "gas": "transportation",
+        "public_transport": "transportation", "taxi": "transportation",
+        "healthcare": "healthcare", "education": "education", "childcare": "education",
+        "shopping": "shopping", "clothing": "shopping", "personal_care": "shopping",
+        "gifts": "shopping", "pets": "shopping", "entertainment": "entertainment",
+        "subscriptions": "entertainment", "travel": "travel", "other": "other",
+        "charity": "other",
+    }
+)  # fmt: skip
+
+#: The icon names the app's dashboard maps to Flutter icons (api_service.dart:956-965);
+#: any other name shows as the generic "category" icon, so only these are sent.
+APP_ICONS: Final = frozenset(
+    {
+        "restaurant", "directions_car", "movie", "shopping_bag", "local_hospital", "power",
+        "category", "attach_money",
+    }
+)  # fmt: skip
+DEFAULT_LOOK: Final = ("category", "#607D8B")
+# Icon and color (#RRGGBB, what the app parses) per plan category; fine names use their
+# roll-up. Categories the app has no icon for share "category" and differ by color.
+LOOKS: Final = MappingProxyType(
+    {
+        "housing": ("category", "#5C6BC0"),
+        "utilities": ("power", "#FFA726"),
+        "insurance": ("category", "#78909C"),
+        "savings": ("attach_money", "#43A047"),
+        "food": ("restaurant", "#EF5350"),
+        "transportation": ("directions_car", "#29B6F6"),
+        "healthcare": ("local_hospital", "#EC407A"),
+        "education": ("category", "#7E57C2"),
+        "shopping": ("shopping_bag", "#AB47BC"),
+        "entertainment": ("movie", "#FF7043"),
+        "travel": ("category", "#26A69A"),
+        "other": ("category", "#8D6E63"),
+    }
+)
+
+
+def look(category: str) -> tuple[str, str]:
+    """(icon, color) of a plan or transaction category (a neutral pair when unknown)."""
+    name = category.strip().lower()
+    return LOOKS.get(PLAN_CATEGORY_OF.get(name, name), DEFAULT_LOOK)
+
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), max_digits=14, decimal_places=2)]
 Count = Annotated[int, Field(ge=0, le=1000)]
@@ -105,7 +167,7 @@ class ShellRequest(BaseModel):
 
 
 def _transaction_category(value: str) -> str:
-    if value not in ROLLUP:
+    if value not in CATEGORIES:
         raise ValueError(f"unknown category {value!r}")
     return value
 
@@ -117,7 +179,7 @@ class AffordabilityRequest(BaseModel):
 
     category: Annotated[
         str,
-        Field(max_length=64, json_schema_extra={"enum": sorted(ROLLUP)}),
+        Field(max_length=64, json_schema_extra={"enum": sorted(CATEGORIES)}),
         AfterValidator(_transaction_category),
     ]
     amount: Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), decimal_places=2)]

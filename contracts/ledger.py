@@ -1,4 +1,6 @@
-"""Ledger request payloads (the mobile contract's field names) and request-level checks."""
+"""The ledger's published contract: transaction categories and limits, the request models of
+its API (the mobile contract's field names), request-level checks, and its event names with
+the payload fields consumers read."""
 
 from __future__ import annotations
 
@@ -6,11 +8,53 @@ import datetime as dt
 import uuid
 import zoneinfo
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, TypedDict
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from services.ledger.domain import CATEGORIES, MAX_AMOUNT, MAX_TAG_LENGTH, MAX_TAGS
+#: The categories the app sends: the top-level ones and the finer names (mobile-api.md).
+TOP_CATEGORIES: Final = frozenset(
+    {
+        "food", "transportation", "entertainment", "healthcare", "shopping", "utilities",
+        "education", "travel", "other",
+    }
+)  # fmt: skip
+FINE_CATEGORIES: Final = frozenset(
+    {
+        "dining", "groceries", "coffee", "gas", "public_transport", "taxi", "clothing",
+        "insurance", "rent", "mortgage", "childcare", "pets", "subscriptions", "gifts", "charity",
+        "personal_care",
+    }
+)  # fmt: skip
+CATEGORIES: Final = TOP_CATEGORIES | FINE_CATEGORIES
+MAX_AMOUNT: Final = Decimal("1000000000")
+MAX_TAGS: Final = 20
+MAX_TAG_LENGTH: Final = 50
+
+# Event names the ledger publishes (topic mita.ledger.events, key = transaction id).
+TRANSACTION_RECORDED: Final = "ledger.TransactionRecorded"
+TRANSACTION_AMENDED: Final = "ledger.TransactionAmended"
+TRANSACTION_DELETED: Final = "ledger.TransactionDeleted"
+TRANSACTION_EVENTS: Final = frozenset(
+    {TRANSACTION_RECORDED, TRANSACTION_AMENDED, TRANSACTION_DELETED}
+)
+
+
+class TransactionPayload(TypedDict, total=False):
+    """Payload fields of the transaction events that consumers read.
+
+    Recorded carries them all; Amended carries the changed ones (None: unchanged); Deleted only
+    ``user_id``. Amounts are exact decimal strings, times ISO-8601 with an offset.
+    """
+
+    user_id: str
+    amount: str | None
+    currency: str | None
+    category: str | None
+    spent_at: str | None
+    description: str | None
+    merchant: str | None
+
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100

@@ -1,0 +1,50 @@
+"""The published contracts: the gateway depends on them alone, and they agree with the
+contexts that publish them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from contracts import auth, budget, ledger
+from services.budget.engine import categories as cat
+from services.catalog import load_event_types
+from shared.envelope import registry
+
+REPO = Path(__file__).resolve().parents[2]
+DOMAINS = ("eventsourcing", "services.auth", "services.ledger", "services.budget", "services.ocr")
+
+
+def test_the_gateway_loads_no_domain_code() -> None:
+    """Importing the gateway app loads neither eventsourcing nor any context's modules."""
+    probe = (
+        "import json, sys; import services.gateway.main; "
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({DOMAINS!r}))))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert json.loads(found.stdout) == []
+
+
+def test_published_event_names_are_the_registered_ones() -> None:
+    load_event_types()
+    names = {e.name for e in registry.all()}
+    published = {
+        ledger.TRANSACTION_RECORDED, ledger.TRANSACTION_AMENDED, ledger.TRANSACTION_DELETED,
+        auth.USER_REGISTERED, auth.USER_PROFILE_UPDATED, auth.USER_DELETED,
+        budget.BUDGET_PLANNED, budget.BUDGET_REDISTRIBUTED, budget.MONTH_REBALANCED,
+        budget.BUDGET_ADAPTED, budget.ONBOARDING_SUBMITTED, budget.BUDGET_MODE_CHANGED,
+        budget.AUTOMATION_SETTINGS_CHANGED,
+    }  # fmt: skip
+    assert published <= names
+    assert {n for n in names if n.startswith("ledger.Transaction")} == ledger.TRANSACTION_EVENTS
+
+
+def test_categories_roll_up_and_look_as_published() -> None:
+    assert set(budget.PLAN_CATEGORY_OF) == ledger.CATEGORIES
+    assert set(budget.PLAN_CATEGORY_OF.values()) <= cat.PLAN_CATEGORIES
+    assert set(budget.LOOKS) == cat.PLAN_CATEGORIES
+    assert {icon for icon, _ in budget.LOOKS.values()} <= budget.APP_ICONS
