@@ -25,6 +25,7 @@ from bench.user_scale_http import Timed, drop_redis_keys, measure
 from bench.user_scale_seed import BATCH, TIMEZONE, Seeded, seed_user
 from services.catalog import PROJECTIONS
 from shared import db
+from shared.projections import Projection
 from shared.rebuild import rebuild
 from shared.settings import MitaSettings
 
@@ -50,6 +51,7 @@ async def rebuild_all(settings: MitaSettings, prof: Profiler) -> list[Rebuilt]:
     try:
         for name in REBUILT:
             projection = PROJECTIONS[name].build(settings)
+            assert isinstance(projection, Projection)
             progress(f"user scale: rebuilding {name}")
             with prof.section(f"user scale rebuild {name}"):
                 start = time.perf_counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from shared.projections import Projection
+from shared.projections import Consumer
 from shared.settings import MitaSettings
 from shared.store import MitaApplication
 
@@ -21,13 +21,13 @@ class ProjectionSpec:
     owner: str
     path: str
 
-    def build(self, settings: MitaSettings) -> Projection:
+    def build(self, settings: MitaSettings) -> Consumer:
         """Instantiate the projection in its owner's schema."""
         module, _, attr = self.path.partition(":")
-        cls: type[Projection] = getattr(importlib.import_module(module), attr)
+        cls: type[Consumer] = getattr(importlib.import_module(module), attr)
         factory = getattr(cls, "from_settings", None)
         if factory is not None:  # policies also write: they need the store's address
-            built: Projection = factory(settings)
+            built: Consumer = factory(settings)
             return built
         return cls(settings.schema_for(self.owner))
 

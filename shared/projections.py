@@ -34,27 +34,31 @@ class Source(Protocol):
         ...
 
 
-class Projection(abc.ABC):
-    """A read model built from events; ``apply`` must only touch this projection's tables."""
+class Consumer(abc.ABC):
+    """What a runner feeds: events of some stores in order, each (service, position) tracked
+    in the same transaction as its effect. Projections (read models) and policies (process
+    managers, ``shared.policy``) are the two kinds."""
 
     name: ClassVar[str]
     sources: ClassVar[tuple[str, ...]]
     handles: ClassVar[frozenset[str]] = frozenset()
+    #: False for policies: replaying them would decide again on old events.
+    rebuildable: ClassVar[bool] = True
 
     def __init__(self, schema: str) -> None:
         self.schema = schema
 
     def table(self, name: str) -> sql.Composed:
-        """Qualified identifier of one of this projection's tables."""
+        """Qualified identifier of one of this consumer's tables."""
         return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))
 
     @abc.abstractmethod
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
-        """Create the read model tables if missing."""
+        """Create what the consumer keeps, if missing."""
 
     @abc.abstractmethod
     async def drop(self, conn: AsyncConnection[DictRow]) -> None:
-        """Drop the read model tables (for a rebuild)."""
+        """Drop what the consumer keeps (for a rebuild)."""
 
     @abc.abstractmethod
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
@@ -65,8 +69,18 @@ class Projection(abc.ABC):
         for event in events:
             await self.apply(conn, event)
 
-    #: False for policies: replaying them would decide again on old events.
-    rebuildable: ClassVar[bool] = True
+    def wants(self, event: EventEnvelope) -> bool:
+        """Whether ``apply`` should see this event (others are tracked, not applied)."""
+        return not self.handles or event.type in self.handles
+
+    async def close(self) -> None:
+        """Release what the consumer holds (its runner calls this when it stops)."""
+        return None
+
+
+class Projection(Consumer):
+    """A read model built from events; ``apply`` must only touch this projection's tables."""
+
     #: Set by projections that can fold a source's stored events inside Postgres (fast rebuild).
     replays_in_database: ClassVar[bool] = False
 
@@ -80,17 +94,13 @@ class Projection(abc.ABC):
         """Derive what depends on every replayed range (after the last one)."""
         return None
 
-    def wants(self, event: EventEnvelope) -> bool:
-        """Whether ``apply`` should see this event (others are tracked, not applied)."""
-        return not self.handles or event.type in self.handles
 
-
-def lock_key(projection: Projection) -> str:
+def lock_key(projection: Consumer) -> str:
     """Advisory-lock key: runners hold it shared per batch, a rebuild holds it exclusively."""
     return f"projection:{projection.schema}.{projection.name}"
 
 
-async def lock_shared(conn: AsyncConnection[DictRow], projection: Projection) -> None:
+async def lock_shared(conn: AsyncConnection[DictRow], projection: Consumer) -> None:
     """Inside a batch transaction: wait while a rebuild of this projection runs."""
     await conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s))", (lock_key(projection),))
 
@@ -117,7 +127,7 @@ async def setup_tracking(conn: AsyncConnection[DictRow], schema: str) -> None:
 
 async def claim(
     conn: AsyncConnection[DictRow],
-    projection: Projection,
+    projection: Consumer,
     events: Sequence[EventEnvelope],
     *,
     dead_lettered: bool = False,
@@ -147,7 +157,7 @@ async def claim(
 
 
 async def apply_batch(
-    conn: AsyncConnection[DictRow], projection: Projection, events: Sequence[EventEnvelope]
+    conn: AsyncConnection[DictRow], projection: Consumer, events: Sequence[EventEnvelope]
 ) -> int:
     """Apply a batch exactly once, in one transaction with its tracking rows."""
     async with conn.transaction():

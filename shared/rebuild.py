@@ -11,6 +11,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from shared.projections import (
+    Consumer,
     Projection,
     SourceStatus,
     apply_batch,
@@ -67,7 +68,7 @@ async def reset_read_model(conn: AsyncConnection[DictRow], projection: Projectio
 async def rebuild(
     conn: AsyncConnection[DictRow],
     settings: MitaSettings,
-    projection: Projection,
+    projection: Consumer,
     *,
     batch_size: int = 2000,
     progress: Progress | None = None,
@@ -79,7 +80,7 @@ async def rebuild(
     range of aggregate ids; others stream every event through ``apply_many`` in store order.
     Live runners of the projection pause meanwhile (they take the same lock, shared).
     """
-    if not projection.rebuildable:
+    if not isinstance(projection, Projection) or not projection.rebuildable:
         raise ValueError(f"{projection.name} is a policy: its decisions are history, not rebuilt")
     await setup_tracking(conn, projection.schema)
     await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key(projection),))
@@ -184,7 +185,7 @@ async def _replay(
 
 
 async def status(
-    conn: AsyncConnection[DictRow], settings: MitaSettings, projection: Projection
+    conn: AsyncConnection[DictRow], settings: MitaSettings, projection: Consumer
 ) -> list[SourceStatus]:
     """Position of ``projection`` against the head of each source."""
     await setup_tracking(conn, projection.schema)

@@ -19,7 +19,7 @@ from psycopg.rows import DictRow
 from shared import db, kafka
 from shared.envelope import EventEnvelope
 from shared.observability import tracer
-from shared.projections import Projection, claim, lock_shared, setup_tracking
+from shared.projections import Consumer, claim, lock_shared, setup_tracking
 from shared.settings import MitaSettings
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def trace_links(events: Sequence[EventEnvelope]) -> list[trace.Link]:
 class ProjectionRunner:
     """Consumes a projection's source topics and applies events to its read model."""
 
-    def __init__(self, settings: MitaSettings, projection: Projection) -> None:
+    def __init__(self, settings: MitaSettings, projection: Consumer) -> None:
         self.settings = settings
         self.projection = projection
         self.topics = [settings.topic_for(s) for s in projection.sources]
@@ -175,6 +175,7 @@ class ProjectionRunner:
         if self._dlq is not None:
             with contextlib.suppress(Exception):
                 await self._dlq.stop()
+        await self.projection.close()
 
     async def _run_once(self, stop: asyncio.Event) -> None:
         conn = await db.connect(self.settings.database_url)

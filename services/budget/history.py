@@ -77,8 +77,8 @@ async def set_profile(conn: AsyncConnection[DictRow], table: Table, event: Event
         values = {"mode": str(p["mode"]), "wants_weights": Jsonb(weights, dumps=jsonutil.dumps)}
     elif event.type == AUTOMATION_CHANGED:
         stamp, values = "automation_at", {"automation": Jsonb(dict(p["settings"]))}
-    elif event.type == SUBMITTED:
-        stamp, values = "answers_at", {"answers": Jsonb(dict(p["answers"]), dumps=jsonutil.dumps)}
+    elif event.type == SUBMITTED and isinstance(p.get("answers"), dict):
+        stamp, values = "answers_at", {"answers": Jsonb(p["answers"], dumps=jsonutil.dumps)}
     else:
         return
     columns = [*values, stamp]

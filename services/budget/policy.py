@@ -1,7 +1,7 @@
 """Real-time redistribution as a policy: ledger events in, ``BudgetRedistributed`` out.
 
-The policy consumes ``mita.ledger.events`` like a projection (its tracking rows make
-redelivery a no-op) and decides on the budget write model. Exactly once per triggering
+A process manager (``shared.policy.Policy``): it consumes ``mita.ledger.events`` (its tracking
+rows make redelivery a no-op) and decides on the budget write model. Exactly once per triggering
 event comes from the ``BudgetPlan`` aggregate itself: it refuses a second cover for an event
 (transaction, version) it already covered, and that fact is stored with the new event, in the same
 transaction as the event.
@@ -24,9 +24,9 @@ from services.budget.application import BudgetApplication
 from services.budget.placement import AMENDED, DELETED, RECORDED, zone
 from services.budget.projections import BudgetDaysProjection
 from services.budget.queries import user_timezone
-from shared import db
 from shared.envelope import EventEnvelope
-from shared.projections import Projection, wait_for_position
+from shared.policy import Policy
+from shared.projections import wait_for_position
 from shared.settings import MitaSettings
 
 DAYS = BudgetDaysProjection.name
@@ -36,60 +36,43 @@ class PolicyLagging(Exception):
     """The budget read model has not reached the triggering event yet (retried)."""
 
 
-class RedistributionPolicy(Projection):
+class RedistributionPolicy(Policy):
     """After a transaction overspends its day-category, move money from future days."""
 
     name = "budget_redistribution"
     sources = ("ledger",)
     handles = frozenset({RECORDED, AMENDED, DELETED})
-    rebuildable = False
     catch_up_seconds: ClassVar[float] = 5.0
 
-    def __init__(self, schema: str, settings: MitaSettings | None = None) -> None:
-        super().__init__(schema)
-        self.settings = settings
-        self._application: BudgetApplication | None = None
+    def __init__(self, schema: str, database_url: str, application: BudgetApplication) -> None:
+        super().__init__(schema, database_url)
+        self.application = application
 
     @classmethod
     def from_settings(cls, settings: MitaSettings) -> RedistributionPolicy:
-        """The policy with access to the budget write model."""
-        return cls(settings.schema_for("budget"), settings)
+        """The policy over the budget write model of ``settings``."""
+        schema = settings.schema_for("budget")
+        app = BudgetApplication.for_database(settings.database_url, schema)
+        assert isinstance(app, BudgetApplication)
+        return cls(schema, settings.database_url, app)
 
-    def application(self) -> BudgetApplication:
-        """The budget write model (built on first use)."""
-        if self._application is None:
-            assert self.settings is not None, "the policy needs settings to reach the store"
-            app = BudgetApplication.for_database(self.settings.database_url, self.schema)
-            assert isinstance(app, BudgetApplication)
-            self._application = app
-        return self._application
-
-    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
-        """The policy keeps no tables of its own (its decisions are events)."""
-
-    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
-        """Nothing to drop: rebuilding a policy must not undo history."""
-
-    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
-        """Decide on one ledger event."""
-        assert self.settings is not None
-        # A separate connection: waiting must not commit the runner's batch transaction.
-        async with await db.connect(self.settings.database_url) as reader:
-            await self._caught_up(reader, event.position)
-            user = uuid.UUID(str(event.payload["user_id"]))
-            tz = zone(await user_timezone(reader, self.schema, user))
-            today = dt.datetime.now(dt.UTC).astimezone(tz).date()
-            # Rollover on write. The cover below decides on the plan's own amounts (the write
-            # model), so it need not wait for the day plans to hold a plan made just now.
-            await asyncio.to_thread(self.application().ensure_month, user, today.year, today.month)
-            placed = await self._placement(reader, event) if self._spends(event) else None
-            if placed is None:
-                return
-            day, category, spent, planned = placed
-            if spent <= planned:
-                return
+    async def decide(self, reader: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Decide on one ledger event: roll the month over, then cover an overspend."""
+        await self._caught_up(reader, event.position)
+        user = uuid.UUID(str(event.payload["user_id"]))
+        tz = zone(await user_timezone(reader, self.schema, user))
+        today = dt.datetime.now(dt.UTC).astimezone(tz).date()
+        # Rollover on write. The cover below decides on the plan's own amounts (the write
+        # model), so it need not wait for the day plans to hold a plan made just now.
+        await asyncio.to_thread(self.application.ensure_month, user, today.year, today.month)
+        placed = await self._placement(reader, event) if self._spends(event) else None
+        if placed is None:
+            return
+        day, category, spent, planned = placed
+        if spent <= planned:
+            return
         await asyncio.to_thread(
-            self.application().cover_overspend,
+            self.application.cover_overspend,
             user,
             event.aggregate_id,
             day=day,
@@ -98,6 +81,11 @@ class RedistributionPolicy(Projection):
             today=today,
             version=event.aggregate_version,
         )
+
+    async def close(self) -> None:
+        """Close the pool and the write model."""
+        await super().close()
+        self.application.close()
 
     @staticmethod
     def _spends(event: EventEnvelope) -> bool:

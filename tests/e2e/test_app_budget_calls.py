@@ -221,9 +221,17 @@ async def test_allocations_and_month_figures(budget_stack: Stack) -> None:
         headers=headers,
     )
     assert_error(refused, 422)
-    nothing = data(
+    # A month nobody planned yet is laid out from the latest answers (computed, not stored).
+    later = data(
         await stack.client.post(
             "/api/budget/monthly", json={"year": 2031, "month": 5}, headers=headers
+        )
+    )
+    assert (later["source"], later["total_budget"], len(later["days"])) == ("plan", 6000, 31)
+    stranger = stack.bearer((await stack.register())["access_token"])
+    nothing = data(
+        await stack.client.post(
+            "/api/budget/monthly", json={"year": 2031, "month": 5}, headers=stranger
         )
     )
     assert (nothing["source"], nothing["days"]) == ("none", [])
