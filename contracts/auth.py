@@ -177,3 +177,70 @@ class AuthTokens(BaseModel):
 def jsonable(model: BaseModel) -> dict[str, Any]:
     """Fields the caller set, in JSON-safe Python types (Decimal kept exact)."""
     return model.model_dump(exclude_unset=True)
+
+
+class LogoutAnswer(BaseModel):
+    """``POST /auth/logout``."""
+
+    logout_time: dt.datetime
+
+
+class MessageAnswer(BaseModel):
+    """An answer that only says what happened."""
+
+    message: str
+
+
+class ValidAnswer(BaseModel):
+    """``GET /auth/verify-reset-token`` and ``POST /auth/validate-token``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    valid: bool
+
+
+class DoneAnswer(BaseModel):
+    """``POST /auth/reset-password`` (``reset``) and ``DELETE /auth/delete-account``
+    (``deleted``)."""
+
+    reset: bool | None = None
+    deleted: bool | None = None
+
+
+class SecurityStatus(BaseModel):
+    """``GET /auth/security-status``."""
+
+    user_id: str
+    provider: str
+    password_set: bool
+    last_login: dt.datetime | None
+    failed_logins_since_last_login: int
+    token_version: int
+    token_expires_at: int
+    scopes: list[str]
+
+
+class UserProfile(BaseModel):
+    """``GET``/``PATCH /users/me`` (and each row of ``GET /admin/users``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    email: str
+    name: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+    created_at: dt.datetime | None = None
+    income: Decimal | None = None
+    savings_goal: Decimal | None = None
+    budget_method: str | None = None
+    currency: str | None = None
+    region: str | None = None
+    notifications_enabled: bool | None = None
+    dark_mode_enabled: bool | None = None
+    has_onboarded: bool = False
+    email_verified: bool = False
+    is_premium: bool = False
+    member_since: dt.datetime | None = None
+    profile_completion: int | None = None
+    preferences: dict[str, Any] = Field(default_factory=dict)

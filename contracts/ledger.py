@@ -158,3 +158,41 @@ def clamp_limit(limit: int, upper: int = MAX_LIMIT) -> int:
 def fields_set(model: BaseModel) -> dict[str, Any]:
     """Fields the caller set, as Python values (Decimal kept exact)."""
     return model.model_dump(exclude_unset=True)
+
+
+class TransactionOut(BaseModel):
+    """The transaction object the app reads."""
+
+    id: str
+    user_id: str
+    category: str
+    amount: Decimal
+    currency: str
+    description: str
+    merchant: str | None = None
+    location: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    notes: str | None = None
+    is_recurring: bool = False
+    confidence_score: Decimal | None = None
+    receipt_url: str | None = None
+    goal_id: str | None = None
+    spent_at: dt.datetime
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+
+class RecordedTransaction(TransactionOut):
+    """``POST /transactions``: the object and what the budget did with it
+    (``meta.balance_impact`` beside ``data``)."""
+
+    rebalanced: bool = False
+    rebalance_covered: Decimal = Decimal("0.00")
+    rebalance_fully_covered: bool = False
+
+
+class DeletedTransaction(BaseModel):
+    """``DELETE /transactions/{id}``."""
+
+    deleted: bool
+    transaction_id: str

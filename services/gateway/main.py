@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from contracts.envelope import Health, ServiceRoot
 from services.gateway.deps import version_lookup
 from services.gateway.middleware import install_middleware
 from services.gateway.openapi import install_openapi
@@ -72,12 +73,12 @@ def create_app(
     app.description = "Public API of MITA for the mobile app and the admin portal."
     app.router.redirect_slashes = False
 
-    @app.get("/", tags=["ops"])
+    @app.get("/", tags=["ops"], response_model=ServiceRoot)
     async def root() -> dict[str, Any]:
         """What this is and where the docs are."""
         return {"name": "MITA API", "version": app.version, "docs": "/docs", "health": "/health"}
 
-    @app.get("/health", tags=["ops"])
+    @app.get("/health", tags=["ops"], response_model=Health)
     async def health(request: Request) -> Response:
         """Per-dependency status (200 when everything answers, else 503)."""
         checks = await check_all(cfg)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from contracts import auth as a
 from contracts.auth import (
     ChangePasswordRequest,
     DeleteAccountRequest,
@@ -18,6 +19,7 @@ from contracts.auth import (
     UserUpdate,
     ValidateTokenRequest,
 )
+from contracts.envelope import Envelope as E
 from services.gateway.audit import audit
 from services.gateway.deps import Admin, ProfileReader, ProfileWriter, Services, User
 from services.gateway.routing import body, slash_tolerant
@@ -26,13 +28,13 @@ router = APIRouter(prefix="/api", redirect_slashes=False)
 route = slash_tolerant(router)
 
 
-@route("POST", "/auth/register", status_code=201, tags=["auth"])
+@route("POST", "/auth/register", status_code=201, tags=["auth"], response_model=E[a.AuthTokens])
 async def register(payload: RegisterRequest, request: Request, up: Services) -> Response:
     """Create an account; answers tokens and the user."""
     return await up.forward("auth", request, "/auth/register", json=body(payload))
 
 
-@route("POST", "/auth/login", tags=["auth"])
+@route("POST", "/auth/login", tags=["auth"], response_model=E[a.AuthTokens])
 async def login(payload: LoginRequest, request: Request, up: Services) -> Response:
     """Sign in with email and password."""
     answer = await up.forward("auth", request, "/auth/login", json=body(payload))
@@ -42,13 +44,13 @@ async def login(payload: LoginRequest, request: Request, up: Services) -> Respon
     return answer
 
 
-@route("POST", "/auth/google", tags=["auth"])
+@route("POST", "/auth/google", tags=["auth"], response_model=E[a.AuthTokens])
 async def google(payload: GoogleLoginRequest, request: Request, up: Services) -> Response:
     """Sign in with a Google ID token."""
     return await up.forward("auth", request, "/auth/google", json=body(payload))
 
 
-@route("POST", "/auth/refresh-token", tags=["auth"])
+@route("POST", "/auth/refresh-token", tags=["auth"], response_model=E[a.AuthTokens])
 async def refresh(payload: RefreshRequest, request: Request, up: Services) -> Response:
     """Rotate a refresh token (a bearer header, if the app sends one, is ignored)."""
     answer = await up.forward(
@@ -59,19 +61,19 @@ async def refresh(payload: RefreshRequest, request: Request, up: Services) -> Re
     return answer
 
 
-@route("POST", "/auth/logout", tags=["auth"])
+@route("POST", "/auth/logout", tags=["auth"], response_model=E[a.LogoutAnswer])
 async def logout(payload: LogoutRequest, _: User, request: Request, up: Services) -> Response:
     """Revoke the access token and its refresh family."""
     return await up.forward("auth", request, "/auth/logout", json=body(payload))
 
 
-@route("POST", "/auth/forgot-password", tags=["auth"])
+@route("POST", "/auth/forgot-password", tags=["auth"], response_model=E[a.MessageAnswer])
 async def forgot(payload: ForgotPasswordRequest, request: Request, up: Services) -> Response:
     """Mail a reset link (identical answer for unknown emails)."""
     return await up.forward("auth", request, "/auth/forgot-password", json=body(payload))
 
 
-@route("GET", "/auth/verify-reset-token", tags=["auth"])
+@route("GET", "/auth/verify-reset-token", tags=["auth"], response_model=E[a.ValidAnswer])
 async def verify_reset(
     request: Request, up: Services, token: str = Query(min_length=1, max_length=4096)
 ) -> Response:
@@ -79,13 +81,13 @@ async def verify_reset(
     return await up.forward("auth", request, "/auth/verify-reset-token", params={"token": token})
 
 
-@route("POST", "/auth/reset-password", tags=["auth"])
+@route("POST", "/auth/reset-password", tags=["auth"], response_model=E[a.DoneAnswer])
 async def reset(payload: ResetPasswordRequest, request: Request, up: Services) -> Response:
     """Set a new password with a reset token."""
     return await up.forward("auth", request, "/auth/reset-password", json=body(payload))
 
 
-@route("POST", "/auth/change-password", tags=["auth"])
+@route("POST", "/auth/change-password", tags=["auth"], response_model=E[a.AuthTokens])
 async def change_password(
     payload: ChangePasswordRequest, _: ProfileWriter, request: Request, up: Services
 ) -> Response:
@@ -93,7 +95,7 @@ async def change_password(
     return await up.forward("auth", request, "/auth/change-password", json=body(payload))
 
 
-@route("DELETE", "/auth/delete-account", tags=["auth"])
+@route("DELETE", "/auth/delete-account", tags=["auth"], response_model=E[a.DoneAnswer])
 async def delete_account(
     payload: DeleteAccountRequest, _: ProfileWriter, request: Request, up: Services
 ) -> Response:
@@ -101,25 +103,25 @@ async def delete_account(
     return await up.forward("auth", request, "/auth/delete-account", json=body(payload))
 
 
-@route("GET", "/auth/security-status", tags=["auth"])
+@route("GET", "/auth/security-status", tags=["auth"], response_model=E[a.SecurityStatus])
 async def security_status(_: ProfileReader, request: Request, up: Services) -> Response:
     """Sign-in and token facts for the security screen."""
     return await up.forward("auth", request, "/auth/security-status")
 
 
-@route("POST", "/auth/validate-token", tags=["auth"])
+@route("POST", "/auth/validate-token", tags=["auth"], response_model=E[a.ValidAnswer])
 async def validate_token(payload: ValidateTokenRequest, request: Request, up: Services) -> Response:
     """Whether an access token would be accepted now."""
     return await up.forward("auth", request, "/auth/validate-token", json=body(payload))
 
 
-@route("GET", "/users/me", tags=["users"])
+@route("GET", "/users/me", tags=["users"], response_model=E[a.UserProfile])
 async def me(_: ProfileReader, request: Request, up: Services) -> Response:
     """The caller's profile."""
     return await up.forward("auth", request, "/users/me")
 
 
-@route("PATCH", "/users/me", tags=["users"])
+@route("PATCH", "/users/me", tags=["users"], response_model=E[a.UserProfile])
 async def update_me(
     payload: UserUpdate, _: ProfileWriter, request: Request, up: Services
 ) -> Response:
@@ -127,7 +129,7 @@ async def update_me(
     return await up.forward("auth", request, "/users/me", json=body(payload))
 
 
-@route("GET", "/admin/users", tags=["admin"])
+@route("GET", "/admin/users", tags=["admin"], response_model=E[list[a.UserProfile]])
 async def admin_users(
     _: Admin,
     request: Request,

@@ -6,11 +6,13 @@ token's ``sub``); ``{year}/{month}/{day}`` name days, not objects.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
+from contracts import budget_answers as b
 from contracts.budget import (
     AllocationRequest,
     AutomationRequest,
@@ -20,6 +22,7 @@ from contracts.budget import (
     OnboardingRequest,
     ShellRequest,
 )
+from contracts.envelope import Envelope as E
 from services.gateway.deps import Services, require
 from services.gateway.routing import body, slash_tolerant
 from services.gateway.sync import caught_up_with
@@ -46,7 +49,7 @@ def month_query(year: Year | None = None, month: Month | None = None) -> dict[st
 MonthParams = Annotated[dict[str, int], Depends(month_query)]
 
 
-@route("POST", "/onboarding/submit", tags=["onboarding"])
+@route("POST", "/onboarding/submit", tags=["onboarding"], response_model=E[b.Onboarded])
 async def submit(
     payload: OnboardingRequest, _: BudgetManager, request: Request, up: Services
 ) -> Response:
@@ -59,7 +62,9 @@ async def submit(
     return up.relay("budget", answer)
 
 
-@route("GET", "/calendar/saved/{year}/{month}", tags=["calendar"])
+@route(
+    "GET", "/calendar/saved/{year}/{month}", tags=["calendar"], response_model=E[b.SavedCalendar]
+)
 async def saved(
     year: PathYear, month: PathMonth, _: BudgetReader, request: Request, up: Services
 ) -> Response:
@@ -67,7 +72,9 @@ async def saved(
     return await up.forward("budget", request, f"/calendar/saved/{year}/{month}", params={})
 
 
-@route("GET", "/calendar/day/{year}/{month}/{day}", tags=["calendar"])
+@route(
+    "GET", "/calendar/day/{year}/{month}/{day}", tags=["calendar"], response_model=E[b.DayDetail]
+)
 async def one_day(
     year: PathYear, month: PathMonth, day: PathDay, _: BudgetReader, request: Request, up: Services
 ) -> Response:
@@ -76,19 +83,19 @@ async def one_day(
     return await up.forward("budget", request, path, params={})
 
 
-@route("POST", "/calendar/shell", tags=["calendar"])
+@route("POST", "/calendar/shell", tags=["calendar"], response_model=E[b.ShellCalendar])
 async def shell(payload: ShellRequest, _: BudgetReader, request: Request, up: Services) -> Response:
     """Preview a month's calendar (nothing is stored)."""
     return await up.forward("budget", request, "/calendar/shell", json=body(payload), params={})
 
 
-@route("GET", "/budget/live_status", tags=TAGS)
+@route("GET", "/budget/live_status", tags=TAGS, response_model=E[b.LiveStatus])
 async def live_status(_: BudgetReader, request: Request, up: Services) -> Response:
     """Today's budget and the month so far."""
     return await up.forward("budget", request, "/budget/live_status", params={})
 
 
-@route("GET", "/budget/daily", tags=TAGS)
+@route("GET", "/budget/daily", tags=TAGS, response_model=E[list[b.DailyRow]])
 async def daily(
     _: BudgetReader,
     request: Request,
@@ -101,7 +108,7 @@ async def daily(
     return await up.forward("budget", request, "/budget/daily", params=params)
 
 
-@route("GET", "/budget/remaining", tags=TAGS)
+@route("GET", "/budget/remaining", tags=TAGS, response_model=E[dict[str, Decimal]])
 async def remaining(
     _: BudgetReader, request: Request, up: Services, params: MonthParams
 ) -> Response:
@@ -109,13 +116,13 @@ async def remaining(
     return await up.forward("budget", request, "/budget/remaining", params=params)
 
 
-@route("POST", "/budget/redistribute", tags=TAGS)
+@route("POST", "/budget/redistribute", tags=TAGS, response_model=E[b.Moves])
 async def redistribute(_: BudgetManager, request: Request, up: Services) -> Response:
     """Month-level rebalance of the current month."""
     return await up.forward("budget", request, "/budget/redistribute", params={})
 
 
-@route("POST", "/calendar/redistribute", tags=["calendar"])
+@route("POST", "/calendar/redistribute", tags=["calendar"], response_model=E[b.Moves])
 async def redistribute_calendar(_: BudgetManager, request: Request, up: Services) -> Response:
     """The daily-budget screen's button: the same month-level rebalance.
 
@@ -125,25 +132,25 @@ async def redistribute_calendar(_: BudgetManager, request: Request, up: Services
     return await up.forward("budget", request, "/budget/redistribute", params={})
 
 
-@route("GET", "/budget/redistribution_history", tags=TAGS)
+@route("GET", "/budget/redistribution_history", tags=TAGS, response_model=E[list[b.HistoryRow]])
 async def history(_: BudgetReader, request: Request, up: Services) -> Response:
     """Every move of planned money, newest first."""
     return await up.forward("budget", request, "/budget/redistribution_history", params={})
 
 
-@route("GET", "/budget/forecast", tags=TAGS)
+@route("GET", "/budget/forecast", tags=TAGS, response_model=E[b.Forecast])
 async def forecast(_: BudgetReader, request: Request, up: Services) -> Response:
     """Where the month is heading at the current pace."""
     return await up.forward("budget", request, "/budget/forecast", params={})
 
 
-@route("GET", "/budget/mode", tags=TAGS)
+@route("GET", "/budget/mode", tags=TAGS, response_model=E[b.ModeAnswer])
 async def get_mode(_: BudgetReader, request: Request, up: Services) -> Response:
     """The caller's budget mode (default, flexible, strict, behavioral, goal)."""
     return await up.forward("budget", request, "/budget/mode", params={})
 
 
-@route("PATCH", "/budget/mode", tags=TAGS)
+@route("PATCH", "/budget/mode", tags=TAGS, response_model=E[b.ModeAnswer])
 async def set_mode(
     payload: ModeRequest, _: BudgetManager, request: Request, up: Services
 ) -> Response:
@@ -151,13 +158,13 @@ async def set_mode(
     return await up.forward("budget", request, "/budget/mode", json=body(payload), params={})
 
 
-@route("GET", "/budget/automation_settings", tags=TAGS)
+@route("GET", "/budget/automation_settings", tags=TAGS, response_model=E[b.Automation])
 async def get_automation(_: BudgetReader, request: Request, up: Services) -> Response:
     """The automation switches of the budget settings screen."""
     return await up.forward("budget", request, "/budget/automation_settings", params={})
 
 
-@route("PATCH", "/budget/automation_settings", tags=TAGS)
+@route("PATCH", "/budget/automation_settings", tags=TAGS, response_model=E[b.Automation])
 async def set_automation(
     payload: AutomationRequest, _: BudgetManager, request: Request, up: Services
 ) -> Response:
@@ -166,7 +173,7 @@ async def set_automation(
     return await up.forward("budget", request, path, json=body(payload), params={})
 
 
-@route("GET", "/budget/adaptations", tags=TAGS)
+@route("GET", "/budget/adaptations", tags=TAGS, response_model=E[b.Adaptations])
 async def adaptations(
     _: BudgetReader, request: Request, up: Services, params: MonthParams
 ) -> Response:
@@ -174,13 +181,13 @@ async def adaptations(
     return await up.forward("budget", request, "/budget/adaptations", params=params)
 
 
-@route("POST", "/budget/auto_adapt", tags=TAGS)
+@route("POST", "/budget/auto_adapt", tags=TAGS, response_model=E[b.Adapted])
 async def auto_adapt(_: BudgetManager, request: Request, up: Services) -> Response:
     """Re-weight the rest of this month by the pace of spending."""
     return await up.forward("budget", request, "/budget/auto_adapt", params={})
 
 
-@route("GET", "/budget/suggestions", tags=TAGS)
+@route("GET", "/budget/suggestions", tags=TAGS, response_model=E[b.Suggestions])
 async def suggestions(
     _: BudgetReader, request: Request, up: Services, params: MonthParams
 ) -> Response:
@@ -188,7 +195,7 @@ async def suggestions(
     return await up.forward("budget", request, "/budget/suggestions", params=params)
 
 
-@route("POST", "/budget/behavioral_allocation", tags=TAGS)
+@route("POST", "/budget/behavioral_allocation", tags=TAGS, response_model=E[b.Allocation])
 async def behavioral_allocation(
     payload: AllocationRequest, _: BudgetReader, request: Request, up: Services
 ) -> Response:
@@ -197,7 +204,12 @@ async def behavioral_allocation(
     return await up.forward("budget", request, path, json=body(payload), params={})
 
 
-@route("POST", "/budget/income_based_recommendations", tags=TAGS)
+@route(
+    "POST",
+    "/budget/income_based_recommendations",
+    tags=TAGS,
+    response_model=E[b.IncomeRecommendation],
+)
 async def income_based_recommendations(
     payload: IncomeRequest, _: BudgetReader, request: Request, up: Services
 ) -> Response:
@@ -206,13 +218,13 @@ async def income_based_recommendations(
     return await up.forward("budget", request, path, json=body(payload), params={})
 
 
-@route("GET", "/budget/spent", tags=TAGS)
+@route("GET", "/budget/spent", tags=TAGS, response_model=E[b.Spent])
 async def spent(_: BudgetReader, request: Request, up: Services, params: MonthParams) -> Response:
     """What was spent in a month: in all, per category and per day."""
     return await up.forward("budget", request, "/budget/spent", params=params)
 
 
-@route("POST", "/budget/monthly", tags=TAGS)
+@route("POST", "/budget/monthly", tags=TAGS, response_model=E[b.Monthly])
 async def monthly(
     payload: MonthlyRequest, _: BudgetReader, request: Request, up: Services
 ) -> Response:

@@ -16,7 +16,9 @@ import httpx
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from contracts import budget_answers as b
 from contracts.budget import AffordabilityRequest, look
+from contracts.envelope import Envelope as E
 from services.gateway.deps import Services, require
 from services.gateway.routing import body, slash_tolerant
 from services.gateway.upstream import is_error_envelope
@@ -64,7 +66,7 @@ def latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-@route("GET", "/dashboard", tags=["dashboard"])
+@route("GET", "/dashboard", tags=["dashboard"], response_model=E[b.Dashboard])
 async def dashboard(_: BudgetReader, request: Request, up: Services) -> Response:
     """Balance, today's targets, the week, the latest 10 transactions and an insight."""
     budget, ledger = await asyncio.gather(
@@ -81,7 +83,9 @@ async def dashboard(_: BudgetReader, request: Request, up: Services) -> Response
     return ok(data)
 
 
-@route("GET", "/transactions/budget-status", tags=["transactions"])
+@route(
+    "GET", "/transactions/budget-status", tags=["transactions"], response_model=E[b.BudgetStatus]
+)
 async def budget_status(
     _: BudgetReader,
     request: Request,
@@ -95,7 +99,12 @@ async def budget_status(
     return await up.forward("budget", request, "/transactions/budget-status", params=params)
 
 
-@route("POST", "/transactions/check-affordability", tags=["transactions"])
+@route(
+    "POST",
+    "/transactions/check-affordability",
+    tags=["transactions"],
+    response_model=E[b.Affordability],
+)
 async def check_affordability(
     payload: AffordabilityRequest, _: BudgetReader, request: Request, up: Services
 ) -> Response:

@@ -15,6 +15,8 @@ import httpx
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
+from contracts import ledger as lg
+from contracts.envelope import Envelope as E
 from contracts.ledger import (
     DEFAULT_LIMIT,
     IDEMPOTENCY_KEY_MAX,
@@ -70,7 +72,7 @@ def with_balance_impact(envelope: dict[str, Any], synced: dict[str, Any] | None)
     return JSONResponse(envelope, status_code=201)
 
 
-@route("GET", "/transactions", tags=TAGS)
+@route("GET", "/transactions", tags=TAGS, response_model=E[list[lg.TransactionOut]])
 async def list_transactions(
     _: TransactionsReader,
     request: Request,
@@ -96,7 +98,9 @@ async def list_transactions(
     return await up.forward("ledger", request, "/transactions", params=params)
 
 
-@route("POST", "/transactions", status_code=201, tags=TAGS)
+@route(
+    "POST", "/transactions", status_code=201, tags=TAGS, response_model=E[lg.RecordedTransaction]
+)
 async def create_transaction(
     payload: TransactionCreate,
     _: TransactionsWriter,
@@ -117,7 +121,7 @@ async def create_transaction(
     return with_balance_impact(recorded, synced)
 
 
-@route("GET", "/transactions/merchants/suggestions", tags=TAGS)
+@route("GET", "/transactions/merchants/suggestions", tags=TAGS, response_model=E[list[str]])
 async def merchant_suggestions(
     _: TransactionsReader,
     request: Request,
@@ -130,7 +134,7 @@ async def merchant_suggestions(
     return await up.forward("ledger", request, "/transactions/merchants/suggestions", params=params)
 
 
-@route("GET", "/transactions/by-date", tags=TAGS)
+@route("GET", "/transactions/by-date", tags=TAGS, response_model=list[lg.TransactionOut])
 async def by_date(
     _: TransactionsReader,
     request: Request,
@@ -148,7 +152,7 @@ async def by_date(
     return JSONResponse(rows)
 
 
-@route("GET", "/transactions/{transaction_id:uuid}", tags=TAGS)
+@route("GET", "/transactions/{transaction_id:uuid}", tags=TAGS, response_model=E[lg.TransactionOut])
 async def get_transaction(
     transaction_id: uuid.UUID, _: TransactionsReader, request: Request, up: Services
 ) -> Response:
@@ -156,7 +160,7 @@ async def get_transaction(
     return await up.forward("ledger", request, f"/transactions/{transaction_id}", params={})
 
 
-@route("PUT", "/transactions/{transaction_id:uuid}", tags=TAGS)
+@route("PUT", "/transactions/{transaction_id:uuid}", tags=TAGS, response_model=E[lg.TransactionOut])
 async def update_transaction(
     transaction_id: uuid.UUID,
     payload: TransactionUpdate,
@@ -173,7 +177,12 @@ async def update_transaction(
     return up.relay("ledger", answer)
 
 
-@route("DELETE", "/transactions/{transaction_id:uuid}", tags=TAGS)
+@route(
+    "DELETE",
+    "/transactions/{transaction_id:uuid}",
+    tags=TAGS,
+    response_model=E[lg.DeletedTransaction],
+)
 async def delete_transaction(
     transaction_id: uuid.UUID, _: TransactionsWriter, request: Request, up: Services
 ) -> Response:

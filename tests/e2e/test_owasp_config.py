@@ -243,6 +243,8 @@ async def test_docs_and_openapi_publish_only_public_routes(limits: Limits) -> No
         guarded = access != PUBLIC
         assert ("security" in operation) is guarded, (method, path)
         assert ("401" in operation["responses"]) is guarded, (method, path)
+        success = next(r for code, r in operation["responses"].items() if code.startswith("2"))
+        assert success["content"]["application/json"]["schema"], (method, path)  # typed data
     # The committed contract (docs/openapi.json, `make openapi`) is the one served.
     committed = json.loads((REPO / "docs" / "openapi.json").read_text(encoding="utf-8"))
     assert committed == json.loads(render(document()))
