@@ -1,75 +1,44 @@
-"""What runs where: services with event stores, and every projection with its owner."""
+"""What runs where: every service's bootstrap, the stores and the consumers they declare."""
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from shared.projections import Consumer
-from shared.settings import MitaSettings
-from shared.store import MitaApplication
+from services.auth.bootstrap import BOOTSTRAP as AUTH
+from services.budget.bootstrap import BOOTSTRAP as BUDGET
+from services.gateway.bootstrap import BOOTSTRAP as GATEWAY
+from services.insights.bootstrap import BOOTSTRAP as INSIGHTS
+from services.ledger.bootstrap import BOOTSTRAP as LEDGER
+from services.ocr.bootstrap import BOOTSTRAP as OCR
+from shared.bootstrap import Bootstrap, ConsumerSpec
 
+if TYPE_CHECKING:
+    from shared.store import MitaApplication
+
+#: Every service, the gateway first; importing a bootstrap loads none of its service's code.
+BOOTSTRAPS: tuple[Bootstrap, ...] = (GATEWAY, AUTH, LEDGER, BUDGET, OCR, INSIGHTS)
+BY_SERVICE = {b.service: b for b in BOOTSTRAPS}
 # Services that keep an event store (and so get a relay); the gateway keeps none.
-STORE_SERVICES: tuple[str, ...] = ("auth", "ledger", "budget", "ocr", "insights")
-
-
-@dataclass(frozen=True)
-class ProjectionSpec:
-    """A projection and the service whose schema holds its read model."""
-
-    name: str
-    owner: str
-    path: str
-
-    def build(self, settings: MitaSettings) -> Consumer:
-        """Instantiate the projection in its owner's schema."""
-        module, _, attr = self.path.partition(":")
-        cls: type[Consumer] = getattr(importlib.import_module(module), attr)
-        factory = getattr(cls, "from_settings", None)
-        if factory is not None:  # policies also write: they need the store's address
-            built: Consumer = factory(settings)
-            return built
-        return cls(settings.schema_for(self.owner))
-
-
-PROJECTIONS: dict[str, ProjectionSpec] = {
-    spec.name: spec
-    for spec in (
-        ProjectionSpec("auth_users", "auth", "services.auth.projections:UsersProjection"),
-        ProjectionSpec(
-            "ledger_transactions", "ledger", "services.ledger.projections:TransactionsProjection"
-        ),
-        ProjectionSpec("ledger_users", "ledger", "services.ledger.projections:UsersProjection"),
-        ProjectionSpec("budget_days", "budget", "services.budget.projections:BudgetDaysProjection"),
-        ProjectionSpec(
-            "budget_redistribution", "budget", "services.budget.policy:RedistributionPolicy"
-        ),
-        ProjectionSpec(
-            "budget_notifications",
-            "budget",
-            "services.budget.notifications:NotificationsProjection",
-        ),
-    )
-}
+STORE_SERVICES: tuple[str, ...] = tuple(b.service for b in BOOTSTRAPS if b.application)
+PROJECTIONS: dict[str, ConsumerSpec] = {c.name: c for b in BOOTSTRAPS for c in b.consumers}
+# Kept for callers that name the spec type.
+ProjectionSpec = ConsumerSpec
 
 
 def application_class(service: str) -> type[MitaApplication]:
-    """The write-model class of a service with a store."""
-    module = importlib.import_module(f"services.{service}.application")
-    cls: type[MitaApplication] = getattr(module, f"{service.capitalize()}Application")
-    return cls
+    """The write-model class of a service with a store (``KeyError`` for the others)."""
+    factory = BY_SERVICE[service].application
+    if factory is None:
+        raise KeyError(f"{service} keeps no event store")
+    return factory()
 
 
 def load_event_types() -> None:
-    """Import every domain module so the event registry is complete."""
-    for service in STORE_SERVICES:
-        try:
-            importlib.import_module(f"services.{service}.domain")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"services.{service}.domain":
-                raise
+    """Register every service's event types (the registry is then complete)."""
+    for bootstrap in BOOTSTRAPS:
+        bootstrap.register_events()
 
 
-def projections_of(owner: str) -> list[ProjectionSpec]:
-    """Projections whose read models live in ``owner``'s schema."""
+def projections_of(owner: str) -> list[ConsumerSpec]:
+    """Consumers whose state lives in ``owner``'s schema."""
     return [p for p in PROJECTIONS.values() if p.owner == owner]

@@ -12,14 +12,8 @@ from pathlib import Path
 
 from services import catalog
 from shared import db
-from shared.embedded import servers
-from shared.envelope import envelope_json_schema, registry
 from shared.observability import configure_logging, init_sentry, init_tracing
-from shared.rebuild import rebuild, status, text_progress, timed
-from shared.relay import Relay
-from shared.runner import ProjectionRunner
 from shared.settings import SERVICES, MitaSettings
-from shared.supervisor import Child, Supervisor
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -30,13 +24,10 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 def serve(service: str) -> int:
     """Run one HTTP service with uvicorn."""
-    import importlib
-
     import uvicorn
 
     settings = MitaSettings()
-    module = importlib.import_module(f"services.{service}.main")
-    app = module.create_app()
+    app = catalog.BY_SERVICE[service].create_app()
     configure_logging(service, settings.log_level, settings.log_json)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port_of(service), log_config=None, access_log=False
@@ -47,6 +38,9 @@ def serve(service: str) -> int:
 
 async def worker(service: str, projection: str | None = None) -> int:
     """Run a service's relay and its projections (or one projection) until signalled."""
+    from shared.relay import Relay
+    from shared.runner import ProjectionRunner
+
     settings = MitaSettings()
     settings.require_infra()
     configure_logging(f"{service}-worker", settings.log_level, settings.log_json)
@@ -72,6 +66,8 @@ async def worker(service: str, projection: str | None = None) -> int:
 
 async def relay_only(service: str) -> int:
     """Run only the relay of one service."""
+    from shared.relay import Relay
+
     settings = MitaSettings()
     settings.require_infra()
     configure_logging(f"{service}-relay", settings.log_level, settings.log_json)
@@ -84,6 +80,8 @@ async def relay_only(service: str) -> int:
 
 async def projections_cmd(action: str, name: str | None) -> int:
     """``projections rebuild <name>`` or ``projections status``."""
+    from shared.rebuild import rebuild, status, text_progress, timed
+
     settings = MitaSettings()
     settings.require_infra()
     catalog.load_event_types()
@@ -118,6 +116,8 @@ async def projections_cmd(action: str, name: str | None) -> int:
 
 def events_schemas(out: str | None) -> int:
     """Print (or write to a folder) the JSON Schema of the envelope and every event type."""
+    from shared.envelope import envelope_json_schema, registry
+
     catalog.load_event_types()
     doc = {"envelope": envelope_json_schema(), "events": registry.schemas()}
     if out is None:
@@ -134,6 +134,10 @@ def events_schemas(out: str | None) -> int:
 
 async def up(exit_when_ready: bool = False) -> int:
     """Start embedded servers (unless configured), every service and worker; stop on Ctrl-C."""
+    from shared.embedded import servers
+    from shared.rebuild import timed
+    from shared.supervisor import Child, Supervisor
+
     settings = MitaSettings()
     began = timed()
     data = Path(settings.data_dir).resolve()

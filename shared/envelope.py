@@ -84,6 +84,12 @@ class EventType:
         return schema
 
 
+def _created(aggregate: type[Any]) -> tuple[type[Any], ...]:
+    """The library's creation-event base of an aggregate, if it has one."""
+    created = getattr(aggregate, "Created", None)
+    return (created,) if isinstance(created, type) else ()
+
+
 class EventRegistry:
     """Maps event classes to public type names (``ledger.TransactionRecorded``)."""
 
@@ -102,18 +108,24 @@ class EventRegistry:
         self._by_name[public] = entry
         return entry
 
-    def register_aggregate(self, service: str, aggregate: type[Any]) -> list[EventType]:
-        """Register every event class nested in an aggregate class."""
-        base = getattr(aggregate, "Event", None)
-        return [
-            self.register(service, member)
-            for key, member in vars(aggregate).items()
+    def register_aggregate(
+        self, service: str, aggregate: type[Any], *, short_names: bool = False
+    ) -> list[EventType]:
+        """Register every event class nested in an aggregate class.
+
+        Names are ``<service>.<Aggregate><Event>`` (``ledger.TransactionRecorded``), or with
+        ``short_names`` ``<service>.<Event>`` (``budget.BudgetPlanned``) for aggregates whose
+        event names already say what they are about.
+        """
+        out = []
+        for key, member in vars(aggregate).items():
             # "Event" and "Created" are the bases the library generates for every aggregate.
-            if key not in {"Event", "Created"}
-            and isinstance(member, type)
-            and base is not None
-            and issubclass(member, base)
-        ]
+            if key in {"Event", "Created"} or not isinstance(member, type):
+                continue
+            if not issubclass(member, (getattr(aggregate, "Event", ()), *_created(aggregate))):
+                continue
+            out.append(self.register(service, member, f"{service}.{key}" if short_names else None))
+        return out
 
     def name_of(self, service: str, cls: type[Any]) -> str:
         """Public name of an event class (derived when it was never registered)."""

@@ -367,15 +367,5 @@ class BudgetProfile(Aggregate):
             self.automation = {**AUTOMATION_DEFAULTS, **event.settings}
 
 
-for _aggregate in (BudgetPlan, BudgetProfile):
-    for _name, _member in vars(_aggregate).items():
-        if (
-            isinstance(_member, type)
-            and issubclass(_member, Aggregate.Event)
-            and _name
-            not in {
-                "Event",
-                "Created",
-            }
-        ):
-            registry.register("budget", _member, f"budget.{_name}")
+registry.register_aggregate("budget", BudgetPlan, short_names=True)
+registry.register_aggregate("budget", BudgetProfile, short_names=True)

@@ -1,0 +1,49 @@
+"""How the auth service runs (see ``shared.bootstrap``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.bootstrap import Bootstrap, ConsumerSpec
+from shared.settings import MitaSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from shared.projections import Consumer
+    from shared.store import MitaApplication
+
+
+def create_app() -> FastAPI:
+    """The auth HTTP app."""
+    from services.auth.main import create_app as build
+
+    return build()
+
+
+def application() -> type[MitaApplication]:
+    """The auth write model."""
+    from services.auth.application import AuthApplication
+
+    return AuthApplication
+
+
+def users(settings: MitaSettings) -> Consumer:
+    """``auth_users``: the users behind /users/me and the admin portal."""
+    from services.auth.projections import UsersProjection
+
+    return UsersProjection(settings.schema_for("auth"))
+
+
+def register_events() -> None:
+    """Declare auth's event types."""
+    import services.auth.domain  # noqa: F401 - importing the domain registers its events
+
+
+BOOTSTRAP = Bootstrap(
+    "auth",
+    create_app,
+    application,
+    (ConsumerSpec("auth_users", "auth", users),),
+    register_events,
+)

@@ -1,0 +1,67 @@
+"""How the budget service runs (see ``shared.bootstrap``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.bootstrap import Bootstrap, ConsumerSpec
+from shared.settings import MitaSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from shared.projections import Consumer
+    from shared.store import MitaApplication
+
+
+def create_app() -> FastAPI:
+    """The budget HTTP app."""
+    from services.budget.main import create_app as build
+
+    return build()
+
+
+def application() -> type[MitaApplication]:
+    """The budget write model."""
+    from services.budget.application import BudgetApplication
+
+    return BudgetApplication
+
+
+def days(settings: MitaSettings) -> Consumer:
+    """``budget_days``: planned and spent per user-local day and category."""
+    from services.budget.projections import BudgetDaysProjection
+
+    return BudgetDaysProjection(settings.schema_for("budget"))
+
+
+def redistribution(settings: MitaSettings) -> Consumer:
+    """``budget_redistribution``: the real-time cover policy (and rollover on write)."""
+    from services.budget.policy import RedistributionPolicy
+
+    return RedistributionPolicy.from_settings(settings)
+
+
+def notifications(settings: MitaSettings) -> Consumer:
+    """``budget_notifications``: one "Budget adjusted" per announced cover."""
+    from services.budget.notifications import NotificationsProjection
+
+    return NotificationsProjection(settings.schema_for("budget"))
+
+
+def register_events() -> None:
+    """Declare the budget's event types."""
+    import services.budget.domain  # noqa: F401 - importing the domain registers its events
+
+
+BOOTSTRAP = Bootstrap(
+    "budget",
+    create_app,
+    application,
+    (
+        ConsumerSpec("budget_days", "budget", days),
+        ConsumerSpec("budget_redistribution", "budget", redistribution),
+        ConsumerSpec("budget_notifications", "budget", notifications),
+    ),
+    register_events,
+)

@@ -1,0 +1,59 @@
+"""How the ledger service runs (see ``shared.bootstrap``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.bootstrap import Bootstrap, ConsumerSpec
+from shared.settings import MitaSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from shared.projections import Consumer
+    from shared.store import MitaApplication
+
+
+def create_app() -> FastAPI:
+    """The ledger HTTP app."""
+    from services.ledger.main import create_app as build
+
+    return build()
+
+
+def application() -> type[MitaApplication]:
+    """The ledger write model."""
+    from services.ledger.application import LedgerApplication
+
+    return LedgerApplication
+
+
+def transactions(settings: MitaSettings) -> Consumer:
+    """``ledger_transactions``: the transactions the app lists."""
+    from services.ledger.projections import TransactionsProjection
+
+    return TransactionsProjection(settings.schema_for("ledger"))
+
+
+def users(settings: MitaSettings) -> Consumer:
+    """``ledger_users``: currency and timezone defaults from auth."""
+    from services.ledger.projections import UsersProjection
+
+    return UsersProjection(settings.schema_for("ledger"))
+
+
+def register_events() -> None:
+    """Declare the ledger's event types."""
+    import services.ledger.domain  # noqa: F401 - importing the domain registers its events
+
+
+BOOTSTRAP = Bootstrap(
+    "ledger",
+    create_app,
+    application,
+    (
+        ConsumerSpec("ledger_transactions", "ledger", transactions),
+        ConsumerSpec("ledger_users", "ledger", users),
+    ),
+    register_events,
+)
