@@ -15,7 +15,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.ledger.application import LedgerApplication
-from services.ledger.domain import Transaction
+from services.ledger.domain import AMENDABLE, Transaction
 from shared import db
 from shared.projections import poll
 from shared.relay import Relay
@@ -32,10 +32,8 @@ OBJECT_FIELDS: dict[str, Any] = {
     "goal_id": uuid.UUID(int=42),
 }
 # What ``fold`` and ``read_model`` compare of each transaction, in this order.
-FOLDED = (
-    "user_id", "amount", "currency", "category", "spent_at", "description", "merchant",
-    "location", "tags", "notes", "is_recurring", "goal_id", "deleted", "version",
-)  # fmt: skip
+# The read model's folded columns: the domain's one list of amendable fields, and who/state.
+FOLDED = ("user_id", *AMENDABLE, "deleted", "version")
 
 
 def ledger_app(settings: MitaSettings) -> LedgerApplication:

@@ -15,7 +15,6 @@ import calendar
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
@@ -34,9 +33,6 @@ from services.budget.placement import (
     REDISTRIBUTED,
     REGISTERED,
     SUBMITTED,
-    local_day,
-    plan_category,
-    zone,
     zone_change,
 )
 from services.budget.spending import (
@@ -115,7 +111,13 @@ class BudgetDaysProjection(Projection):
         await history.drop(conn, self.table)
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
-        """Apply one event."""
+        """Apply one event (the same fold as a batch: ``apply_many``)."""
+        await self.apply_many(conn, [event])
+
+    async def apply_budget_or_zone(
+        self, conn: AsyncConnection[DictRow], event: EventEnvelope
+    ) -> None:
+        """Apply one budget event or one zone change (ledger events fold in runs)."""
         if event.type == PLANNED:
             await self._planned(conn, event)
             await history.log_plan(conn, self.table, event)
@@ -139,8 +141,6 @@ class BudgetDaysProjection(Projection):
                 (user, event.occurred_at, name),
             )
             await self._replace(conn, user, event.occurred_at)
-        else:
-            await self._spending(conn, event)
 
     async def apply_many(self, conn: AsyncConnection[DictRow], events: list[EventEnvelope]) -> None:
         """Apply events in order: runs of ledger events folded in memory, budget events singly.
@@ -155,11 +155,12 @@ class BudgetDaysProjection(Projection):
                 continue
             await self._spend_run(conn, run)
             run = []
-            await self.apply(conn, event)
+            await self.apply_budget_or_zone(conn, event)
         await self._spend_run(conn, run)
 
     async def _spend_run(self, conn: AsyncConnection[DictRow], run: list[EventEnvelope]) -> None:
-        """Fold consecutive ledger events with two reads and two writes, as ``_spending`` would."""
+        """Fold consecutive ledger events with two reads and two writes (the tests hold the
+        one-by-one oracle this must agree with: ``tests/integration/budget_oracle.py``)."""
         if not run:
             return
         txs = self.table("budget_tx")
@@ -296,19 +297,6 @@ class BudgetDaysProjection(Projection):
                 ),
             )
 
-    async def _zone_at(
-        self, conn: AsyncConnection[DictRow], user: uuid.UUID, at: dt.datetime
-    ) -> dt.tzinfo:
-        cur = await conn.execute(
-            sql.SQL(
-                "SELECT timezone FROM {} WHERE user_id = %s AND effective_from <= %s "
-                "ORDER BY effective_from DESC LIMIT 1"
-            ).format(self.table("budget_users")),
-            (user, at),
-        )
-        row = await cur.fetchone()
-        return zone(row["timezone"] if row else None)
-
     async def _replace(
         self, conn: AsyncConnection[DictRow], user: uuid.UUID, since: dt.datetime
     ) -> None:
@@ -347,42 +335,4 @@ class BudgetDaysProjection(Projection):
                 "WHERE t.id = m.id"
             ).format(txs),
             ([m[0] for m in moved], [m[1] for m in moved]),
-        )
-
-    async def _spending(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
-        """Record, amend (old out, new in) or delete (out) a transaction's spending."""
-        p = event.payload
-        user = self._user(event)
-        txs = self.table("budget_tx")
-        cur = await conn.execute(
-            sql.SQL("SELECT * FROM {} WHERE id = %s").format(txs), (event.aggregate_id,)
-        )
-        old = await cur.fetchone()
-        if event.type != RECORDED and (old is None or old["deleted"]):
-            return
-        if old is not None and not old["deleted"]:
-            await self._add(conn, user, old["day"], old["plan_category"], spent=-old["amount"])
-        if event.type == DELETED:
-            await conn.execute(
-                sql.SQL("UPDATE {} SET deleted = true WHERE id = %s").format(txs),
-                (event.aggregate_id,),
-            )
-            return
-        base: dict[str, Any] = dict(old) if old is not None else {}
-        amount = Decimal(str(p["amount"])) if p.get("amount") is not None else base["amount"]
-        category = p.get("category") or base["category"]
-        spent_at = p.get("spent_at") or base["spent_at"]
-        tz = await self._zone_at(conn, user, event.occurred_at)
-        day = local_day(spent_at, tz)
-        rolled = plan_category(category)
-        await self._add(conn, user, day, rolled, spent=amount)
-        await conn.execute(
-            sql.SQL(
-                "INSERT INTO {} (id, user_id, day, category, plan_category, amount, spent_at, "
-                "placed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE "
-                "SET day = EXCLUDED.day, category = EXCLUDED.category, "
-                "plan_category = EXCLUDED.plan_category, amount = EXCLUDED.amount, "
-                "spent_at = EXCLUDED.spent_at, placed_at = EXCLUDED.placed_at"
-            ).format(txs),
-            (event.aggregate_id, user, day, category, rolled, amount, spent_at, event.occurred_at),
         )

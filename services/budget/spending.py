@@ -2,7 +2,7 @@
 
 One by one, each ledger event reads its transaction and the user's zone and writes two rows.
 A run of consecutive ledger events is folded here instead, from the rows read once, event by
-event exactly as ``BudgetDaysProjection._spending`` does, and then written once. What the fold
+event exactly as the one-by-one path (the tests' oracle) does, and then written once. What the fold
 carries from one event to the next is kept as the table would hand it back (amounts rounded to
 cents, naive times read in the session's zone), so a later event of the run sees the values
 the one-by-one path would have read.
@@ -168,7 +168,7 @@ async def write_fold(conn: AsyncConnection[DictRow], table: Table, fold: Spendin
     if fold.touched:
         ids = sorted(fold.touched)
         rows = [fold.txs[i] for i in ids]
-        # The columns ``_spending`` updates, plus the deleted flag its delete sets.
+        # The columns the one-by-one path updates, plus the deleted flag its delete sets.
         await conn.execute(
             sql.SQL(
                 "INSERT INTO {} (id, user_id, day, category, plan_category, amount, spent_at, "

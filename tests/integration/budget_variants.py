@@ -17,6 +17,7 @@ from shared.rebuild import reset_read_model
 from shared.relay import SourceTable, read_stored
 from shared.settings import MitaSettings
 from shared.store import to_envelope
+from tests.integration.budget_oracle import OneByOne
 
 CATEGORIES = (
     "coffee", "dining", "groceries", "food", "taxi", "gas", "clothing", "rent", "utilities",
@@ -67,11 +68,12 @@ async def fresh(
 async def one_by_one(
     conn: AsyncConnection[DictRow], projection: BudgetDaysProjection, events: list[EventEnvelope]
 ) -> Rows:
-    """(a) Each event through ``apply``, in its own transaction."""
+    """(a) Each event through the one-by-one oracle, in its own transaction."""
+    oracle = OneByOne(projection.schema)
     for event in events:
-        if projection.wants(event):
+        if oracle.wants(event):
             async with conn.transaction():
-                await projection.apply(conn, event)
+                await oracle.apply(conn, event)
     return await everything(conn, projection.schema)
 
 

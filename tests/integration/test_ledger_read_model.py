@@ -6,11 +6,16 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from contracts.ledger import CATEGORIES
 from services.auth.application import AuthApplication
 from services.auth.passwords import check_password
 from services.ledger.projections import TransactionsProjection, UsersProjection
@@ -139,3 +144,63 @@ async def test_ledger_users_follow_auth_profiles(
     await conn.commit()
     assert row is not None
     assert row["version"] == 3
+
+
+FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "amount": st.integers(1, 10**6).map(lambda c: Decimal(c).scaleb(-2)),
+        "category": st.sampled_from(sorted(CATEGORIES)),
+        "merchant": st.text("abc ", max_size=5),
+        "location": st.text("xyz", max_size=4),
+        "tags": st.lists(st.sampled_from(["a", "b", "c"]), max_size=3),
+        "notes": st.text("no", max_size=3),
+        "is_recurring": st.booleans(),
+        "goal_id": st.uuids(),
+        "confidence_score": st.integers(0, 1000).map(lambda c: Decimal(c).scaleb(-3)),
+    },
+)
+
+
+@hypothesis.settings(
+    max_examples=15, deadline=None, derandomize=True,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)  # fmt: skip
+@given(ops=st.lists(st.tuples(st.sampled_from(["record", "amend", "delete"]), FIELDS), max_size=12))
+async def test_the_sql_fold_equals_the_event_fold_on_any_history(
+    settings: MitaSettings,
+    conn: AsyncConnection[DictRow],
+    ops: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """One definition of the fold: the in-database rebuild, the streamed rebuild and the write
+    model agree on random histories of every field."""
+    own = MitaSettings.namespaced(
+        f"{settings.schema_prefix}{uuid.uuid4().hex[:6]}", settings.database_url,
+        settings.kafka_bootstrap, settings.redis_url,
+    )  # fmt: skip
+    app = ledger_app(own)
+    user, ids = uuid.uuid4(), list[uuid.UUID]()
+    try:
+        for n, (kind, fields) in enumerate(ops):
+            live = [i for i in ids if not app.transaction(i).deleted]
+            if kind == "record" or not live:
+                base = {"amount": Decimal("1.00"), "category": "food", **fields}
+                saved = app.record(user_id=user, spent_at=DAY + dt.timedelta(hours=n), **base)
+                ids.append(saved.transaction.id)
+            elif kind == "amend":
+                app.amend(live[n % len(live)], user_id=user, **fields)
+            else:
+                app.delete(live[n % len(live)], user_id=user)
+        projection = TransactionsProjection(own.schema_for("ledger"))
+        expected = fold(app, ids)
+        for in_database in (True, False):
+            await rebuild(conn, own, projection, in_database=in_database)
+            assert await read_model(conn, projection.schema) == expected, in_database
+    finally:
+        app.close()
+        await conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                sql.Identifier(own.schema_for("ledger"))
+            )
+        )
+        await conn.commit()
