@@ -79,6 +79,7 @@ async def conn(settings: MitaSettings) -> AsyncIterator[AsyncConnection[DictRow]
     await c.close()
 
 
+@pytest.hookimpl(trylast=True)  # after pytest removed a passing run's tmp_path folders
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Remove pytest's own temporary root when the run left it empty (nothing behind)."""
     root = Path(tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}"
