@@ -4,12 +4,10 @@ mobile contract's field names) and the event names other contexts consume."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -17,6 +15,9 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+
+from contracts.envelope import Tolerant
+from shared.dates import Timezone
 
 # Events of a user other contexts read (key = the user id). UserRegistered carries
 # ``profile`` ({timezone, currency, name, country, ...}); UserProfileUpdated carries
@@ -30,26 +31,6 @@ Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000000"), decimal_plac
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 Country = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=56)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
-
-
-def _valid_timezone(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA timezone {value!r}") from exc
-    return value
-
-
-Timezone = Annotated[str | None, AfterValidator(_valid_timezone)]
-
-
-class Tolerant(BaseModel):
-    """App-facing bodies: fields a route does not take are ignored, never applied (the app
-    sends extras such as ``timestamp``); wrong values of the fields it takes are 422."""
-
-    model_config = ConfigDict(extra="ignore", str_max_length=4096)
 
 
 class RegisterRequest(Tolerant):

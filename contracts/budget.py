@@ -4,7 +4,6 @@ each category looks in the app (icon, color)."""
 
 from __future__ import annotations
 
-import zoneinfo
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Annotated, Any, Final, Literal
@@ -12,7 +11,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from contracts.ledger import CATEGORIES
-from shared.dates import DayOrInstant
+from shared.dates import DayOrInstant, valid_timezone
 
 # Event names the budget publishes (topic mita.budget.events).
 BUDGET_PLANNED: Final = "budget.BudgetPlanned"
@@ -79,17 +78,6 @@ GoalName = Annotated[str, Field(max_length=64)]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00]*$")]
 
 
-def check_zone(value: str | None) -> str | None:
-    """An IANA zone name (``ValueError`` otherwise)."""
-    if value is None:
-        return None
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {value!r}") from None
-    return value
-
-
 class Income(BaseModel):
     """Monthly income."""
 
@@ -141,7 +129,7 @@ class OnboardingRequest(BaseModel):
     @classmethod
     def known_zone(cls, value: str | None) -> str | None:
         """Refuse an unknown IANA zone."""
-        return check_zone(value)
+        return valid_timezone(value)
 
     def answers(self) -> dict[str, Any]:
         """The answers as the ``OnboardingSubmitted`` event keeps them (exact strings)."""

@@ -1,12 +1,21 @@
-"""The success envelope every ``/api`` answer wears, typed by its ``data`` (for OpenAPI)."""
+"""What every ``/api`` call shares: the tolerant request base and the success envelope,
+typed by its ``data`` (for OpenAPI)."""
 
 from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 T = TypeVar("T")
+
+
+class Tolerant(BaseModel):
+    """App-facing request bodies: fields a route does not take are ignored (the app sends
+    extras such as ``timestamp``) and so never applied; wrong types or values of the fields it
+    does take are still 422."""
+
+    model_config = ConfigDict(extra="ignore", str_max_length=4096)
 
 
 class Envelope(BaseModel, Generic[T]):

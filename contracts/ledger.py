@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from decimal import Decimal
 from typing import Annotated, Any, Final, TypedDict
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from contracts.envelope import Tolerant
+from shared.dates import timezone_of
 
 #: The categories the app sends: the top-level ones and the finer names (mobile-api.md).
 TOP_CATEGORIES: Final = frozenset(
@@ -85,13 +87,6 @@ Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 Confidence = Annotated[Decimal, Field(ge=0, le=1)]
 
 
-class Tolerant(BaseModel):
-    """App-facing bodies: fields a route does not take are ignored (the app sends extras) and
-    so never applied; wrong types or values of the fields it does take are still 422."""
-
-    model_config = ConfigDict(extra="ignore", str_max_length=4096)
-
-
 class TransactionUpdate(Tolerant):
     """``PUT /transactions/{id}``: any subset of the create fields (null: unchanged)."""
 
@@ -119,23 +114,13 @@ class TransactionCreate(TransactionUpdate):
     receipt_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
-def timezone_of(name: str | None) -> zoneinfo.ZoneInfo | None:
-    """The zone named by an IANA name (None for none; ValueError for an unknown one)."""
-    if name is None or not name.strip():
-        return None
-    try:
-        return zoneinfo.ZoneInfo(name.strip())
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA timezone {name!r}") from exc
-
-
-def valid_timezone(value: str | None) -> str | None:
-    """Pydantic check of an optional IANA timezone name."""
-    timezone_of(value)
+def header_timezone(value: str | None) -> str | None:
+    """Pydantic check of the optional ``X-User-Timezone`` (blank: none)."""
+    timezone_of(value, blank_is_none=True)
     return value
 
 
-Timezone = Annotated[str | None, AfterValidator(valid_timezone)]
+Timezone = Annotated[str | None, AfterValidator(header_timezone)]
 
 
 def valid_idempotency_key(value: str | None) -> str | None:

@@ -21,8 +21,6 @@ BY_SERVICE = {b.service: b for b in BOOTSTRAPS}
 # Services that keep an event store (and so get a relay); the gateway keeps none.
 STORE_SERVICES: tuple[str, ...] = tuple(b.service for b in BOOTSTRAPS if b.application)
 PROJECTIONS: dict[str, ConsumerSpec] = {c.name: c for b in BOOTSTRAPS for c in b.consumers}
-# Kept for callers that name the spec type.
-ProjectionSpec = ConsumerSpec
 
 
 def application_class(service: str) -> type[MitaApplication]:

@@ -9,9 +9,10 @@ includes moments at or after it, an end bound moments at or before it.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2200, 12, 31)
@@ -85,3 +86,26 @@ def end_bound(value: dt.date | dt.datetime | None, zone: dt.tzinfo) -> dt.dateti
     if isinstance(value, dt.datetime):
         return instant(value, zone) + ONE_MICROSECOND
     return dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+
+
+def timezone_of(name: str | None, *, blank_is_none: bool = False) -> zoneinfo.ZoneInfo | None:
+    """The zone an IANA name names (None for none; ``ValueError`` for an unknown one).
+
+    ``blank_is_none``: an empty or blank name (an empty header) counts as none.
+    """
+    if name is None or (blank_is_none and not name.strip()):
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name.strip() if blank_is_none else name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA timezone {name!r}") from exc
+
+
+def valid_timezone(value: str | None) -> str | None:
+    """Pydantic check of an optional IANA timezone name in a body."""
+    timezone_of(value)
+    return value
+
+
+#: An optional IANA zone name in a request body (unknown: 422).
+Timezone = Annotated[str | None, AfterValidator(valid_timezone)]

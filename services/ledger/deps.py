@@ -16,12 +16,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from contracts.ledger import timezone_of
 from services.ledger.application import LedgerApplication
 from services.ledger.queries import user_defaults
 from shared import tokens
 from shared.api import invalid
 from shared.context_api import ServiceContext
+from shared.dates import timezone_of
 from shared.identity import signed_claims
 
 PROJECTION = "ledger_transactions"
@@ -71,7 +71,7 @@ def user_timezone(
 ) -> zoneinfo.ZoneInfo | None:
     """The zone the gateway passed in ``X-User-Timezone`` (422 for an unknown name)."""
     try:
-        return timezone_of(x_user_timezone)
+        return timezone_of(x_user_timezone, blank_is_none=True)
     except ValueError as exc:
         raise invalid("X-User-Timezone", str(exc), summary="Unknown timezone") from exc
 
@@ -84,7 +84,7 @@ def pick_zone(given: zoneinfo.ZoneInfo | None, profile: str | None) -> dt.tzinfo
     if given is not None:
         return given
     try:
-        return timezone_of(profile) or dt.UTC
+        return timezone_of(profile, blank_is_none=True) or dt.UTC
     except ValueError:
         return dt.UTC
 
