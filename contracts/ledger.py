@@ -5,9 +5,10 @@ the payload fields consumers read."""
 from __future__ import annotations
 
 import datetime as dt
+import types
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, Final, TypedDict
+from typing import Annotated, Any, Final, TypedDict, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
@@ -112,6 +113,32 @@ class TransactionCreate(TransactionUpdate):
     amount: Amount
     category: Category
     receipt_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+
+#: The transaction's own fields, in the order the request model declares them. This is their one
+#: declaration: the ledger's events, aggregate, commands, read-model columns and answers derive
+#: from it (``TransactionOut`` is the answer's shape; a contract test holds it to this list).
+TRANSACTION_FIELDS: Final = tuple(TransactionUpdate.model_fields)
+
+
+def stored_type(annotation: Any) -> type:
+    """The Python type of a decided value: request constraints and ``None`` stripped."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        elif origin is not None:
+            return origin  # type: ignore[no-any-return]
+        else:
+            return annotation  # type: ignore[no-any-return]
+
+
+#: Field name -> the Python type of its value (Decimal, str, datetime, UUID, bool, list).
+FIELD_TYPES: Final[dict[str, type]] = {
+    name: stored_type(info.annotation) for name, info in TransactionUpdate.model_fields.items()
+}
 
 
 def header_timezone(value: str | None) -> str | None:

@@ -14,6 +14,7 @@ from contracts.ledger import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MAX_SUGGESTIONS,
+    TRANSACTION_FIELDS,
     Category,
     TransactionCreate,
     TransactionUpdate,
@@ -136,22 +137,10 @@ async def create(
         known_currency, known_zone = await ctx.defaults(caller)
         currency, tz = currency or known_currency, pick_zone(zone, known_zone)
     try:
+        fields = {name: getattr(body, name) for name in TRANSACTION_FIELDS}
+        fields.update(currency=currency, spent_at=localized(body.spent_at, tz))
         saved: Saved = await ctx.run(
-            ctx.application.record,
-            user_id=caller.sub,
-            amount=body.amount,
-            category=body.category,
-            currency=currency,
-            spent_at=localized(body.spent_at, tz),
-            description=body.description or "",
-            merchant=body.merchant,
-            location=body.location,
-            tags=body.tags,
-            notes=body.notes,
-            is_recurring=bool(body.is_recurring),
-            goal_id=body.goal_id,
-            confidence_score=body.confidence_score,
-            idempotency_key=key,
+            ctx.application.record, user_id=caller.sub, idempotency_key=key, **fields
         )
     except InvalidTransaction as exc:
         raise refused(exc) from exc

@@ -64,43 +64,22 @@ class LedgerApplication(MitaApplication):
         self,
         *,
         user_id: uuid.UUID,
-        amount: Decimal,
-        category: str,
-        currency: str | None = None,
-        spent_at: dt.datetime | None = None,
-        description: str = "",
-        merchant: str | None = None,
-        location: str | None = None,
-        tags: list[str] | None = None,
-        notes: str | None = None,
-        is_recurring: bool = False,
-        goal_id: uuid.UUID | None = None,
-        confidence_score: Decimal | None = None,
         transaction_id: uuid.UUID | None = None,
         idempotency_key: str | None = None,
+        **fields: Any,
     ) -> Saved:
-        """Record a transaction; with a key already used by this user, return the first one."""
+        """Record a transaction from its fields (``contracts.ledger.TRANSACTION_FIELDS``);
+        with a key already used by this user, return the first one."""
         # The key aggregate is saved in the same transaction as the transaction, so of two
         # concurrent creates with one key exactly one appends; the other reloads the winner.
         if idempotency_key is not None:
             claimed = self.claimed_key(user_id, idempotency_key)
             if claimed is not None:
                 return self._replay(claimed)
+        fields["currency"] = fields.get("currency") or DEFAULT_CURRENCY
+        fields["spent_at"] = fields.get("spent_at") or dt.datetime.now(dt.UTC)
         tx = Transaction.record(
-            transaction_id=transaction_id or uuid.uuid4(),
-            user_id=user_id,
-            amount=amount,
-            currency=currency or DEFAULT_CURRENCY,
-            category=category,
-            spent_at=spent_at or dt.datetime.now(dt.UTC),
-            description=description,
-            merchant=merchant,
-            location=location,
-            tags=tags,
-            notes=notes,
-            is_recurring=is_recurring,
-            goal_id=goal_id,
-            confidence_score=confidence_score,
+            transaction_id=transaction_id or uuid.uuid4(), user_id=user_id, **fields
         )
         if idempotency_key is None:
             return Saved(tx, self._save(tx))

@@ -5,22 +5,34 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
-from contracts.ledger import CATEGORIES, MAX_AMOUNT, MAX_TAG_LENGTH, MAX_TAGS
+from contracts.ledger import (
+    CATEGORIES,
+    FIELD_TYPES,
+    MAX_AMOUNT,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    TRANSACTION_FIELDS,
+)
 from shared.envelope import registry
 
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 MAX_CONFIDENCE = Decimal(1)
 IDEMPOTENCY_NAMESPACE = uuid.UUID("8c4b2f0e-51a3-4d7c-b6b9-3f0e9a7d21c5")
-# Fields of the transaction object an amend may change (None in an Amended event: unchanged).
-AMENDABLE = (
-    "amount", "currency", "category", "spent_at", "description", "merchant", "location",
-    "tags", "notes", "is_recurring", "goal_id", "confidence_score",
-)  # fmt: skip
+# Every field of the transaction object may be amended (None in an Amended event: unchanged).
+AMENDABLE = TRANSACTION_FIELDS
+# What a field is when a create leaves it out, and what an event written before the field
+# existed means by it (the upcasters and the SQL rebuild both read this); unlisted: None.
+DEFAULTS: dict[str, Any] = {"description": "", "tags": [], "is_recurring": False}
+# The event version that added each field after v1 (the upcasters fill them with DEFAULTS).
+ADDED_IN = {
+    "merchant": 2, "location": 3, "tags": 3, "notes": 3, "is_recurring": 3, "goal_id": 3,
+    "confidence_score": 4,
+}  # fmt: skip
 
 
 class LedgerError(Exception):
@@ -118,69 +130,108 @@ def valid_text(value: str | None, field: str) -> str | None:
     return value
 
 
+def default_of(name: str) -> Any:
+    """A field's value when it was not given (a fresh list for list fields)."""
+    value = DEFAULTS.get(name)
+    return list(value) if isinstance(value, list) else value
+
+
+def added_in(version: int) -> tuple[str, ...]:
+    """The fields event version ``version`` of Recorded added."""
+    return tuple(name for name, v in ADDED_IN.items() if v == version)
+
+
+def valid_flag(value: bool) -> bool:
+    """A yes/no field."""
+    if not isinstance(value, bool):
+        raise InvalidTransaction("must be true or false", "is_recurring")
+    return value
+
+
+def valid_goal(value: uuid.UUID) -> uuid.UUID:
+    """A goal reference."""
+    if not isinstance(value, uuid.UUID):
+        raise InvalidTransaction("goal_id must be a UUID", "goal_id")
+    return value
+
+
+# Per-field rules beyond the text check every str field gets.
+VALIDATORS: dict[str, Any] = {
+    "amount": valid_amount, "currency": valid_currency, "category": valid_category,
+    "spent_at": valid_spent_at, "tags": valid_tags, "confidence_score": valid_confidence,
+    "is_recurring": valid_flag, "goal_id": valid_goal,
+}  # fmt: skip
+
+
+def validated(name: str, value: Any) -> Any:
+    """``value`` checked by the field's rule (None stays None: not given)."""
+    if value is None:
+        return None
+    rule = VALIDATORS.get(name)
+    if rule is not None:
+        return rule(value)
+    return valid_text(value, name) if FIELD_TYPES[name] is str else value
+
+
+def _upcast(state: dict[str, Any], version: int, *, amended: bool) -> None:
+    for name in added_in(version):
+        state[name] = None if amended else default_of(name)
+
+
 class Transaction(Aggregate):
-    """A money movement recorded by a user; soft-deleted, never erased."""
+    """A money movement recorded by a user; soft-deleted, never erased.
+
+    Its fields are ``contracts.ledger.TRANSACTION_FIELDS``; the events below carry them.
+    """
 
     class Recorded(Aggregate.Created):
         """v2 added ``merchant``; v3 the rest of the app's object; v4 ``confidence_score``."""
 
         class_version = 4
-        user_id: uuid.UUID
-        amount: Decimal
-        currency: str
-        category: str
-        spent_at: dt.datetime
-        description: str
-        merchant: str | None
-        location: str | None
-        tags: list[str]
-        notes: str | None
-        is_recurring: bool
-        goal_id: uuid.UUID | None
-        confidence_score: Decimal | None
+        __annotations__ = {"user_id": uuid.UUID, **FIELD_TYPES}
+        if TYPE_CHECKING:  # the fields come from the list above; mypy reads them as Any
+
+            def __getattr__(self, name: str) -> Any: ...
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """v1 had no merchant."""
-            state["merchant"] = None
+            _upcast(state, 2, amended=False)
 
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             """v2 had no location, tags, notes, recurrence flag or goal."""
-            state.update(location=None, tags=[], notes=None, is_recurring=False, goal_id=None)
+            _upcast(state, 3, amended=False)
 
         @staticmethod
         def upcast_v3_v4(state: dict[str, Any]) -> None:
             """v3 had no confidence score (typed by hand, not read from a receipt)."""
-            state["confidence_score"] = None
+            _upcast(state, 4, amended=False)
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """Assign every field (``__init__`` took the owner)."""
+            for name in TRANSACTION_FIELDS:
+                value = getattr(self, name)
+                setattr(aggregate, name, list(value) if isinstance(value, list) else value)
 
     class Amended(Aggregate.Event):
-        """Any subset of the mutable fields changed (None means unchanged)."""
+        """Any subset of the fields changed (None means unchanged)."""
 
         class_version = 3
-        user_id: uuid.UUID
-        amount: Decimal | None
-        currency: str | None
-        category: str | None
-        spent_at: dt.datetime | None
-        description: str | None
-        merchant: str | None
-        location: str | None
-        tags: list[str] | None
-        notes: str | None
-        is_recurring: bool | None
-        goal_id: uuid.UUID | None
-        confidence_score: Decimal | None
+        __annotations__ = {"user_id": uuid.UUID, **{n: t | None for n, t in FIELD_TYPES.items()}}
+        if TYPE_CHECKING:
+
+            def __getattr__(self, name: str) -> Any: ...
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """v1 could not change the fields v3 of Recorded added."""
-            state.update(location=None, tags=None, notes=None, is_recurring=None, goal_id=None)
+            _upcast(state, 3, amended=True)
 
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             """v2 could not change the confidence score."""
-            state["confidence_score"] = None
+            _upcast(state, 4, amended=True)
 
         def apply(self, aggregate: Aggregate) -> None:
             """Assign the changed fields."""
@@ -200,74 +251,28 @@ class Transaction(Aggregate):
             assert isinstance(aggregate, Transaction)
             aggregate.deleted = True
 
-    def __init__(
-        self,
-        user_id: uuid.UUID,
-        amount: Decimal,
-        currency: str,
-        category: str,
-        spent_at: dt.datetime,
-        description: str,
-        merchant: str | None,
-        location: str | None,
-        tags: list[str],
-        notes: str | None,
-        is_recurring: bool,
-        goal_id: uuid.UUID | None,
-        confidence_score: Decimal | None,
-    ) -> None:
+    def __init__(self, user_id: uuid.UUID) -> None:
         self.user_id = user_id
-        self.amount = amount
-        self.currency = currency
-        self.category = category
-        self.spent_at = spent_at
-        self.description = description
-        self.merchant = merchant
-        self.location = location
-        self.tags = list(tags)
-        self.notes = notes
-        self.is_recurring = is_recurring
-        self.goal_id = goal_id
-        self.confidence_score = confidence_score
         self.deleted = False
 
+    if TYPE_CHECKING:  # Recorded.apply sets the fields from the list; mypy reads them as Any
+
+        def __getattr__(self, name: str) -> Any: ...
+
     @classmethod
-    def record(
-        cls,
-        *,
-        transaction_id: uuid.UUID,
-        user_id: uuid.UUID,
-        amount: Decimal,
-        currency: str,
-        category: str,
-        spent_at: dt.datetime,
-        description: str = "",
-        merchant: str | None = None,
-        location: str | None = None,
-        tags: list[str] | None = None,
-        notes: str | None = None,
-        is_recurring: bool = False,
-        goal_id: uuid.UUID | None = None,
-        confidence_score: Decimal | None = None,
-    ) -> Transaction:
-        """Decide a new transaction from validated values."""
-        return cls._create(
-            cls.Recorded,
-            id=transaction_id,
-            user_id=user_id,
-            amount=valid_amount(amount),
-            currency=valid_currency(currency),
-            category=valid_category(category),
-            spent_at=valid_spent_at(spent_at),
-            description=valid_text(description, "description"),
-            merchant=valid_text(merchant, "merchant"),
-            location=valid_text(location, "location"),
-            tags=valid_tags(tags or []),
-            notes=valid_text(notes, "notes"),
-            is_recurring=is_recurring,
-            goal_id=goal_id,
-            confidence_score=valid_confidence(confidence_score),
-        )
+    def record(cls, *, transaction_id: uuid.UUID, user_id: uuid.UUID, **fields: Any) -> Transaction:
+        """Decide a new transaction: every field validated, the left-out ones defaulted."""
+        unknown = set(fields) - set(TRANSACTION_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown transaction fields {sorted(unknown)}")
+        decided = {name: validated(name, fields.get(name)) for name in TRANSACTION_FIELDS}
+        for name in ("amount", "currency", "category", "spent_at"):
+            if decided[name] is None:
+                raise InvalidTransaction(f"{name} is required", name)
+        for name, value in decided.items():
+            if value is None:
+                decided[name] = default_of(name)
+        return cls._create(cls.Recorded, id=transaction_id, user_id=user_id, **decided)
 
     def check_owner(self, user_id: uuid.UUID) -> None:
         """Refuse a caller who does not own the transaction, or a deleted one."""
@@ -276,39 +281,13 @@ class Transaction(Aggregate):
         if self.deleted:
             raise TransactionDeleted("transaction was deleted")
 
-    def amend(
-        self,
-        *,
-        user_id: uuid.UUID,
-        amount: Decimal | None = None,
-        currency: str | None = None,
-        category: str | None = None,
-        spent_at: dt.datetime | None = None,
-        description: str | None = None,
-        merchant: str | None = None,
-        location: str | None = None,
-        tags: list[str] | None = None,
-        notes: str | None = None,
-        is_recurring: bool | None = None,
-        goal_id: uuid.UUID | None = None,
-        confidence_score: Decimal | None = None,
-    ) -> bool:
+    def amend(self, *, user_id: uuid.UUID, **changes: Any) -> bool:
         """Change any subset of fields after validating them; return whether any changed."""
         self.check_owner(user_id)
-        given: dict[str, Any] = {
-            "amount": valid_amount(amount) if amount is not None else None,
-            "currency": valid_currency(currency) if currency is not None else None,
-            "category": valid_category(category) if category is not None else None,
-            "spent_at": valid_spent_at(spent_at) if spent_at is not None else None,
-            "description": valid_text(description, "description"),
-            "merchant": valid_text(merchant, "merchant"),
-            "location": valid_text(location, "location"),
-            "tags": valid_tags(tags) if tags is not None else None,
-            "notes": valid_text(notes, "notes"),
-            "is_recurring": is_recurring,
-            "goal_id": goal_id,
-            "confidence_score": valid_confidence(confidence_score),
-        }
+        unknown = set(changes) - set(AMENDABLE)
+        if unknown:
+            raise TypeError(f"unknown transaction fields {sorted(unknown)}")
+        given = {name: validated(name, value) for name, value in changes.items()}
         changed = {k: v for k, v in given.items() if v is not None and v != getattr(self, k)}
         if changed:
             self.trigger_event(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from decimal import Decimal
@@ -12,30 +13,64 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from contracts.auth import USER_DELETED, USER_PROFILE_UPDATED, USER_REGISTERED
-from contracts.ledger import TRANSACTION_AMENDED, TRANSACTION_DELETED, TRANSACTION_RECORDED
-from services.ledger.domain import AMENDABLE, Transaction
+from contracts.ledger import (
+    FIELD_TYPES,
+    TRANSACTION_AMENDED,
+    TRANSACTION_DELETED,
+    TRANSACTION_FIELDS,
+    TRANSACTION_RECORDED,
+)
+from services.ledger.domain import AMENDABLE, DEFAULTS, Transaction, default_of
 from shared.envelope import EventEnvelope
 from shared.projections import Projection, Source
 
-# Column name -> SQL type, in table order (the batch upsert ships rows as one JSON document).
+SQL_TYPES: dict[type, str] = {
+    Decimal: "numeric", str: "text", dt.datetime: "timestamptz", uuid.UUID: "uuid",
+    bool: "boolean", list: "jsonb",
+}  # fmt: skip
+# Column name -> SQL type, in table order (the batch upsert ships rows as one JSON document):
+# the transaction's fields from the contract, framed by the row's own columns.
 COLUMN_DEFS = {
-    "id": "uuid", "user_id": "uuid", "amount": "numeric", "currency": "text",
-    "category": "text", "spent_at": "timestamptz", "description": "text", "merchant": "text",
-    "location": "text", "tags": "jsonb", "notes": "text", "is_recurring": "boolean",
-    "goal_id": "uuid", "confidence_score": "numeric", "deleted": "boolean",
-    "version": "bigint", "position": "bigint",
+    "id": "uuid", "user_id": "uuid",
+    **{name: SQL_TYPES[FIELD_TYPES[name]] for name in TRANSACTION_FIELDS},
+    "deleted": "boolean", "version": "bigint", "position": "bigint",
     "created_at": "timestamptz", "updated_at": "timestamptz",
 }  # fmt: skip
 COLUMNS = tuple(COLUMN_DEFS)
 COLUMN_TYPES = tuple(COLUMN_DEFS.values())
-# Added after the first release: ``setup`` adds them to an existing table (rebuild to fill).
-ADDED_COLUMNS = (
-    "location text", "tags jsonb NOT NULL DEFAULT '[]'", "notes text",
-    "is_recurring boolean NOT NULL DEFAULT false", "goal_id uuid", "created_at timestamptz",
-    "updated_at timestamptz", "confidence_score numeric(4,3)",
-)  # fmt: skip
-DECIMALS = frozenset({"amount", "confidence_score"})
+# The table as first released; ``setup`` adds every later column to an existing table.
+FIRST_COLUMNS = (
+    "id uuid PRIMARY KEY, user_id uuid NOT NULL, amount numeric(14,2) NOT NULL, "
+    "currency text NOT NULL, category text NOT NULL, spent_at timestamptz NOT NULL, "
+    "description text NOT NULL, merchant text, deleted boolean NOT NULL DEFAULT false, "
+    "version bigint NOT NULL, position bigint NOT NULL"
+)
+DECIMALS = frozenset(n for n in TRANSACTION_FIELDS if FIELD_TYPES[n] is Decimal)
+# Stored by the transcoder as {"_type_", "_data_"} (the rest are plain JSON values).
+TYPED = frozenset({"numeric", "timestamptz", "uuid"})
 EVENT_CLASSES = (Transaction.Recorded, Transaction.Amended, Transaction.Deleted)
+
+
+def added_columns() -> list[sql.Composable]:
+    """Column definitions added after the first release (defaults from the domain's)."""
+    first = {part.split()[0] for part in FIRST_COLUMNS.split(", ")}
+    out: list[sql.Composable] = []
+    for name, kind in COLUMN_DEFS.items():
+        if name in first:
+            continue
+        default = DEFAULTS.get(name)
+        column = sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+        if default is not None:
+            column = sql.SQL("{} NOT NULL DEFAULT {}").format(column, literal(name, default))
+        out.append(column)
+    return out
+
+
+def literal(name: str, value: Any) -> sql.Composable:
+    """A field's Python value as an SQL literal of its column type."""
+    kind = COLUMN_DEFS[name]
+    shown = json.dumps(value) if kind == "jsonb" else value
+    return sql.SQL("{}::{}").format(sql.Literal(shown), sql.SQL(kind))
 
 
 class TransactionsProjection(Projection):
@@ -53,18 +88,14 @@ class TransactionsProjection(Projection):
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
         """Create the read model tables."""
         await conn.execute(
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
-                "id uuid PRIMARY KEY, user_id uuid NOT NULL, amount numeric(14,2) NOT NULL, "
-                "currency text NOT NULL, category text NOT NULL, spent_at timestamptz NOT NULL, "
-                "description text NOT NULL, merchant text, deleted boolean NOT NULL DEFAULT false, "
-                "version bigint NOT NULL, position bigint NOT NULL)"
-            ).format(self.table("transactions"))
+            sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
+                self.table("transactions"), sql.SQL(FIRST_COLUMNS)
+            )
         )
-        for column in ADDED_COLUMNS:
+        for column in added_columns():
             await conn.execute(
                 sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
-                    self.table("transactions"), sql.SQL(column)
+                    self.table("transactions"), column
                 )
             )
         await conn.execute(
@@ -155,30 +186,37 @@ class TransactionsProjection(Projection):
     ) -> None:
         """Fold stored ledger events into rows inside Postgres (rebuild's fast path).
 
-        Mirrors ``_fold``: the latest non-null value of each field wins, a delete flags the
-        row. It reads the stored JSON (``{"_type_", "_data_"}`` for typed values); fields an
-        older event version lacks read as NULL and get the upcasters' defaults here (v1
-        Recorded: no ``merchant``; v2: no location, tags, notes, is_recurring, goal_id; v3: no
-        confidence_score).
+        The same fold as ``_fold``, generated from the same field list: the latest non-null
+        value of each field wins, a delete flags the row. It reads the stored JSON
+        (``{"_type_", "_data_"}`` for typed values); a field an older event version lacks reads
+        as NULL and gets the domain's default, as the upcasters give it.
         """
 
-        def latest(expr: str) -> sql.Composable:
+        def latest(expr: sql.Composable) -> sql.Composable:
             return sql.SQL(
                 "(array_agg({e} ORDER BY ver DESC) FILTER (WHERE {e} IS NOT NULL))[1]"
-            ).format(e=sql.SQL(expr))
+            ).format(e=expr)
 
+        def field(name: str) -> sql.Composable:
+            kind, key = COLUMN_DEFS[name], sql.Literal(name)
+            if kind in TYPED:
+                expr = sql.SQL("s->{}->>'_data_'").format(key)
+            elif kind == "jsonb":
+                expr = sql.SQL("nullif(s->{}, 'null'::jsonb)").format(key)
+            else:
+                expr = sql.SQL("s->>{}").format(key)
+            value = sql.SQL("{}::{}").format(latest(expr), sql.SQL(kind))
+            default = DEFAULTS.get(name)
+            if default is None:
+                return value
+            return sql.SQL("coalesce({}, {})").format(value, literal(name, default))
+
+        first = sql.SQL("(array_agg({}) FILTER (WHERE topic = %(rec)s))[1]::{}")
         upper = sql.SQL("AND originator_id < %(hi)s::uuid") if hi else sql.SQL("")
         await conn.execute(
             sql.SQL(
-                "INSERT INTO {tx} ({cols}) SELECT id, "
-                "(array_agg(s->'user_id'->>'_data_') FILTER (WHERE topic = %(rec)s))[1]::uuid, "
-                "{amount}::numeric, {currency}, {category}, {spent_at}::timestamptz, "
-                "coalesce({description}, ''), {merchant}, {location}, "
-                "coalesce({tags}, '[]'::jsonb), {notes}, coalesce({recurring}::boolean, false), "
-                "{goal}::uuid, {confidence}::numeric, bool_or(topic = %(del)s), max(ver), "
-                "max(pos), "
-                "(array_agg(s->'timestamp'->>'_data_') FILTER (WHERE topic = %(rec)s))[1]"
-                "::timestamptz, {updated}::timestamptz "
+                "INSERT INTO {tx} ({cols}) SELECT id, {user}, {fields}, "
+                "bool_or(topic = %(del)s), max(ver), max(pos), {created}, {updated} "
                 # OFFSET 0 keeps the JSON parse from being repeated for every column.
                 "FROM (SELECT notification_id AS pos, originator_id AS id, "
                 "originator_version AS ver, topic, convert_from(state, 'UTF8')::jsonb AS s "
@@ -188,19 +226,12 @@ class TransactionsProjection(Projection):
             ).format(
                 tx=self.table("transactions"),
                 cols=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
-                amount=latest("s->'amount'->>'_data_'"),
-                currency=latest("s->>'currency'"),
-                category=latest("s->>'category'"),
-                spent_at=latest("s->'spent_at'->>'_data_'"),
-                description=latest("s->>'description'"),
-                merchant=latest("s->>'merchant'"),
-                location=latest("s->>'location'"),
-                tags=latest("nullif(s->'tags', 'null'::jsonb)"),
-                notes=latest("s->>'notes'"),
-                recurring=latest("s->>'is_recurring'"),
-                goal=latest("s->'goal_id'->>'_data_'"),
-                confidence=latest("s->'confidence_score'->>'_data_'"),
-                updated=latest("s->'timestamp'->>'_data_'"),
+                user=first.format(sql.SQL("s->'user_id'->>'_data_'"), sql.SQL("uuid")),
+                fields=sql.SQL(", ").join(field(name) for name in TRANSACTION_FIELDS),
+                created=first.format(sql.SQL("s->'timestamp'->>'_data_'"), sql.SQL("timestamptz")),
+                updated=sql.SQL("{}::timestamptz").format(
+                    latest(sql.SQL("s->'timestamp'->>'_data_'"))
+                ),
                 src=source.ident(),
                 upper=upper,
             ),
@@ -229,28 +260,18 @@ class TransactionsProjection(Projection):
         """Apply one event to the in-memory rows; return its (live count, live total) delta."""
         p = event.payload
         if event.type == TRANSACTION_RECORDED:
-            amount = Decimal(str(p["amount"]))
+            fields = {name: p.get(name) for name in TRANSACTION_FIELDS}
             rows[event.aggregate_id] = {
                 "id": event.aggregate_id,
                 "user_id": uuid.UUID(str(p["user_id"])),
-                "amount": amount,
-                "currency": p["currency"],
-                "category": p["category"],
-                "spent_at": p["spent_at"],
-                "description": p["description"],
-                "merchant": p.get("merchant"),
-                "location": p.get("location"),
-                "tags": p.get("tags") or [],
-                "notes": p.get("notes"),
-                "is_recurring": bool(p.get("is_recurring")),
-                "goal_id": p.get("goal_id"),
-                "confidence_score": p.get("confidence_score"),
+                **{name: folded(name, value) for name, value in fields.items()},
                 "deleted": False,
                 "version": event.aggregate_version,
                 "position": event.position,
                 "created_at": event.occurred_at,
                 "updated_at": event.occurred_at,
             }
+            amount: Decimal = rows[event.aggregate_id]["amount"]
             return 1, amount
         row = rows[event.aggregate_id]
         row["version"] = event.aggregate_version
@@ -260,12 +281,19 @@ class TransactionsProjection(Projection):
             old = Decimal(row["amount"])
             for key in AMENDABLE:
                 if p.get(key) is not None:
-                    row[key] = Decimal(str(p[key])) if key in DECIMALS else p[key]
+                    row[key] = folded(key, p[key])
             return 0, (Decimal(row["amount"]) - old) if not row["deleted"] else Decimal(0)
         if row["deleted"]:
             return 0, Decimal(0)
         row["deleted"] = True
         return -1, -Decimal(row["amount"])
+
+
+def folded(name: str, value: Any) -> Any:
+    """A payload value as its row column holds it (a missing one: the domain's default)."""
+    if value is None:
+        return default_of(name)
+    return Decimal(str(value)) if name in DECIMALS else value
 
 
 class UsersProjection(Projection):

@@ -10,14 +10,13 @@ from typing import Any
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import DictRow
 
+from contracts.ledger import FIELD_TYPES, TRANSACTION_FIELDS, TransactionOut
+from services.ledger.domain import default_of
 from services.ledger.projections import COLUMNS
 
-# The transaction object the app reads (mobile-api.md, "Transactions").
-PUBLIC_FIELDS = (
-    "id", "user_id", "category", "amount", "currency", "description", "merchant", "location",
-    "tags", "notes", "is_recurring", "confidence_score", "receipt_url", "goal_id", "spent_at",
-    "created_at", "updated_at",
-)  # fmt: skip
+# The transaction object the app reads (mobile-api.md, "Transactions"), as the contract shapes it.
+PUBLIC_FIELDS = tuple(TransactionOut.model_fields)
+IDS = ("id", "user_id", *(n for n in TRANSACTION_FIELDS if FIELD_TYPES[n] is uuid.UUID))
 
 
 async def _rows(
@@ -134,9 +133,9 @@ async def user_defaults(
 def transaction_public(row: dict[str, Any]) -> dict[str, Any]:
     """The transaction object the app reads (OCR fields stay null until OCR records them)."""
     out = {name: row.get(name) for name in PUBLIC_FIELDS}
-    out["id"] = str(row["id"])
-    out["user_id"] = str(row["user_id"])
-    out["goal_id"] = str(row["goal_id"]) if row.get("goal_id") else None
-    out["tags"] = list(row.get("tags") or [])
-    out["is_recurring"] = bool(row.get("is_recurring"))
+    for name in TRANSACTION_FIELDS:
+        if out[name] is None:
+            out[name] = default_of(name)
+    for name in IDS:
+        out[name] = str(out[name]) if out[name] is not None else None
     return out

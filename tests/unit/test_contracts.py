@@ -3,9 +3,11 @@ contexts that publish them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from contracts import auth, budget, ledger
@@ -53,3 +55,33 @@ def test_categories_roll_up_and_look_as_published() -> None:
     assert set(budget.PLAN_CATEGORY_OF.values()) <= cat.PLAN_CATEGORIES
     assert set(budget.LOOKS) == cat.PLAN_CATEGORIES
     assert {icon for icon, _ in budget.LOOKS.values()} <= budget.APP_ICONS
+
+
+def test_a_transaction_s_fields_are_declared_once() -> None:
+    from services.ledger import domain
+    from services.ledger.projections import COLUMN_DEFS
+    from services.ledger.queries import PUBLIC_FIELDS
+
+    fields = ledger.TRANSACTION_FIELDS
+    assert len(fields) == len(set(fields)) == 12
+    # The answer, the events, the aggregate's amend, the columns all carry exactly that list.
+    assert set(fields) <= set(ledger.TransactionOut.model_fields)
+    assert set(ledger.TransactionOut.model_fields) - set(fields) == {
+        "id", "user_id", "receipt_url", "created_at", "updated_at"
+    }  # fmt: skip
+    recorded = set(domain.Transaction.Recorded.__dataclass_fields__)
+    assert recorded - {"originator_id", "originator_version", "timestamp", "originator_topic"} == {
+        "user_id", *fields
+    }  # fmt: skip
+    amended = set(domain.Transaction.Amended.__dataclass_fields__)
+    assert amended - {"originator_id", "originator_version", "timestamp"} == {"user_id", *fields}
+    assert fields == domain.AMENDABLE
+    assert [c for c in COLUMN_DEFS if c in fields] == list(fields)
+    assert tuple(ledger.TransactionOut.model_fields) == PUBLIC_FIELDS
+    # The per-field tables name only declared fields.
+    for table in (domain.DEFAULTS, domain.ADDED_IN, domain.VALIDATORS):
+        assert set(table) <= set(fields)
+    assert ledger.FIELD_TYPES["amount"] is ledger.FIELD_TYPES["confidence_score"]
+    assert {ledger.FIELD_TYPES[n] for n in ("tags", "is_recurring", "goal_id", "spent_at")} == {
+        list, bool, uuid.UUID, dt.datetime
+    }  # fmt: skip

@@ -307,3 +307,37 @@ def test_confidence_score_is_kept_checked_and_amendable() -> None:
         assert caught.value.field == "confidence_score"
     assert tx.amend(user_id=user, confidence_score=Decimal("0.5")) is True
     assert tx.confidence_score == Decimal("0.500")
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [("is_recurring", "yes"), ("goal_id", "not-a-uuid"), ("notes", "a\x00b")],
+)
+def test_each_field_has_its_rule(field: str, bad: object) -> None:
+    with pytest.raises(InvalidTransaction) as caught:
+        record(**{field: bad})
+    assert caught.value.field == field
+    tx = record()
+    with pytest.raises(InvalidTransaction):
+        tx.amend(user_id=tx.user_id, **{field: bad})
+    assert len(tx.collect_events()) == 1  # nothing appended by the refused amend
+
+
+@pytest.mark.parametrize("missing", ["amount", "category", "currency", "spent_at"])
+def test_a_required_field_left_out_is_refused(missing: str) -> None:
+    with pytest.raises(InvalidTransaction) as caught:
+        record(**{missing: None})
+    assert caught.value.field == missing
+
+
+def test_an_undeclared_field_is_a_programming_error() -> None:
+    with pytest.raises(TypeError, match="receipt_url"):
+        record(receipt_url="x")
+    tx = record()
+    with pytest.raises(TypeError, match="color"):
+        tx.amend(user_id=tx.user_id, color="red")
+
+
+def test_left_out_fields_take_the_domain_defaults() -> None:
+    tx = record(description=None)
+    assert (tx.description, tx.tags, tx.is_recurring, tx.location) == ("", [], False, None)
