@@ -13,7 +13,7 @@ from pathlib import Path
 from services import catalog
 from shared import db
 from shared.observability import configure_logging, init_sentry, init_tracing
-from shared.settings import SERVICES, MitaSettings
+from shared.settings import SERVICES, MitaSettings, Topology
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -26,7 +26,7 @@ def serve(service: str) -> int:
     """Run one HTTP service with uvicorn."""
     import uvicorn
 
-    settings = MitaSettings()
+    settings = Topology()
     app = catalog.BY_SERVICE[service].create_app()
     configure_logging(service, settings.log_level, settings.log_json)
     config = uvicorn.Config(
@@ -138,7 +138,7 @@ async def up(exit_when_ready: bool = False) -> int:
     from shared.rebuild import timed
     from shared.supervisor import Child, Supervisor
 
-    settings = MitaSettings()
+    settings = Topology()
     began = timed()
     data = Path(settings.data_dir).resolve()
     with servers(

@@ -37,27 +37,12 @@ class MitaSettings(BaseSettings):
     sentry_dsn: str = ""
     log_level: str = "INFO"
     log_json: bool = True
-    host: str = "127.0.0.1"
     commit: str = "dev"
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_idle_check_seconds: float = Field(default=5.0, gt=0)
     projection_batch_size: int = Field(default=500, ge=1, le=10_000)
     projection_max_retries: int = Field(default=3, ge=0, le=100)
     read_your_writes_timeout: float = Field(default=1.0, ge=0, le=30)
-    gateway_port: int = Field(default=8000, ge=1, le=65535)
-    auth_port: int = Field(default=8001, ge=1, le=65535)
-    ledger_port: int = Field(default=8002, ge=1, le=65535)
-    budget_port: int = Field(default=8003, ge=1, le=65535)
-    ocr_port: int = Field(default=8004, ge=1, le=65535)
-    insights_port: int = Field(default=8005, ge=1, le=65535)
-    gateway_url: str = ""
-    auth_url: str = ""
-    ledger_url: str = ""
-    budget_url: str = ""
-    ocr_url: str = ""
-    insights_url: str = ""
-    embedded_redis_port: int = Field(default=6390, ge=1, le=65535)
-    embedded_kafka_port: int = Field(default=19092, ge=1, le=65535)
     data_dir: str = "var"
     fault_crash_after_applied: int = Field(
         default=0, ge=0, description="Fault injection for tests: SIGKILL self mid-batch."
@@ -126,6 +111,32 @@ class MitaSettings(BaseSettings):
     def redis_prefix(self, area: str) -> str:
         """Redis key prefix of one area (namespaced like topics)."""
         return f"{self.topic_prefix}:{area}"
+
+
+class Topology(MitaSettings):
+    """Where each MITA process listens and how the others reach it.
+
+    Read by the processes that need the whole map: the supervisor and ``serve`` (which start
+    the services on their ports) and the gateway (which calls them). A service's own settings
+    carry only what that service uses.
+    """
+
+    # The address the HTTP services bind to (a wildcard is reached on loopback).
+    host: str = "127.0.0.1"
+    gateway_port: int = Field(default=8000, ge=1, le=65535)
+    auth_port: int = Field(default=8001, ge=1, le=65535)
+    ledger_port: int = Field(default=8002, ge=1, le=65535)
+    budget_port: int = Field(default=8003, ge=1, le=65535)
+    ocr_port: int = Field(default=8004, ge=1, le=65535)
+    insights_port: int = Field(default=8005, ge=1, le=65535)
+    gateway_url: str = ""
+    auth_url: str = ""
+    ledger_url: str = ""
+    budget_url: str = ""
+    ocr_url: str = ""
+    insights_url: str = ""
+    embedded_redis_port: int = Field(default=6390, ge=1, le=65535)
+    embedded_kafka_port: int = Field(default=19092, ge=1, le=65535)
 
     def port_of(self, service: str) -> int:
         """Return the port ``service`` listens on (``MITA_<SERVICE>_PORT``)."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.settings import MitaSettings
+from shared.settings import Topology
 
 
-class GatewaySettings(MitaSettings):
-    """Gateway settings; fails fast on invalid or insecure values."""
+class GatewaySettings(Topology):
+    """Gateway settings (with the map of the services it calls); fails fast on invalid or
+    insecure values."""
 
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=50 * 1_048_576)

@@ -1,4 +1,4 @@
-"""MitaSettings: defaults, env reading, prod guards and naming helpers."""
+"""MitaSettings and the service map (Topology): defaults, env reading, prod guards, naming."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from shared.settings import (
     SERVICES,
     InsecureConfigurationError,
     MitaSettings,
+    Topology,
 )
 
 GOOD_SECRET = "s" * 32
@@ -44,11 +45,12 @@ def test_defaults() -> None:
     assert s.sentry_dsn == ""
     assert s.log_level == "INFO"
     assert s.log_json is True
-    assert s.host == "127.0.0.1"
     assert s.relay_batch_size == 500
     assert s.projection_max_retries == 3
     assert s.fault_crash_after_applied == 0
-    assert [s.port_of(name) for name in SERVICES] == [8000, 8001, 8002, 8003, 8004, 8005]
+    t = Topology()
+    assert t.host == "127.0.0.1"
+    assert [t.port_of(name) for name in SERVICES] == [8000, 8001, 8002, 8003, 8004, 8005]
     # The secret never shows in a repr or a dump.
     assert INSECURE_SECRET not in repr(s)
 
@@ -62,7 +64,7 @@ def test_env_vars_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MITA_LOG_JSON", "false")
     monkeypatch.setenv("MITA_KAFKA_PARTITIONS", "12")
     monkeypatch.setenv("MITA_ENVIRONMENT", "test")
-    s = MitaSettings()
+    s = Topology()
     assert s.gateway_port == 9100
     assert s.url_of("gateway") == "http://10.0.0.5:9100"
     assert s.url_of("ledger") == "http://10.0.0.5:9102"
@@ -72,6 +74,19 @@ def test_env_vars_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.log_json is False
     assert s.kafka_partitions == 12
     assert s.environment == "test"
+
+
+def test_a_service_settings_carry_no_service_map() -> None:
+    from services.budget.settings import BudgetSettings
+    from services.gateway.settings import GatewaySettings
+    from services.ledger.settings import LedgerSettings
+
+    for own in (LedgerSettings(), BudgetSettings(), MitaSettings()):
+        assert not any(
+            hasattr(own, f"{name}_{kind}") for name in SERVICES for kind in ("url", "port")
+        )
+        assert not hasattr(own, "host")
+    assert GatewaySettings().url_of("ledger") == "http://127.0.0.1:8002"
 
 
 def test_constructor_arguments_override_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,7 +109,7 @@ def test_constructor_arguments_override_env(monkeypatch: pytest.MonkeyPatch) -> 
 def test_out_of_range_env_rejected(monkeypatch: pytest.MonkeyPatch, var: str, value: str) -> None:
     monkeypatch.setenv(var, value)
     with pytest.raises(ValidationError):
-        MitaSettings()
+        Topology()  # the service map and every common setting
 
 
 def test_naming_helpers() -> None:
@@ -102,7 +117,7 @@ def test_naming_helpers() -> None:
     assert s.schema_for("budget") == "x_budget"
     assert s.topic_for("budget") == "p.budget.events"
     assert s.dead_letter_topic("ledger_transactions") == "p.deadletter.ledger_transactions"
-    d = MitaSettings()
+    d = Topology()
     assert d.schema_for("ledger") == "ledger"
     assert d.topic_for("ledger") == "mita.ledger.events"
     assert d.url_of("insights") == "http://127.0.0.1:8005"
@@ -112,14 +127,14 @@ def test_naming_helpers() -> None:
 
 def test_url_of_prefers_explicit_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MITA_LEDGER_URL", "http://ledger.internal:80/")
-    s = MitaSettings(ledger_port=9999)
+    s = Topology(ledger_port=9999)
     assert s.url_of("ledger") == "http://ledger.internal:80"
     assert s.url_of("budget") == "http://127.0.0.1:8003"
 
 
 @pytest.mark.parametrize("wildcard", ["0.0.0.0", "::", ""])
 def test_url_of_never_targets_a_wildcard_bind(wildcard: str) -> None:
-    s = MitaSettings(host=wildcard, auth_port=7001)
+    s = Topology(host=wildcard, auth_port=7001)
     assert s.url_of("auth") == "http://127.0.0.1:7001"
 
 
