@@ -30,21 +30,21 @@ def application() -> type[MitaApplication]:
 
 def days(settings: MitaSettings) -> Consumer:
     """``budget_days``: planned and spent per user-local day and category."""
-    from services.budget.projections import BudgetDaysProjection
+    from services.budget.read.projections import BudgetDaysProjection
 
     return BudgetDaysProjection(settings.schema_for("budget"))
 
 
 def redistribution(settings: MitaSettings) -> Consumer:
     """``budget_redistribution``: the real-time cover policy (and rollover on write)."""
-    from services.budget.policy import RedistributionPolicy
+    from services.budget.process.policy import RedistributionPolicy
 
     return RedistributionPolicy.from_settings(settings)
 
 
 def notifications(settings: MitaSettings) -> Consumer:
     """``budget_notifications``: one "Budget adjusted" per announced cover."""
-    from services.budget.notifications import NotificationsProjection
+    from services.budget.read.notifications import NotificationsProjection
 
     return NotificationsProjection(settings.schema_for("budget"))
 

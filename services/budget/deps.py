@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from services.budget.application import BudgetApplication
-from services.budget.placement import zone
-from services.budget.queries import user_timezone
+from services.budget.read.placement import zone
+from services.budget.read.queries import user_timezone
 from shared import tokens
 from shared.context_api import ServiceContext
 from shared.identity import signed_claims

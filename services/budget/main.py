@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.budget.api import router
-from services.budget.api_advice import router as advice_router
-from services.budget.api_settings import router as settings_router
 from services.budget.application import BudgetApplication
-from services.budget.dashboard import router as dashboard_router
 from services.budget.deps import BudgetContext
-from services.budget.impact import router as impact_router
+from services.budget.read.dashboard import router as dashboard_router
+from services.budget.read.impact import router as impact_router
+from services.budget.routes.advice import router as advice_router
+from services.budget.routes.plans import router
+from services.budget.routes.settings import router as settings_router
 from services.budget.settings import load_settings
 from shared.service import build_app, pooled_context
 from shared.settings import MitaSettings

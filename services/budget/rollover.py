@@ -15,7 +15,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.budget.application import BudgetApplication
-from services.budget.placement import zone
+from services.budget.read.placement import zone
 from shared import db
 from shared.settings import MitaSettings
 

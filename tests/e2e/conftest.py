@@ -19,8 +19,8 @@ from services.auth.main import create_app as create_auth
 from services.auth.projections import UsersProjection
 from services.auth.settings import AuthSettings
 from services.budget.main import create_app as create_budget
-from services.budget.policy import RedistributionPolicy
-from services.budget.projections import BudgetDaysProjection
+from services.budget.process.policy import RedistributionPolicy
+from services.budget.read.projections import BudgetDaysProjection
 from services.budget.settings import BudgetSettings
 from services.gateway.main import create_app as create_gateway
 from services.gateway.settings import GatewaySettings

@@ -1,6 +1,6 @@
 """The one-by-one fold of ledger events, kept as a test oracle for ``budget_days``.
 
-Production folds runs of ledger events in memory (``services.budget.spending``); this is the
+Production folds runs of ledger events in memory (``services.budget.read.spending``); this is the
 plain path it replaced: each event reads its transaction and the user's zone and writes its
 rows. The batching tests check the two agree on every kind of history.
 """
@@ -15,8 +15,15 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from services.budget.placement import AMENDED, DELETED, RECORDED, local_day, plan_category, zone
-from services.budget.projections import BudgetDaysProjection
+from services.budget.read.placement import (
+    AMENDED,
+    DELETED,
+    RECORDED,
+    local_day,
+    plan_category,
+    zone,
+)
+from services.budget.read.projections import BudgetDaysProjection
 from shared.envelope import EventEnvelope
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from services.budget.projections import TABLES, BudgetDaysProjection
+from services.budget.read.projections import TABLES, BudgetDaysProjection
 from shared.envelope import EventEnvelope
 from shared.projections import apply_batch
 from shared.rebuild import reset_read_model

@@ -15,10 +15,10 @@ from psycopg.rows import DictRow
 
 from services.auth.application import AuthApplication
 from services.auth.passwords import check_password
-from services.budget import history
 from services.budget.application import BudgetApplication
-from services.budget.projections import TABLES, BudgetDaysProjection
-from services.budget.queries import grid
+from services.budget.read import history
+from services.budget.read.projections import TABLES, BudgetDaysProjection
+from services.budget.read.queries import grid
 from services.ledger.application import LedgerApplication
 from shared.envelope import EventEnvelope
 from shared.projections import apply_batch, setup_tracking, tracking_table

@@ -12,7 +12,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from services.budget.main import create_app
-from services.budget.projections import BudgetDaysProjection
+from services.budget.read.projections import BudgetDaysProjection
 from shared import tokens
 from shared.projections import apply_batch, setup_tracking
 from shared.settings import MitaSettings

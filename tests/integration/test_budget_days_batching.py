@@ -13,7 +13,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.budget.application import BudgetApplication
-from services.budget.placement import (
+from services.budget.read.placement import (
     AMENDED,
     DELETED,
     PLANNED,

@@ -14,7 +14,7 @@ import pytest
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow, dict_row
 
-from services.budget.placement import (
+from services.budget.read.placement import (
     AMENDED,
     DELETED,
     PLANNED,

@@ -12,7 +12,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.budget.application import BudgetApplication
-from services.budget.projections import BudgetDaysProjection
+from services.budget.read.projections import BudgetDaysProjection
 from shared.envelope import EventEnvelope
 from shared.projections import apply_batch, setup_tracking
 from shared.rebuild import rebuild

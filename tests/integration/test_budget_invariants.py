@@ -25,7 +25,7 @@ from psycopg.rows import DictRow
 from services.budget.deps import BudgetContext
 from services.budget.engine.redistribution import Move
 from services.budget.main import create_app
-from services.budget.queries import grid, spent_of
+from services.budget.read.queries import grid, spent_of
 from shared import tokens
 from shared.envelope import EventEnvelope
 from shared.projections import apply_batch

@@ -13,8 +13,8 @@ from psycopg.rows import DictRow
 
 from services import catalog
 from services.budget.application import BudgetApplication
-from services.budget.policy import RedistributionPolicy
-from services.budget.projections import BudgetDaysProjection
+from services.budget.process.policy import RedistributionPolicy
+from services.budget.read.projections import BudgetDaysProjection
 from services.ledger.application import LedgerApplication
 from shared.projections import apply_batch, setup_tracking
 from shared.rebuild import rebuild

@@ -21,8 +21,8 @@ from services.budget.application import BudgetApplication
 from services.budget.engine.answers import plan_from_answers
 from services.budget.engine.redistribution import redistribute_overspend
 from services.budget.main import create_app
-from services.budget.policy import RedistributionPolicy
-from services.budget.projections import BudgetDaysProjection
+from services.budget.process.policy import RedistributionPolicy
+from services.budget.read.projections import BudgetDaysProjection
 from shared import tokens
 from shared.projections import apply_batch, setup_tracking
 from shared.settings import MitaSettings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.budget.notifications import adjustment_message, label
+from services.budget.read.notifications import adjustment_message, label
 
 
 def test_the_spec_example() -> None:

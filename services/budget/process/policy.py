@@ -21,9 +21,9 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.budget.application import BudgetApplication
-from services.budget.placement import AMENDED, DELETED, RECORDED, zone
-from services.budget.projections import BudgetDaysProjection
-from services.budget.queries import user_timezone
+from services.budget.read.placement import AMENDED, DELETED, RECORDED, zone
+from services.budget.read.projections import BudgetDaysProjection
+from services.budget.read.queries import user_timezone
 from shared.envelope import EventEnvelope
 from shared.policy import Policy
 from shared.projections import wait_for_position

@@ -20,8 +20,8 @@ from services.budget.engine import categories as cat
 from services.budget.engine.affordability import check_affordability
 from services.budget.engine.money import ZERO
 from services.budget.engine.status import Status, status
-from services.budget.queries import Grid, totals
-from services.budget.views import month_view, range_view
+from services.budget.read.queries import Grid, totals
+from services.budget.read.views import month_view, range_view
 from shared.api import ok
 from shared.dates import local_day
 

@@ -17,7 +17,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from services.budget.placement import AUTOMATION_CHANGED, MODE_CHANGED, SUBMITTED
+from services.budget.read.placement import AUTOMATION_CHANGED, MODE_CHANGED, SUBMITTED
 from shared import jsonutil
 from shared.envelope import EventEnvelope
 

@@ -17,7 +17,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from services.budget.placement import REDISTRIBUTED
+from services.budget.read.placement import REDISTRIBUTED
 from shared import jsonutil
 from shared.envelope import EventEnvelope
 from shared.projections import Projection

@@ -19,8 +19,8 @@ from decimal import Decimal
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from services.budget import history
-from services.budget.placement import (
+from services.budget.read import history
+from services.budget.read.placement import (
     ADAPTED,
     AMENDED,
     AUTOMATION_CHANGED,
@@ -35,7 +35,7 @@ from services.budget.placement import (
     SUBMITTED,
     zone_change,
 )
-from services.budget.spending import (
+from services.budget.read.spending import (
     SpendingFold,
     Tx,
     Zones,

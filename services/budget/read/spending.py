@@ -21,7 +21,7 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from services.budget.placement import DELETED, RECORDED, local_day, plan_category, zone
+from services.budget.read.placement import DELETED, RECORDED, local_day, plan_category, zone
 from shared.envelope import EventEnvelope
 
 CENT = Decimal("0.01")

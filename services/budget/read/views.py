@@ -17,8 +17,8 @@ from services.budget.engine.modes import mode_of
 from services.budget.engine.money import ZERO
 from services.budget.engine.plan import PlanError
 from services.budget.engine.status import live_status
-from services.budget.history_queries import planning_inputs
-from services.budget.queries import Grid, grid, has_plan, month_bounds, remaining, totals
+from services.budget.read.history_queries import planning_inputs
+from services.budget.read.queries import Grid, grid, has_plan, month_bounds, remaining, totals
 
 
 async def month_view(

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from contracts.budget import AllocationRequest, IncomeRequest, MonthlyRequest
-from services.budget.api import a_day, month_grid
 from services.budget.deps import Context, MonthAsked, Reader
 from services.budget.engine import categories as cat
 from services.budget.engine.advice import (
@@ -26,9 +25,10 @@ from services.budget.engine.modes import LEARNING_DAYS, mode_of
 from services.budget.engine.money import ZERO
 from services.budget.engine.plan import PlanError, build_plan
 from services.budget.engine.status import Status, status
-from services.budget.history_queries import budget_settings, latest_plan, spending_window
-from services.budget.queries import Grid, grid, has_plan, month_bounds, totals
-from services.budget.views import per_category
+from services.budget.read.history_queries import budget_settings, latest_plan, spending_window
+from services.budget.read.queries import Grid, grid, has_plan, month_bounds, totals
+from services.budget.read.views import per_category
+from services.budget.routes.plans import a_day, month_grid
 from shared.api import invalid, ok
 from shared.dates import DayOrInstant, local_day
 

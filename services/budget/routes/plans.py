@@ -18,8 +18,8 @@ from services.budget.engine import categories as cat
 from services.budget.engine.daily import distribute_month
 from services.budget.engine.money import ZERO, split_largest_remainder
 from services.budget.engine.plan import PlanError, build_plan, fixed_by_category
-from services.budget.placement import zone
-from services.budget.queries import (
+from services.budget.read.placement import zone
+from services.budget.read.queries import (
     Grid,
     calendar_entry,
     daily_row,
@@ -30,7 +30,7 @@ from services.budget.queries import (
     moves,
     spent_of,
 )
-from services.budget.views import (
+from services.budget.read.views import (
     live_figures,
     month_forecast_of,
     month_view,

@@ -11,20 +11,20 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from contracts.budget import AutomationRequest, ModeRequest
-from services.budget.api import stored_month
 from services.budget.application import ModeChosen, Moved
 from services.budget.deps import BudgetContext, Context, Manager, MonthAsked, Reader
 from services.budget.engine.modes import LEARNING_DAYS, MODES, learned_wants_weights, mode_of
 from services.budget.engine.money import ZERO
 from services.budget.engine.plan import PlanError
-from services.budget.history_queries import (
+from services.budget.read.history_queries import (
     budget_settings,
     month_moves,
     plan_log,
     spending_window,
     wants_count,
 )
-from services.budget.queries import month_bounds, spent_of
+from services.budget.read.queries import month_bounds, spent_of
+from services.budget.routes.plans import stored_month
 from shared.api import invalid, ok, positioned
 
 router = APIRouter()

@@ -1,0 +1,1 @@
+"""The budget's process managers: ledger events in, budget commands out."""

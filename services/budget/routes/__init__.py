@@ -1,0 +1,1 @@
+"""The budget's HTTP routes (thin: parse, use case or query, answer)."""
