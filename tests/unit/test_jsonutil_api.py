@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 from shared import jsonutil
@@ -323,3 +325,45 @@ def test_unhandled_exception_is_500_without_traceback(client: TestClient) -> Non
     assert body["detail"] == "Internal server error"
     for leak in ("hunter2", "Traceback", "RuntimeError", "test_jsonutil_api"):
         assert leak not in response.text
+
+
+JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.text()
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.dates()
+    | st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda f: round(f, 3))
+)
+JSON_DOCS = st.recursive(
+    JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(JSON_DOCS)
+def test_the_fast_path_writes_what_the_pure_encoder_writes(doc: Any) -> None:
+    fast = jsonutil.dumps(doc)
+    assert fast.isascii()
+    assert json.loads(fast) == json.loads(jsonutil._encoded(doc))
+    assert json.loads(fast, parse_float=Decimal) == json.loads(
+        jsonutil._encoded(doc), parse_float=Decimal
+    )
+
+
+def test_astral_characters_are_surrogate_escapes_as_json_dumps_writes_them() -> None:
+    expected = json.dumps({"m": "Café 😀"}, separators=(",", ":")).encode()
+    assert jsonutil.dumps({"m": "Café 😀"}) == expected == jsonutil._encoded({"m": "Café 😀"})
+
+
+def test_what_orjson_cannot_write_falls_back() -> None:
+    assert jsonutil.dumps([2**80, dt.time(7, 8, tzinfo=dt.UTC)]) == b'[%d,"07:08:00+00:00"]' % 2**80
+    with pytest.raises(ValueError, match="non-finite"):
+        jsonutil.dumps({"inside": Ratio(float("nan"))})  # a dataclass orjson writes natively
+
+
+@dataclasses.dataclass
+class Ratio:
+    value: float
