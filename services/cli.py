@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 from services import catalog
 from shared import db
 from shared.observability import configure_logging, init_sentry, init_tracing
 from shared.settings import SERVICES, MitaSettings, Topology
+
+
+def run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """Run a long-lived process's main coroutine on uvloop where it is installed."""
+    try:
+        import uvloop
+    except ImportError:  # e.g. Windows: the standard loop
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -22,45 +34,81 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-def serve(service: str) -> int:
-    """Run one HTTP service with uvicorn."""
+async def serve(services: list[str]) -> int:
+    """Run HTTP services with uvicorn, each on its own port, all in this process."""
     import uvicorn
 
+    class Quiet(uvicorn.Server):
+        """A server that leaves signals to the process (it stops every server at once)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
     settings = Topology()
-    app = catalog.BY_SERVICE[service].create_app()
-    configure_logging(service, settings.log_level, settings.log_json)
-    config = uvicorn.Config(
-        app, host=settings.host, port=settings.port_of(service), log_config=None, access_log=False
-    )
-    uvicorn.Server(config).run()
+    configure_logging("+".join(services), settings.log_level, settings.log_json)
+    servers = [
+        Quiet(
+            uvicorn.Config(
+                catalog.BY_SERVICE[service].create_app(),
+                host=settings.host,
+                port=settings.port_of(service),
+                log_config=None,
+                access_log=False,
+            )
+        )
+        for service in services
+    ]
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+
+    async def stopper() -> None:
+        await stop.wait()
+        for server in servers:
+            server.should_exit = True
+
+    watcher = asyncio.create_task(stopper())
+    try:
+        await asyncio.gather(*(server.serve() for server in servers))
+    finally:
+        watcher.cancel()
     return 0
 
 
-async def worker(service: str, projection: str | None = None) -> int:
-    """Run a service's relay and its projections (or one projection) until signalled."""
+async def worker(services: list[str], projection: str | None = None) -> int:
+    """Run services' relays and projections (or one projection) in this process until
+    signalled."""
     from shared.relay import Relay
     from shared.runner import ProjectionRunner
+    from shared.wake import Wakeups
 
     settings = MitaSettings()
     settings.require_infra()
-    configure_logging(f"{service}-worker", settings.log_level, settings.log_json)
-    init_tracing(service)
+    wakeups = Wakeups(settings.database_url)  # one LISTEN connection for the whole process
+    name = f"{'+'.join(services)}-worker"
+    configure_logging(name, settings.log_level, settings.log_json)
+    init_tracing(name)
     init_sentry(settings.sentry_dsn, settings.environment, settings.commit)
     catalog.load_event_types()
     stop = asyncio.Event()
     _stop_on_signals(stop)
     tasks = []
     if projection is None:
-        # Creating the application creates its schema and events table.
-        catalog.application_class(service).for_database(
-            settings.database_url, settings.schema_for(service)
-        ).close()
-        tasks.append(Relay(settings, service).run(stop))
-        specs = catalog.projections_of(service)
+        specs = []
+        for service in services:
+            # Creating the application creates its schema and events table.
+            catalog.application_class(service).for_database(
+                settings.database_url, settings.schema_for(service)
+            ).close()
+            tasks.append(Relay(settings, service, wakeups).run(stop))
+            specs += catalog.projections_of(service)
     else:
         specs = [catalog.PROJECTIONS[projection]]
-    tasks += [ProjectionRunner(settings, spec.build(settings)).run(stop) for spec in specs]
-    await asyncio.gather(*tasks)
+    tasks += [ProjectionRunner(settings, spec.build(settings), wakeups).run(stop) for spec in specs]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        await wakeups.close()
     return 0
 
 
@@ -132,7 +180,7 @@ def events_schemas(out: str | None) -> int:
     return 0
 
 
-async def up(exit_when_ready: bool = False) -> int:
+async def up(exit_when_ready: bool = False, split: bool = False) -> int:
     """Start embedded servers (unless configured), every service and worker; stop on Ctrl-C."""
     from shared.embedded import servers
     from shared.rebuild import timed
@@ -162,10 +210,16 @@ async def up(exit_when_ready: bool = False) -> int:
         )
         sup = Supervisor(env)
         cli = [sys.executable, "-m", "services.cli"]
-        for service in SERVICES:
-            sup.add(Child(service, [*cli, "serve", service], f"{settings.url_of(service)}/ready"))
-        for service in catalog.STORE_SERVICES:
-            sup.add(Child(f"{service}-worker", [*cli, "worker", service]))
+        ready = {s: f"{settings.url_of(s)}/ready" for s in SERVICES}
+        if split:  # one process per service and per worker, as in production
+            for service in SERVICES:
+                sup.add(Child(service, [*cli, "serve", service], ready[service]))
+            for service in catalog.STORE_SERVICES:
+                sup.add(Child(f"{service}-worker", [*cli, "worker", service]))
+        else:  # dev: every HTTP service in one process, every relay and consumer in another
+            sup.add(Child("services", [*cli, "serve", *SERVICES], probes=tuple(ready.items())))
+            sup.add(Child("workers", [*cli, "worker", *catalog.STORE_SERVICES]))
+        print(f"processes: {', '.join(c.name for c in sup.children)}", flush=True)
         stop = asyncio.Event()
         _stop_on_signals(stop)
         await sup.start()
@@ -201,9 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_up = sub.add_parser("up", help="start everything (embedded servers unless configured)")
     p_up.add_argument("--exit-when-ready", action="store_true", help="stop once all are ready")
-    sub.add_parser("serve", help="run one HTTP service").add_argument("service", choices=SERVICES)
-    p_worker = sub.add_parser("worker", help="run a service's relay and projections")
-    p_worker.add_argument("service", choices=catalog.STORE_SERVICES)
+    p_up.add_argument(
+        "--split", action="store_true", help="one process per service and worker (as in prod)"
+    )
+    sub.add_parser("serve", help="run HTTP services in one process").add_argument(
+        "service", nargs="+", choices=SERVICES
+    )
+    p_worker = sub.add_parser("worker", help="run services' relays and projections")
+    p_worker.add_argument("service", nargs="+", choices=catalog.STORE_SERVICES)
     sub.add_parser("relay", help="run one relay").add_argument(
         "service", choices=catalog.STORE_SERVICES
     )
@@ -223,16 +282,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.cmd == "up":
-        return asyncio.run(up(args.exit_when_ready))
+        return asyncio.run(up(args.exit_when_ready, args.split))
     if args.cmd == "serve":
-        return serve(args.service)
+        return run_loop(serve(list(dict.fromkeys(args.service))))
     if args.cmd == "worker":
-        return asyncio.run(worker(args.service))
+        return run_loop(worker(list(dict.fromkeys(args.service))))
     if args.cmd == "relay":
-        return asyncio.run(relay_only(args.service))
+        return run_loop(relay_only(args.service))
     if args.cmd == "project":
         spec = catalog.PROJECTIONS[args.projection]
-        return asyncio.run(worker(spec.owner, args.projection))
+        return run_loop(worker([spec.owner], args.projection))
     if args.cmd == "events":
         return events_schemas(args.out)
     if args.cmd == "budget":

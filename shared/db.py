@@ -10,8 +10,18 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+WRITE_POOL_SIZE = 1
+WRITE_POOL_OVERFLOW = 2
 
-def eventsourcing_env(database_url: str, schema: str, app_name: str) -> dict[str, str]:
+
+def eventsourcing_env(
+    database_url: str,
+    schema: str,
+    app_name: str,
+    *,
+    pool_size: int = WRITE_POOL_SIZE,
+    max_overflow: int = WRITE_POOL_OVERFLOW,
+) -> dict[str, str]:
     """Translate a Postgres URL into the ``eventsourcing`` library's env for one schema."""
     parts = conninfo_to_dict(database_url)
     return {
@@ -22,8 +32,8 @@ def eventsourcing_env(database_url: str, schema: str, app_name: str) -> dict[str
         "POSTGRES_USER": str(parts.get("user") or "postgres"),
         "POSTGRES_PASSWORD": str(parts.get("password") or ""),
         "POSTGRES_SCHEMA": schema,
-        "POSTGRES_POOL_SIZE": "5",
-        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(max_overflow),
         "POSTGRES_LOCK_TIMEOUT": "5",
         "CREATE_TABLE": "true",
         f"{app_name.upper()}_POSTGRES_SCHEMA": schema,

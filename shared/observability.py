@@ -8,14 +8,12 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context
 
@@ -108,22 +106,41 @@ def current_trace_context() -> dict[str, str]:
     return carrier
 
 
-async def request_context_middleware(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Continue the caller's trace, assign a request id and put both in the event context."""
-    rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-    parent = propagate.extract(dict(request.headers))
-    token = request_id_var.set(rid)
-    try:
-        with (
-            tracer().start_as_current_span(
-                f"{request.method} {request.url.path}", context=parent, kind=trace.SpanKind.SERVER
-            ),
-            context.use(correlation_id=rid, trace_context=current_trace_context()),
-        ):
-            response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        return response
-    finally:
-        request_id_var.reset(token)
+class RequestContextMiddleware:
+    """Continue the caller's trace, assign a request id and put both in the event context.
+
+    Pure ASGI (no per-request task or response wrapper, unlike ``BaseHTTPMiddleware``): the
+    answer's start message gains ``X-Request-ID``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one HTTP request; other scopes pass through."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        rid = headers.get("x-request-id") or uuid.uuid4().hex
+        raw_id = rid.encode("latin-1")
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", ()) if k != b"x-request-id"]
+                message = {**message, "headers": [*kept, (b"x-request-id", raw_id)]}
+            await send(message)
+
+        token = request_id_var.set(rid)
+        try:
+            with (
+                tracer().start_as_current_span(
+                    f"{scope['method']} {scope['path']}",
+                    context=propagate.extract(headers),
+                    kind=trace.SpanKind.SERVER,
+                ),
+                context.use(correlation_id=rid, trace_context=current_trace_context()),
+            ):
+                await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)

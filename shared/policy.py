@@ -43,7 +43,8 @@ class Policy(Consumer):
     async def pool(self) -> AsyncConnectionPool[Any]:
         """The pool the policy reads read models through (opened once)."""
         if self._pool is None:
-            pool = read_model_pool(self.database_url, max_size=4)
+            # Decisions are serial: one reader and a spare.
+            pool = read_model_pool(self.database_url, max_size=2)
             await pool.open()
             self._pool = pool
         return self._pool

@@ -17,8 +17,12 @@ from shared import db, kafka
 from shared.envelope import EventEnvelope
 from shared.settings import MitaSettings
 from shared.store import to_envelope
+from shared.wake import Wakeups
 
 log = logging.getLogger(__name__)
+
+
+IDLE_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,14 @@ def kafka_headers(env: EventEnvelope) -> list[tuple[str, bytes]]:
 class Relay:
     """Follows one service's notification log and publishes it to ``mita.<service>.events``."""
 
-    def __init__(self, settings: MitaSettings, service: str) -> None:
+    def __init__(
+        self, settings: MitaSettings, service: str, wakeups: Wakeups | None = None
+    ) -> None:
         self.settings = settings
         self.service = service
+        # Shared by every relay and runner of a process (one LISTEN connection); own otherwise.
+        self.wakeups = wakeups or Wakeups(settings.database_url)
+        self._own_wakeups = wakeups is None
         self.source = SourceTable(service, settings.schema_for(service))
         self.topic = settings.topic_for(service)
         self.published_total = 0
@@ -260,40 +269,45 @@ class Relay:
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; survives broker and database outages."""
         backoff = 0.2
-        while not stop.is_set():
-            try:
-                await self._run_once(stop)
-                backoff = 0.2
-            except Exception as exc:
-                log.warning("relay %s error: %r; retrying in %.1fs", self.service, exc, backoff)
-                await self._drop_producer()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), backoff)
-                backoff = min(backoff * 2, 5.0)
+        woken = self.wakeups.subscribe(self.source.table)
+        try:
+            while not stop.is_set():
+                try:
+                    await self._run_once(stop, woken)
+                    backoff = 0.2
+                except Exception as exc:
+                    log.warning("relay %s error: %r; retrying in %.1fs", self.service, exc, backoff)
+                    await self._drop_producer()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), backoff)
+                    backoff = min(backoff * 2, 5.0)
+        finally:
+            self.wakeups.unsubscribe(woken)
+            if self._own_wakeups:
+                await self.wakeups.close()
         await self._drop_producer()
 
-    async def _run_once(self, stop: asyncio.Event) -> None:
+    async def _run_once(self, stop: asyncio.Event, woken: asyncio.Event) -> None:
         conn = await db.connect(self.settings.database_url)
-        listen = await db.connect(self.settings.database_url, autocommit=True)
         try:
             await self._setup(conn)
             if not await self._acquire_leadership(conn, stop):
                 return
-            await listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.source.table)))
             await self.reconcile_with_broker(conn)
             last_check = time.monotonic()
             while not stop.is_set():
+                woken.clear()  # an append from now on wakes the next wait
                 sent = await self.drain(conn)
                 if time.monotonic() - last_check > self.settings.relay_idle_check_seconds:
                     await self.reconcile_with_broker(conn)
                     last_check = time.monotonic()
                 if sent == 0:
-                    # Woken by the store's NOTIFY on insert; the timeout bounds a missed one.
-                    async for _ in listen.notifies(timeout=0.25, stop_after=1):
-                        pass
+                    # Woken by the store's NOTIFY on insert (``shared.wake`` wakes every
+                    # waiter after a reconnect); the timeout only bounds the unexpected.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(woken.wait(), IDLE_WAIT_SECONDS)
             producer = self._producer
             if producer is not None:
                 await producer.flush()
         finally:
             await conn.close()
-            await listen.close()

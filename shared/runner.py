@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from shared.envelope import EventEnvelope
 from shared.observability import tracer
 from shared.projections import Consumer, claim, lock_shared, setup_tracking
 from shared.settings import MitaSettings
+from shared.wake import Wakeups
 
 log = logging.getLogger(__name__)
 MAX_LINKS = 32
@@ -42,13 +44,19 @@ def trace_links(events: Sequence[EventEnvelope]) -> list[trace.Link]:
 class ProjectionRunner:
     """Consumes a projection's source topics and applies events to its read model."""
 
-    def __init__(self, settings: MitaSettings, projection: Consumer) -> None:
+    def __init__(
+        self, settings: MitaSettings, projection: Consumer, wakeups: Wakeups | None = None
+    ) -> None:
         self.settings = settings
         self.projection = projection
+        # Shared by every relay and runner of a process (one LISTEN connection); own otherwise.
+        self.wakeups = wakeups or Wakeups(settings.database_url)
+        self._own_wakeups = wakeups is None
         self.topics = [settings.topic_for(s) for s in projection.sources]
         self.group_id = f"{settings.topic_prefix}.projection.{projection.name}"
         self.applied_total = 0
         self.consumed_total = 0
+        self.paused_total = 0  # idle pauses taken (woken by a store NOTIFY or the poll)
         self.assigned = asyncio.Event()  # set once the consumer group gave us partitions
         self.dead_lettered = 0
         self._consumer: AIOKafkaConsumer | None = None
@@ -162,22 +170,31 @@ class ProjectionRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set, reconnecting after failures."""
+        woken = self.wakeups.subscribe(*(db.events_table(s) for s in self.projection.sources))
+        try:
+            await self._run(stop, woken)
+        finally:
+            self.wakeups.unsubscribe(woken)
+            if self._own_wakeups:
+                await self.wakeups.close()
+        if self._dlq is not None:
+            with contextlib.suppress(Exception):
+                await self._dlq.stop()
+        await self.projection.close()
+
+    async def _run(self, stop: asyncio.Event, woken: asyncio.Event) -> None:
         backoff = 0.2
         while not stop.is_set():
             try:
-                await self._run_once(stop)
+                await self._run_once(stop, woken)
                 backoff = 0.2
             except Exception as exc:
                 log.warning("projection %s error: %r", self.projection.name, exc)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), backoff)
                 backoff = min(backoff * 2, 5.0)
-        if self._dlq is not None:
-            with contextlib.suppress(Exception):
-                await self._dlq.stop()
-        await self.projection.close()
 
-    async def _run_once(self, stop: asyncio.Event) -> None:
+    async def _run_once(self, stop: asyncio.Event, woken: asyncio.Event) -> None:
         conn = await db.connect(self.settings.database_url)
         await self.setup(conn)
         await kafka.ensure_topics(
@@ -195,20 +212,54 @@ class ProjectionRunner:
         )
         await consumer.start()
         try:
+            busy = time.monotonic()
             while not stop.is_set():
+                # Cleared before each fetch: a store append from now on keeps us fetching.
+                woken.clear()
                 batches = await consumer.getmany(
                     timeout_ms=200, max_records=self.settings.projection_batch_size
                 )
                 if consumer.assignment():
                     self.assigned.set()
                 messages = [m for msgs in batches.values() for m in msgs]
-                if not messages:
-                    continue
-                await self.apply_messages(conn, messages)
-                # Offsets are only a resume hint: correctness comes from the tracking table.
-                with contextlib.suppress(Exception):
-                    await consumer.commit()
+                if messages:
+                    await self.apply_messages(conn, messages)
+                    # Offsets are only a resume hint: correctness comes from the tracking table.
+                    with contextlib.suppress(Exception):
+                        await consumer.commit()
+                    busy = time.monotonic()
+                elif (
+                    time.monotonic() - busy > self.settings.consumer_pause_after_seconds
+                    and not woken.is_set()
+                ):
+                    woke = await self._idle(consumer, woken, stop)
+                    # After a store append, fetch until it has come through; after the
+                    # safety poll, one quick look is enough before pausing again.
+                    busy = time.monotonic() - (
+                        0 if woke else self.settings.consumer_pause_after_seconds
+                    )
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
             await conn.close()
+
+    async def _idle(self, consumer: Any, woken: asyncio.Event, stop: asyncio.Event) -> bool:
+        """Pause fetching until a source store appends, ``stop``, or the safety poll; return
+        whether a store append ended it."""
+        assigned = consumer.assignment()
+        if not assigned:
+            return False
+        consumer.pause(*assigned)
+        self.paused_total += 1
+        try:
+            waits = [asyncio.ensure_future(woken.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(
+                waits,
+                timeout=self.settings.consumer_idle_poll_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            for waiting in waits:
+                waiting.cancel()
+        finally:
+            consumer.resume(*consumer.assignment())
+        return woken.is_set()

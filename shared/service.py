@@ -12,10 +12,10 @@ from shared.api import JSONResponse, install_error_handlers
 from shared.db import read_model_pool
 from shared.health import check_all
 from shared.observability import (
+    RequestContextMiddleware,
     configure_logging,
     init_sentry,
     init_tracing,
-    request_context_middleware,
 )
 from shared.settings import MitaSettings
 
@@ -51,7 +51,7 @@ def pooled_context(
 
     @asynccontextmanager
     async def resources(app: FastAPI) -> AsyncIterator[None]:
-        pool = read_model_pool(settings.database_url)
+        pool = read_model_pool(settings.database_url, settings.db_read_pool_max)
         await pool.open()
         setattr(app.state, state_attr, make(app.state.application, pool))
         try:
@@ -66,7 +66,7 @@ def build_app(
     settings: MitaSettings,
     service: str,
     *,
-    application: Callable[[str, str], MitaApplication] | None = None,
+    application: Callable[..., MitaApplication] | None = None,
     routers: tuple[APIRouter, ...] = (),
     resources: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     public: bool = False,
@@ -81,7 +81,12 @@ def build_app(
         init_tracing(service)
         init_sentry(settings.sentry_dsn, settings.environment, settings.commit)
         if application is not None:
-            app.state.application = application(settings.database_url, settings.schema_for(service))
+            app.state.application = application(
+                settings.database_url,
+                settings.schema_for(service),
+                pool_size=settings.db_write_pool_size,
+                max_overflow=settings.db_write_pool_overflow,
+            )
         if resources is None:
             yield
         else:
@@ -105,7 +110,7 @@ def build_app(
     app.state.service = service
     install_error_handlers(app)
     if not public:  # the gateway installs its own middleware stack, request context first
-        app.middleware("http")(request_context_middleware)
+        app.add_middleware(RequestContextMiddleware)
 
     if ops_routes:
         install_ops_routes(app, settings, service)

@@ -39,9 +39,19 @@ class MitaSettings(BaseSettings):
     log_json: bool = True
     commit: str = "dev"
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
-    relay_idle_check_seconds: float = Field(default=5.0, gt=0)
+    relay_idle_check_seconds: float = Field(default=15.0, gt=0)
     projection_batch_size: int = Field(default=500, ge=1, le=10_000)
     projection_max_retries: int = Field(default=3, ge=0, le=100)
+    # An idle consumer pauses its partitions after this long without a message, and resumes
+    # on a source store's NOTIFY, or after the safety poll (bounds the wait on a missed one).
+    # Postgres connections per process part (see README, "Connections"): each store's write
+    # pool holds ``db_write_pool_size`` open and grows by ``db_write_pool_overflow`` under load;
+    # each service's read-model pool opens one and grows to ``db_read_pool_max``.
+    db_write_pool_size: int = Field(default=1, ge=1, le=100)
+    db_write_pool_overflow: int = Field(default=2, ge=0, le=100)
+    db_read_pool_max: int = Field(default=4, ge=1, le=100)
+    consumer_pause_after_seconds: float = Field(default=1.0, gt=0, le=3600)
+    consumer_idle_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     read_your_writes_timeout: float = Field(default=1.0, ge=0, le=30)
     data_dir: str = "var"
     fault_crash_after_applied: int = Field(

@@ -20,8 +20,14 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import resolve_topic
 
 from shared import context
-from shared.db import ensure_schema_sync, eventsourcing_env
+from shared.db import (
+    WRITE_POOL_OVERFLOW,
+    WRITE_POOL_SIZE,
+    ensure_schema_sync,
+    eventsourcing_env,
+)
 from shared.envelope import BASE_FIELDS, EventEnvelope, event_id_for, registry
+from shared.settings import MitaSettings
 
 
 class DateAsISO(Transcoding):
@@ -73,10 +79,30 @@ class MitaApplication(Application[uuid.UUID]):
         super().__init__(dict(env) if env is not None else None)
 
     @classmethod
-    def for_database(cls, database_url: str, schema: str) -> MitaApplication:
-        """Construct the application on a Postgres URL and schema."""
+    def for_database(
+        cls,
+        database_url: str,
+        schema: str,
+        *,
+        pool_size: int = WRITE_POOL_SIZE,
+        max_overflow: int = WRITE_POOL_OVERFLOW,
+    ) -> MitaApplication:
+        """Construct the application on a Postgres URL and schema (write pool sized)."""
         ensure_schema_sync(database_url, schema)
-        return cls(eventsourcing_env(database_url, schema, cls.name))
+        env = eventsourcing_env(
+            database_url, schema, cls.name, pool_size=pool_size, max_overflow=max_overflow
+        )
+        return cls(env)
+
+    @classmethod
+    def from_settings(cls, settings: MitaSettings) -> MitaApplication:
+        """The application on the settings' database, schema and write-pool size."""
+        return cls.for_database(
+            settings.database_url,
+            settings.schema_for(cls.service),
+            pool_size=settings.db_write_pool_size,
+            max_overflow=settings.db_write_pool_overflow,
+        )
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:
         """Use the metadata-carrying mapper."""

@@ -22,6 +22,8 @@ class Child:
     name: str
     argv: list[str]
     ready_url: str | None = None
+    # Further (name, URL) readiness probes: a process serving several services has one each.
+    probes: tuple[tuple[str, str], ...] = ()
     proc: asyncio.subprocess.Process | None = None
     restarts: int = 0
     pump: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -71,17 +73,22 @@ class Supervisor:
             await self._spawn(child)
 
     async def wait_ready(self, timeout: float = 90.0) -> dict[str, str]:
-        """Poll each child's ready URL until all answer 200 or ``timeout`` passes."""
-        status = {c.name: "starting" for c in self.children if c.ready_url}
+        """Poll each readiness probe until all answer 200 or ``timeout`` passes."""
+        probes: dict[str, str] = {}
+        for child in self.children:
+            if child.ready_url:
+                probes[child.name] = child.ready_url
+            probes.update(child.probes)
+        status = dict.fromkeys(probes, "starting")
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=5.0) as client:
             while time.monotonic() < deadline and any(v != "ok" for v in status.values()):
-                for child in self.children:
-                    if not child.ready_url or status[child.name] == "ok":
+                for name, url in probes.items():
+                    if status[name] == "ok":
                         continue
                     with contextlib.suppress(httpx.HTTPError):
-                        r = await client.get(child.ready_url)
-                        status[child.name] = "ok" if r.status_code == 200 else f"{r.status_code}"
+                        r = await client.get(url)
+                        status[name] = "ok" if r.status_code == 200 else f"{r.status_code}"
                 await asyncio.sleep(0.3)
         return status
 

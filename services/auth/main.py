@@ -34,7 +34,11 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         application.configure(PasswordHasher(), check_password, cfg.admin_emails)
         client = aioredis.Redis.from_url(cfg.redis_url, socket_timeout=3, socket_connect_timeout=3)
         pool: AsyncConnectionPool = AsyncConnectionPool(
-            cfg.database_url, min_size=1, max_size=5, kwargs={"row_factory": dict_row}, open=False
+            cfg.database_url,
+            min_size=1,
+            max_size=cfg.db_read_pool_max,
+            kwargs={"row_factory": dict_row},
+            open=False,
         )
         await pool.open()
         token_service = TokenService(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import BaseRoute
@@ -21,7 +19,7 @@ from services.gateway.metrics import HttpMetrics, MetricsMiddleware, metrics_end
 from services.gateway.ratelimit import RateLimitMiddleware, RedisRateLimiter
 from services.gateway.settings import GatewaySettings
 from shared.api import JSONResponse, error_body
-from shared.observability import request_context_middleware
+from shared.observability import RequestContextMiddleware
 
 log = logging.getLogger("mita.gateway")
 
@@ -249,15 +247,6 @@ class BodySizeLimitMiddleware:
         await JSONResponse(body, status_code=413, headers=headers)(scope, receive, send)
 
 
-def _is_request_context(middleware: Any) -> bool:
-    """Whether a registered middleware is shared.observability's request context."""
-    kwargs = getattr(middleware, "kwargs", {})
-    return (
-        getattr(middleware, "cls", None) is BaseHTTPMiddleware
-        and kwargs.get("dispatch") is request_context_middleware
-    )
-
-
 def _has_route(app: FastAPI, path: str) -> bool:
     """Whether the app already serves ``path``."""
     routes: list[BaseRoute] = list(app.router.routes)
@@ -292,7 +281,8 @@ def install_middleware(app: FastAPI, settings: GatewaySettings, redis: aioredis.
     if not _has_route(app, "/metrics"):
         app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     # build_app already registered the request context; re-add it below as the outermost layer.
-    app.user_middleware[:] = [m for m in app.user_middleware if not _is_request_context(m)]
+    ours: object = RequestContextMiddleware
+    app.user_middleware[:] = [m for m in app.user_middleware if m.cls is not ours]
     # add_middleware puts each new layer outside the previous ones: add innermost first.
     app.add_middleware(MetricsMiddleware, metrics=metrics, slow_request_ms=settings.slow_request_ms)
     app.add_middleware(
@@ -317,4 +307,4 @@ def install_middleware(app: FastAPI, settings: GatewaySettings, redis: aioredis.
         max_age=600,
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
-    app.add_middleware(BaseHTTPMiddleware, dispatch=request_context_middleware)
+    app.add_middleware(RequestContextMiddleware)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from services import catalog
 from shared.embedded import free_port
 from shared.settings import SERVICES
 
@@ -15,8 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_make_run_embedded_mode_all_ready(tmp_path: Path) -> None:
-    """No MITA_* servers configured: Postgres, Valkey and Tansu start embedded; all ready."""
+@pytest.mark.parametrize("layout", ["", " --split"], ids=["shared", "split"])
+def test_make_run_embedded_mode_all_ready(tmp_path: Path, layout: str) -> None:
+    """No MITA_* servers configured: Postgres, Valkey and Tansu start embedded; all ready,
+    with the services and workers in two processes (dev) or one process each (``--split``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MITA_")}
     env.update(
         MITA_DATA_DIR=str(tmp_path / "var"),
@@ -27,7 +30,7 @@ def test_make_run_embedded_mode_all_ready(tmp_path: Path) -> None:
     for service in SERVICES:
         env[f"MITA_{service.upper()}_PORT"] = str(free_port())
     done = subprocess.run(
-        ["make", "--no-print-directory", "run", "MITA_UP_FLAGS=--exit-when-ready"],
+        ["make", "--no-print-directory", "run", f"MITA_UP_FLAGS=--exit-when-ready{layout}"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -44,3 +47,5 @@ def test_make_run_embedded_mode_all_ready(tmp_path: Path) -> None:
     assert f"redis://127.0.0.1:{env['MITA_EMBEDDED_REDIS_PORT']}" in out
     assert f"kafka=127.0.0.1:{env['MITA_EMBEDDED_KAFKA_PORT']}" in out
     assert (tmp_path / "var" / "pg" / "PG_VERSION").exists(), "Postgres data lives in the data dir"
+    split = [*SERVICES, *(f"{s}-worker" for s in catalog.STORE_SERVICES)]
+    assert f"processes: {', '.join(split if layout else ['services', 'workers'])}\n" in out

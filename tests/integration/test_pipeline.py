@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from eventsourcing.persistence import StoredEvent
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.ledger.domain import Transaction
@@ -22,6 +22,7 @@ from shared.relay import Relay
 from shared.runner import ProjectionRunner
 from shared.settings import MitaSettings
 from shared.store import make_mapper
+from shared.wake import Wakeups
 from tests.helpers import drain, fold, ledger_app, read_model, seed, tracked, wait_until
 
 PROJECTION = "ledger_transactions"
@@ -199,3 +200,66 @@ async def test_stored_v1_event_is_read_as_v2(settings: MitaSettings) -> None:
     assert env.payload["amount"] == "12.50"
     schema = EventType("ledger.TransactionRecorded", "ledger", type(tx).Recorded).json_schema()
     assert "merchant" in schema["properties"]
+
+
+async def test_an_idle_consumer_pauses_and_a_store_append_wakes_it(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """Paused consumers fetch nothing; the store's NOTIFY (one shared LISTEN) resumes them."""
+    quick = settings.model_copy(
+        update={"consumer_pause_after_seconds": 0.2, "consumer_idle_poll_seconds": 600.0}
+    )
+    app = ledger_app(quick)
+    schema = quick.schema_for("ledger")
+    wakeups = Wakeups(quick.database_url)
+    stop = asyncio.Event()
+    relay = Relay(quick, "ledger", wakeups)
+    runner = ProjectionRunner(quick, TransactionsProjection(schema), wakeups)
+    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(runner.run(stop))]
+    try:
+        await asyncio.wait_for(runner.assigned.wait(), 30)
+
+        async def paused() -> bool:
+            return runner.paused_total >= 1
+
+        await wait_until(paused, 30, "the idle runner to pause")
+        pauses = runner.paused_total
+        _, position = await asyncio.to_thread(
+            app.record_transaction, user_id=uuid.uuid4(), amount=Decimal("9.99"), category="food"
+        )
+        # The safety poll is 10 minutes away: only the append's NOTIFY can resume it in time.
+        assert await wait_for_position(conn, schema, PROJECTION, "ledger", position, 10)
+        await wait_until(paused, 30, "it to pause again")
+        assert runner.paused_total >= pauses
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        await wakeups.close()
+
+
+async def test_wakeups_wake_every_waiter_of_a_channel_and_survive_a_close(
+    settings: MitaSettings,
+) -> None:
+    wakeups = Wakeups(settings.database_url)
+    channel = f"mita_test_{uuid.uuid4().hex[:12]}"
+    first, second = wakeups.subscribe(channel), wakeups.subscribe(channel)
+    other = wakeups.subscribe(f"{channel}_other")
+    try:
+        # Subscribing wakes everyone once (nothing is missed across a (re)connect).
+        await asyncio.wait_for(first.wait(), 10)
+        for event in (first, second, other):
+            event.clear()
+        notifier = await AsyncConnection.connect(settings.database_url, autocommit=True)
+        try:
+
+            async def woken() -> bool:
+                await notifier.execute(sql.SQL("NOTIFY {}").format(sql.Identifier(channel)))
+                return first.is_set() and second.is_set()
+
+            await wait_until(woken, 10, "both waiters to wake")
+        finally:
+            await notifier.close()
+        assert not other.is_set()
+        wakeups.unsubscribe(second)
+    finally:
+        await wakeups.close()

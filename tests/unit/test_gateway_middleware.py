@@ -12,7 +12,6 @@ import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.types import Scope
 
 from services.gateway.audit import AUDIT_LOGGER, audit, redact
@@ -28,7 +27,7 @@ from services.gateway.middleware import (
 from services.gateway.ratelimit import RateLimitMiddleware
 from services.gateway.settings import GatewaySettings
 from shared.api import install_error_handlers, ok
-from shared.observability import request_context_middleware
+from shared.observability import RequestContextMiddleware
 
 LIMIT, UPLOAD_LIMIT = 1024, 4096
 METRICS_TOKEN = "scrape-me-please"
@@ -245,7 +244,7 @@ def test_audit_accepts_a_request_and_truncates() -> None:
 def installed() -> Iterator[tuple[FastAPI, TestClient]]:
     """The full stack with an unreachable Redis (non-auth paths fail open)."""
     app = tiny_app()
-    app.middleware("http")(request_context_middleware)  # as build_app does
+    app.add_middleware(RequestContextMiddleware)  # as build_app does
     install_middleware(app, gateway_settings(), aioredis.Redis.from_url(DEAD_REDIS))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield app, client
@@ -255,7 +254,7 @@ def test_installed_order_headers_errors_metrics(installed: tuple[FastAPI, TestCl
     app, client = installed
     classes: list[Any] = [m.cls for m in app.user_middleware]
     assert classes == [
-        BaseHTTPMiddleware,  # request context, moved outermost (and not duplicated)
+        RequestContextMiddleware,  # moved outermost (and not duplicated)
         SecurityHeadersMiddleware,
         EnvelopeCORSMiddleware,
         BodySizeLimitMiddleware,

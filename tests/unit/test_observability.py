@@ -18,11 +18,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from shared import context, observability
 from shared.observability import (
     JsonFormatter,
+    RequestContextMiddleware,
     configure_logging,
     current_trace_context,
     init_sentry,
     init_tracing,
-    request_context_middleware,
     request_id_var,
     tracer,
 )
@@ -177,7 +177,7 @@ def test_init_sentry_with_dsn_sends_nothing() -> None:
 def middleware_app() -> FastAPI:
     """An app that reports the event context and trace ids seen by a handler."""
     app = FastAPI()
-    app.middleware("http")(request_context_middleware)
+    app.add_middleware(RequestContextMiddleware)
 
     @app.get("/ctx")
     async def ctx() -> dict[str, object]:

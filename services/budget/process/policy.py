@@ -52,7 +52,7 @@ class RedistributionPolicy(Policy):
     def from_settings(cls, settings: MitaSettings) -> RedistributionPolicy:
         """The policy over the budget write model of ``settings``."""
         schema = settings.schema_for("budget")
-        app = BudgetApplication.for_database(settings.database_url, schema)
+        app = BudgetApplication.from_settings(settings)
         assert isinstance(app, BudgetApplication)
         return cls(schema, settings.database_url, app)
 
