@@ -78,7 +78,7 @@ class Processes:
                 cmd = " ".join(proc.info["cmdline"] or [])
                 if "services.cli" in cmd and (" serve " in cmd or " worker " in cmd):
                     self.procs[self._name(cmd, proc.pid)] = proc
-                elif any(x in cmd for x in ("tansu", "valkey-server", "redis-server")):
+                elif any(x in cmd for x in ("tansu", "valkey-server")):
                     self.procs[cmd.split()[0].rsplit("/", 1)[-1][:12]] = proc
             return
         for pid in spec.split(","):
@@ -87,11 +87,14 @@ class Processes:
 
     @staticmethod
     def _name(cmd: str, pid: int) -> str:
+        """``gateway`` / ``ledger-worker`` for one service; ``services`` / ``workers`` for
+        the shared processes of ``mita up``."""
         words = cmd.split()
-        role = words[words.index("serve") + 1] if "serve" in words else None
-        if role is None and "worker" in words:
-            role = f"{words[words.index('worker') + 1]}-worker"
-        return role or str(pid)
+        for verb, many, suffix in (("serve", "services", ""), ("worker", "workers", "-worker")):
+            if verb in words:
+                served = words[words.index(verb) + 1 :]
+                return many if len(served) > 1 else f"{served[0]}{suffix}"
+        return str(pid)
 
     def times(self) -> dict[str, float]:
         """Seconds of CPU (user + system, children included) per process so far."""
