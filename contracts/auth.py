@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from contracts.envelope import Tolerant
+from contracts.envelope import Tolerant, stored_type
 from shared.dates import Timezone
 
 # Events of a user other contexts read (key = the user id). UserRegistered carries
@@ -112,8 +112,9 @@ class ValidateTokenRequest(Tolerant):
     token: Token
 
 
-class UserUpdate(Tolerant):
-    """``PATCH /users/me``: profile fields and the settings screen's preferences."""
+class ProfileFields(Tolerant):
+    """A user's profile: the one declaration of its fields (the auth events, the users read
+    model's columns and the profile answer are held to it)."""
 
     name: ShortText | None = None
     country: Country | None = None
@@ -125,6 +126,11 @@ class UserUpdate(Tolerant):
     region: ShortText | None = None
     notifications_enabled: bool | None = None
     dark_mode_enabled: bool | None = None
+
+
+class PreferenceFields(Tolerant):
+    """The settings screen's preferences (kept together as one JSON document)."""
+
     dark_mode: bool | None = None
     notifications: bool | None = None
     biometric_auth: bool | None = None
@@ -133,6 +139,21 @@ class UserUpdate(Tolerant):
     language: Annotated[str, StringConstraints(max_length=16)] | None = None
     date_format: Annotated[str, StringConstraints(max_length=32)] | None = None
     budget_alert_threshold: Annotated[Decimal, Field(ge=0, le=100)] | None = None
+
+
+class UserUpdate(PreferenceFields, ProfileFields):
+    """``PATCH /users/me``: profile fields and the settings screen's preferences."""
+
+
+PROFILE_FIELDS: Final = tuple(ProfileFields.model_fields)
+PREFERENCE_FIELDS: Final = tuple(PreferenceFields.model_fields)
+#: Field name -> the Python type of its value (str, Decimal, bool).
+PROFILE_TYPES: Final[dict[str, type]] = {
+    name: stored_type(info.annotation) for name, info in ProfileFields.model_fields.items()
+}
+PREFERENCE_TYPES: Final[dict[str, type]] = {
+    name: stored_type(info.annotation) for name, info in PreferenceFields.model_fields.items()
+}
 
 
 class UserSummary(BaseModel):

@@ -3,7 +3,8 @@ typed by its ``data`` (for OpenAPI)."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import types
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,6 +17,20 @@ class Tolerant(BaseModel):
     does take are still 422."""
 
     model_config = ConfigDict(extra="ignore", str_max_length=4096)
+
+
+def stored_type(annotation: Any) -> type:
+    """The Python type of a decided value: request constraints and ``None`` stripped."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        elif origin is not None:
+            return origin  # type: ignore[no-any-return]
+        else:
+            return annotation  # type: ignore[no-any-return]
 
 
 class Envelope(BaseModel, Generic[T]):

@@ -5,14 +5,13 @@ the payload fields consumers read."""
 from __future__ import annotations
 
 import datetime as dt
-import types
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, Final, TypedDict, Union, get_args, get_origin
+from typing import Annotated, Any, Final, TypedDict
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from contracts.envelope import Tolerant
+from contracts.envelope import Tolerant, stored_type
 from shared.dates import timezone_of
 
 #: The categories the app sends: the top-level ones and the finer names (mobile-api.md).
@@ -119,20 +118,6 @@ class TransactionCreate(TransactionUpdate):
 #: declaration: the ledger's events, aggregate, commands, read-model columns and answers derive
 #: from it (``TransactionOut`` is the answer's shape; a contract test holds it to this list).
 TRANSACTION_FIELDS: Final = tuple(TransactionUpdate.model_fields)
-
-
-def stored_type(annotation: Any) -> type:
-    """The Python type of a decided value: request constraints and ``None`` stripped."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
-            annotation = next(a for a in get_args(annotation) if a is not type(None))
-        elif origin is not None:
-            return origin  # type: ignore[no-any-return]
-        else:
-            return annotation  # type: ignore[no-any-return]
 
 
 #: Field name -> the Python type of its value (Decimal, str, datetime, UUID, bool, list).

@@ -9,22 +9,14 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from contracts import auth as contract
 from shared.envelope import registry
 
 EMAIL_NAMESPACE = uuid.UUID("2b7d3c55-0d7e-4b7e-9f64-5d0f9f3c8a41")
 CENTS = Decimal("0.01")
-PROFILE_FIELDS = frozenset(
-    {
-        "name", "country", "timezone", "income", "savings_goal", "budget_method", "currency",
-        "region", "notifications_enabled", "dark_mode_enabled",
-    }
-)  # fmt: skip
-PREFERENCE_FIELDS = frozenset(
-    {
-        "dark_mode", "notifications", "biometric_auth", "auto_sync", "offline_mode", "language",
-        "date_format", "budget_alert_threshold",
-    }
-)  # fmt: skip
+# The profile's and the preferences' fields: declared once, by the published contract.
+PROFILE_FIELDS = frozenset(contract.PROFILE_FIELDS)
+PREFERENCE_FIELDS = frozenset(contract.PREFERENCE_FIELDS)
 
 
 class AuthError(Exception):

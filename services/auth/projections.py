@@ -8,25 +8,17 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from contracts.auth import PREFERENCE_TYPES, PROFILE_TYPES
 from contracts.budget import ONBOARDING_SUBMITTED
 from shared import jsonutil
 from shared.envelope import EventEnvelope
 from shared.projections import Projection
 
 ONBOARDED = ONBOARDING_SUBMITTED  # the budget's event: the user has onboarded
-NUMERIC_PREFERENCES = frozenset({"budget_alert_threshold"})
-PROFILE_COLUMNS = {
-    "name": "text",
-    "country": "text",
-    "timezone": "text",
-    "income": "numeric(14,2)",
-    "savings_goal": "numeric(14,2)",
-    "budget_method": "text",
-    "currency": "text",
-    "region": "text",
-    "notifications_enabled": "boolean",
-    "dark_mode_enabled": "boolean",
-}
+NUMERIC_PREFERENCES = frozenset(n for n, t in PREFERENCE_TYPES.items() if t is Decimal)
+SQL_TYPES: dict[type, str] = {str: "text", Decimal: "numeric(14,2)", bool: "boolean"}
+# One column per profile field of the contract (money in cents, as the domain keeps it).
+PROFILE_COLUMNS = {name: SQL_TYPES[kind] for name, kind in PROFILE_TYPES.items()}
 
 
 class UsersProjection(Projection):

@@ -85,3 +85,18 @@ def test_a_transaction_s_fields_are_declared_once() -> None:
     assert {ledger.FIELD_TYPES[n] for n in ("tags", "is_recurring", "goal_id", "spent_at")} == {
         list, bool, uuid.UUID, dt.datetime
     }  # fmt: skip
+
+
+def test_a_profile_s_fields_are_declared_once() -> None:
+    from services.auth import domain
+    from services.auth.projections import NUMERIC_PREFERENCES, PROFILE_COLUMNS
+
+    assert domain.PROFILE_FIELDS == set(auth.PROFILE_FIELDS) == set(PROFILE_COLUMNS)
+    assert set(auth.PREFERENCE_FIELDS) == domain.PREFERENCE_FIELDS
+    assert not set(auth.PROFILE_FIELDS) & set(auth.PREFERENCE_FIELDS)
+    assert list(auth.UserUpdate.model_fields) == [*auth.PROFILE_FIELDS, *auth.PREFERENCE_FIELDS]
+    # The answer shows every profile field; money columns keep cents.
+    assert set(auth.PROFILE_FIELDS) <= set(auth.UserProfile.model_fields)
+    assert PROFILE_COLUMNS["income"] == "numeric(14,2)"
+    assert PROFILE_COLUMNS["dark_mode_enabled"] == "boolean"
+    assert {"budget_alert_threshold"} == NUMERIC_PREFERENCES
