@@ -11,12 +11,15 @@ import signal
 import sys
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services import catalog
 from shared import db
 from shared.observability import configure_logging, init_sentry, init_tracing
 from shared.settings import SERVICES, MitaSettings, Topology
+
+if TYPE_CHECKING:
+    from shared.embedded import Servers
 
 
 def run_loop(main: Coroutine[Any, Any, int]) -> int:
@@ -235,9 +238,21 @@ async def up(exit_when_ready: bool = False, split: bool = False) -> int:
         )
         if exit_when_ready:
             stop.set()
+        guard = asyncio.create_task(_revive_embedded(found, stop))
         await sup.watch(stop)
+        guard.cancel()
         await sup.stop()
         return 0 if all_ok else 1
+
+
+async def _revive_embedded(found: Servers, stop: asyncio.Event, every: float = 2.0) -> None:
+    """Restart an embedded server that died (and say so) until ``stop``."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+        if not stop.is_set():
+            for line in await asyncio.to_thread(found.revive):
+                print(line, flush=True)
 
 
 async def budget_rollover() -> int:

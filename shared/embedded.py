@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class EmbeddedPostgres:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
+        self.url = ""
         self._server: Any = None
 
     def start(self) -> str:
@@ -55,7 +56,18 @@ class EmbeddedPostgres:
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._server = get_server(self.data_dir, cleanup_mode="stop")
-        return str(self._server.get_uri())
+        self.url = str(self._server.get_uri())
+        return self.url
+
+    def alive(self) -> bool:
+        """Whether the server answers a connection."""
+        import psycopg
+
+        try:
+            psycopg.connect(self.url, connect_timeout=2).close()
+        except psycopg.Error:
+            return False
+        return True
 
     def stop(self) -> None:
         """Stop the server, keeping its data."""
@@ -86,6 +98,10 @@ class EmbeddedValkey:
         )
         self._server.start()
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def alive(self) -> bool:
+        """Whether Valkey accepts connections."""
+        return port_open("127.0.0.1", self.port)
 
     def stop(self) -> None:
         """Stop Valkey."""
@@ -135,6 +151,12 @@ class EmbeddedTansu:
         wait_for_port("127.0.0.1", self.port)
         return self.bootstrap
 
+    def alive(self) -> bool:
+        """Whether the broker process runs and accepts connections."""
+        return (
+            self.proc is not None and self.proc.poll() is None and port_open("127.0.0.1", self.port)
+        )
+
     def stop(self) -> None:
         """Stop the broker (its memory storage is lost)."""
         if self.proc is not None and self.proc.poll() is None:
@@ -147,6 +169,22 @@ class EmbeddedTansu:
         self.proc = None
 
 
+class Embedded(Protocol):
+    """What the supervisor needs of an embedded server."""
+
+    def start(self) -> str:
+        """Start it; its address."""
+        ...
+
+    def stop(self) -> None:
+        """Stop it."""
+        ...
+
+    def alive(self) -> bool:
+        """Whether it answers."""
+        ...
+
+
 @dataclass(frozen=True)
 class Servers:
     """Addresses of the servers in use and which of them were started here."""
@@ -155,6 +193,23 @@ class Servers:
     kafka_bootstrap: str
     redis_url: str
     started: tuple[str, ...]
+    embedded: tuple[tuple[str, Embedded], ...] = ()
+
+    def revive(self) -> list[str]:
+        """Restart every embedded server that stopped answering, on its address; say what
+        happened (the relays re-publish what a restarted broker lost)."""
+        said: list[str] = []
+        for name, server in self.embedded:
+            if server.alive():
+                continue
+            try:
+                server.stop()
+                server.start()
+            except Exception as exc:
+                said.append(f"embedded {name} is down and did not restart: {exc!r}")
+            else:
+                said.append(f"embedded {name} was down: restarted")
+        return said
 
 
 @contextlib.contextmanager
@@ -174,24 +229,28 @@ def servers(
     """
     stops: list[Callable[[], None]] = []
     started: list[str] = []
+    embedded: list[tuple[str, Embedded]] = []
     try:
         if not database_url:
             pg = EmbeddedPostgres(data_dir / "pg")
             database_url = pg.start()
             stops.append(pg.stop)
             started.append("postgres")
+            embedded.append(("postgres", pg))
         if not redis_url and with_redis:
             valkey = EmbeddedValkey(redis_port or free_port(), data_dir / "valkey")
             redis_url = valkey.start()
             stops.append(valkey.stop)
             started.append("valkey")
+            embedded.append(("valkey", valkey))
         if not kafka_bootstrap:
             data_dir.mkdir(parents=True, exist_ok=True)
             tansu = EmbeddedTansu(kafka_port or free_port(), data_dir / "tansu.log")
             kafka_bootstrap = tansu.start()
             stops.append(tansu.stop)
             started.append("tansu")
-        yield Servers(database_url, kafka_bootstrap, redis_url, tuple(started))
+            embedded.append(("tansu", tansu))
+        yield Servers(database_url, kafka_bootstrap, redis_url, tuple(started), tuple(embedded))
     finally:
         for stop in reversed(stops):
             with contextlib.suppress(Exception):

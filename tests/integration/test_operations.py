@@ -206,3 +206,34 @@ def test_embedded_broker_refuses_a_busy_port() -> None:
             EmbeddedTansu(first.port).start()
     finally:
         first.stop()
+
+
+def test_a_killed_embedded_broker_and_valkey_are_restarted_on_their_ports() -> None:
+    """``mita up``'s guard: a dead embedded server is seen, restarted in place, and said."""
+    from shared.embedded import EmbeddedTansu, EmbeddedValkey, Servers, free_port, port_open
+
+    tansu = EmbeddedTansu(free_port())
+    valkey = EmbeddedValkey(free_port())
+    found = Servers(
+        "",
+        tansu.start(),
+        valkey.start(),
+        ("valkey", "tansu"),
+        (("valkey", valkey), ("tansu", tansu)),
+    )
+    try:
+        assert found.revive() == []  # both answer: nothing to do
+        assert tansu.proc is not None
+        tansu.proc.kill()
+        tansu.proc.wait()
+        valkey.stop()
+        assert not tansu.alive()
+        assert not valkey.alive()
+        said = found.revive()
+        assert said == ["embedded valkey was down: restarted", "embedded tansu was down: restarted"]
+        assert tansu.alive()
+        assert valkey.alive()
+        assert port_open("127.0.0.1", tansu.port)
+    finally:
+        tansu.stop()
+        valkey.stop()
