@@ -8,7 +8,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -227,31 +227,24 @@ def servers(
 
     Postgres and Valkey keep their data under ``data_dir``; Tansu keeps nothing (memory).
     """
-    stops: list[Callable[[], None]] = []
-    started: list[str] = []
     embedded: list[tuple[str, Embedded]] = []
     try:
         if not database_url:
             pg = EmbeddedPostgres(data_dir / "pg")
             database_url = pg.start()
-            stops.append(pg.stop)
-            started.append("postgres")
             embedded.append(("postgres", pg))
         if not redis_url and with_redis:
             valkey = EmbeddedValkey(redis_port or free_port(), data_dir / "valkey")
             redis_url = valkey.start()
-            stops.append(valkey.stop)
-            started.append("valkey")
             embedded.append(("valkey", valkey))
         if not kafka_bootstrap:
             data_dir.mkdir(parents=True, exist_ok=True)
             tansu = EmbeddedTansu(kafka_port or free_port(), data_dir / "tansu.log")
             kafka_bootstrap = tansu.start()
-            stops.append(tansu.stop)
-            started.append("tansu")
             embedded.append(("tansu", tansu))
-        yield Servers(database_url, kafka_bootstrap, redis_url, tuple(started), tuple(embedded))
+        started = tuple(name for name, _ in embedded)
+        yield Servers(database_url, kafka_bootstrap, redis_url, started, tuple(embedded))
     finally:
-        for stop in reversed(stops):
+        for _, server in reversed(embedded):
             with contextlib.suppress(Exception):
-                stop()
+                server.stop()

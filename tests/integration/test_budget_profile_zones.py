@@ -24,7 +24,7 @@ from shared.projections import apply_batch
 from shared.rebuild import rebuild
 from shared.settings import MitaSettings
 from tests.integration.budget_world import Key, World, own_world, snapshot
-from tests.integration.test_budget_invariants import ANSWERS, PROPERTY, ROLLS_UP, cents
+from tests.integration.test_budget_invariants import ANSWERS, PROPERTY, ROLLS_UP, Op, cents
 
 UTC, ZERO, D = dt.UTC, Decimal(0), Decimal
 # The extremes and the odd offsets first (UTC-12 … UTC+14), then any zone the system knows.
@@ -58,37 +58,25 @@ def instants(zones: list[str]) -> st.SearchStrategy[dt.datetime]:
     return st.builds(lambda t, z: t.astimezone(z), moment, shown)
 
 
-@dataclass(frozen=True)
-class Step:
-    """A write: record, amend, delete, or a profile zone change (``PATCH /users/me``)."""
-
-    kind: str
-    target: int = 0
-    amount: Decimal | None = None
-    category: str | None = None
-    spent_at: dt.datetime | None = None
-    zone: str | None = None
-
-
 @st.composite
-def scenario(draw: st.DrawFn) -> tuple[str | None, list[Step]]:
+def scenario(draw: st.DrawFn) -> tuple[str | None, list[Op]]:
     """A registration zone (None: the profile has none, so UTC) and up to 12 writes."""
     zones = draw(st.lists(ZONE, min_size=1, max_size=3))
     when, money = instants(zones), cents(1, 30_000)
     kinds = st.sampled_from(sorted(ROLLS_UP))
     step = st.one_of(
-        st.builds(Step, st.just("create"), amount=money, category=kinds, spent_at=when),
-        st.builds(Step, st.just("create"), amount=money, category=kinds, spent_at=when),
+        st.builds(Op, st.just("create"), amount=money, category=kinds, spent_at=when),
+        st.builds(Op, st.just("create"), amount=money, category=kinds, spent_at=when),
         st.builds(
-            Step,
+            Op,
             st.just("amend"),
             st.integers(0, 20),
             amount=st.none() | money,
             category=st.none() | kinds,
             spent_at=st.none() | when,
         ),
-        st.builds(Step, st.just("delete"), st.integers(0, 20)),
-        st.builds(Step, st.just("rezone"), zone=st.sampled_from(zones)),
+        st.builds(Op, st.just("delete"), st.integers(0, 20)),
+        st.builds(Op, st.just("rezone"), zone=st.sampled_from(zones)),
     )
     registered = draw(st.none() | st.sampled_from(zones))
     return registered, draw(st.lists(step, min_size=1, max_size=12))
@@ -109,7 +97,7 @@ class Placed:
         return self.spent_at.astimezone(ZoneInfo(self.zone)).date(), ROLLS_UP[self.category]
 
 
-def perform(world: World, user: uuid.UUID, zone: str, steps: list[Step]) -> dict[Any, Placed]:
+def perform(world: World, user: uuid.UUID, zone: str, steps: list[Op]) -> dict[Any, Placed]:
     """Apply the steps to the write models; return where each transaction must count."""
     assert world.auth is not None
     placed: dict[Any, Placed] = {}
@@ -143,7 +131,7 @@ def perform(world: World, user: uuid.UUID, zone: str, steps: list[Step]) -> dict
 async def test_spend_lands_on_the_profile_zones_local_day(
     settings: MitaSettings,
     conn: AsyncConnection[DictRow],
-    story: tuple[str | None, list[Step]],
+    story: tuple[str | None, list[Op]],
     rnd: random.Random,
 ) -> None:
     """Σ spent per local (day, category) = the live transactions there, each in the zone its

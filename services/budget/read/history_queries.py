@@ -13,29 +13,17 @@ from psycopg.rows import DictRow
 from services.budget.domain import AUTOMATION_DEFAULTS
 from services.budget.engine import categories as cat
 from services.budget.engine.modes import DEFAULT
-
-
-def _table(schema: str, name: str) -> sql.Composed:
-    return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
-
-
-async def _fetch(
-    conn: AsyncConnection[DictRow], query: sql.Composed, params: tuple[Any, ...]
-) -> list[dict[str, Any]]:
-    cur = await conn.execute(query, params)
-    rows = [dict(r) for r in await cur.fetchall()]
-    await conn.commit()
-    return rows
+from services.budget.read.queries import fetch, table
 
 
 async def budget_settings(
     conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID
 ) -> tuple[str, dict[str, bool]]:
     """The user's budget mode and automation switches (defaults where never set)."""
-    rows = await _fetch(
+    rows = await fetch(
         conn,
         sql.SQL("SELECT mode, automation FROM {} WHERE user_id = %s").format(
-            _table(schema, "budget_profiles")
+            table(schema, "budget_profiles")
         ),
         (user,),
     )
@@ -48,12 +36,12 @@ async def plan_log(
     conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID, year: int, month: int
 ) -> list[dict[str, Any]]:
     """Every plan of a month, oldest first (position, at, reason, mode, categories)."""
-    return await _fetch(
+    return await fetch(
         conn,
         sql.SQL(
             "SELECT position, at, reason, mode, categories FROM {} "
             "WHERE user_id = %s AND year = %s AND month = %s ORDER BY position"
-        ).format(_table(schema, "budget_plan_log")),
+        ).format(table(schema, "budget_plan_log")),
         (user, year, month),
     )
 
@@ -62,12 +50,12 @@ async def latest_plan(
     conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID
 ) -> dict[str, Decimal] | None:
     """The category amounts of the user's most recent plan, if any."""
-    rows = await _fetch(
+    rows = await fetch(
         conn,
         sql.SQL(
             "SELECT categories FROM {} WHERE user_id = %s ORDER BY year DESC, month DESC, "
             "position DESC LIMIT 1"
-        ).format(_table(schema, "budget_plan_log")),
+        ).format(table(schema, "budget_plan_log")),
         (user,),
     )
     if not rows:
@@ -79,12 +67,12 @@ async def month_moves(
     conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID, start: dt.date, end: dt.date
 ) -> list[dict[str, Any]]:
     """Moves of planned money into days of [start, end], in the order they were decided."""
-    return await _fetch(
+    return await fetch(
         conn,
         sql.SQL(
             "SELECT position, at, reason, from_category, to_category, from_date, to_date, amount "
             "FROM {} WHERE user_id = %s AND to_date BETWEEN %s AND %s ORDER BY position, seq"
-        ).format(_table(schema, "budget_moves")),
+        ).format(table(schema, "budget_moves")),
         (user, start, end),
     )
 
@@ -93,12 +81,12 @@ async def spending_window(
     conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID, start: dt.date, end: dt.date
 ) -> tuple[dict[str, Decimal], dict[str, int]]:
     """Live spending per plan category over user-local days [start, end], with counts."""
-    rows = await _fetch(
+    rows = await fetch(
         conn,
         sql.SQL(
             "SELECT plan_category, sum(amount) AS spent, count(*) AS n FROM {} "
             "WHERE user_id = %s AND day BETWEEN %s AND %s AND NOT deleted GROUP BY plan_category"
-        ).format(_table(schema, "budget_tx")),
+        ).format(table(schema, "budget_tx")),
         (user, start, end),
     )
     spent = {str(r["plan_category"]): Decimal(r["spent"]) for r in rows}
@@ -115,10 +103,10 @@ async def planning_inputs(
     conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID
 ) -> tuple[dict[str, Any] | None, str, dict[str, Decimal] | None]:
     """The latest onboarding answers (None before onboarding), the mode and learned weights."""
-    rows = await _fetch(
+    rows = await fetch(
         conn,
         sql.SQL("SELECT answers, mode, wants_weights FROM {} WHERE user_id = %s").format(
-            _table(schema, "budget_profiles")
+            table(schema, "budget_profiles")
         ),
         (user,),
     )

@@ -20,8 +20,19 @@ Grid = dict[dt.date, dict[str, Cell]]
 """(planned, spent) per day and plan category."""
 
 
-def _table(schema: str, name: str) -> sql.Composed:
+def table(schema: str, name: str) -> sql.Composed:
+    """A budget read-model table, schema-qualified."""
     return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+
+
+async def fetch(
+    conn: AsyncConnection[DictRow], query: sql.Composed, params: tuple[Any, ...]
+) -> list[dict[str, Any]]:
+    """Rows of one read as dicts; the read's transaction ends (queries never write)."""
+    cur = await conn.execute(query, params)
+    rows = [dict(r) for r in await cur.fetchall()]
+    await conn.commit()
+    return rows
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -37,7 +48,7 @@ async def grid(
         sql.SQL(
             "SELECT day, category, planned, spent FROM {} WHERE user_id = %s "
             "AND day BETWEEN %s AND %s AND (planned <> 0 OR spent <> 0) ORDER BY day, category"
-        ).format(_table(schema, "budget_days")),
+        ).format(table(schema, "budget_days")),
         (user, start, end),
     )
     out: Grid = {}
@@ -52,7 +63,7 @@ async def user_timezone(conn: AsyncConnection[DictRow], schema: str, user: uuid.
     cur = await conn.execute(
         sql.SQL(
             "SELECT timezone FROM {} WHERE user_id = %s ORDER BY effective_from DESC LIMIT 1"
-        ).format(_table(schema, "budget_users")),
+        ).format(table(schema, "budget_users")),
         (user,),
     )
     row = await cur.fetchone()
@@ -64,41 +75,29 @@ async def day_transactions(
     conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID, day: dt.date
 ) -> list[dict[str, Any]]:
     """The live transactions on a user-local day."""
-    cur = await conn.execute(
+    rows = await fetch(
+        conn,
         sql.SQL(
             "SELECT id, amount, category, plan_category, spent_at FROM {} "
             "WHERE user_id = %s AND day = %s AND NOT deleted ORDER BY spent_at, id"
-        ).format(_table(schema, "budget_tx")),
+        ).format(table(schema, "budget_tx")),
         (user, day),
     )
-    rows = [
-        {
-            "id": str(r["id"]),
-            "amount": r["amount"],
-            "category": r["category"],
-            "plan_category": r["plan_category"],
-            "spent_at": r["spent_at"],
-        }
-        for r in await cur.fetchall()
-    ]
-    await conn.commit()
-    return rows
+    return [{**r, "id": str(r["id"])} for r in rows]
 
 
 async def moves(
     conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID, limit: int = 500
 ) -> list[dict[str, Any]]:
     """The user's redistribution history, newest first."""
-    cur = await conn.execute(
+    return await fetch(
+        conn,
         sql.SQL(
             "SELECT at, from_category, to_category, from_date, to_date, amount, reason FROM {} "
             "WHERE user_id = %s ORDER BY position DESC, seq LIMIT %s"
-        ).format(_table(schema, "budget_moves")),
+        ).format(table(schema, "budget_moves")),
         (user, limit),
     )
-    rows = [dict(r) for r in await cur.fetchall()]
-    await conn.commit()
-    return rows
 
 
 def totals(cells: Mapping[str, Cell]) -> Cell:
