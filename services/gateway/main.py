@@ -20,6 +20,7 @@ from services.gateway.routes_auth import router as auth_router
 from services.gateway.routes_budget import router as budget_router
 from services.gateway.routes_dashboard import router as dashboard_router
 from services.gateway.routes_ledger import router as ledger_router
+from services.gateway.routes_ocr import router as ocr_router
 from services.gateway.settings import GatewaySettings, load_settings
 from services.gateway.upstream import Upstream
 from shared.api import JSONResponse
@@ -64,7 +65,7 @@ def create_app(
     app = build_app(
         cfg,
         "gateway",
-        routers=(auth_router, dashboard_router, ledger_router, budget_router),
+        routers=(auth_router, dashboard_router, ocr_router, ledger_router, budget_router),
         resources=resources,
         public=True,
         ops_routes=False,

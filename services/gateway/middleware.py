@@ -36,7 +36,12 @@ DOCS_CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 DOCS_PATHS: tuple[str, ...] = ("/docs", "/redoc")
-UPLOAD_SUFFIXES: tuple[str, ...] = ("/receipt", "/ocr/process")
+UPLOAD_SUFFIXES: tuple[str, ...] = (
+    "/receipt",
+    "/receipt/advanced",
+    "/receipt/batch",
+    "/ocr/process",
+)
 CORS_METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 CORS_HEADERS: tuple[str, ...] = (
     "Authorization",

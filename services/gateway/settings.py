@@ -19,6 +19,9 @@ class GatewaySettings(Topology):
     slow_request_ms: int = Field(default=1000, ge=1, le=600_000)
     upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     upstream_retries: int = Field(default=2, ge=0, le=5)
+    # A receipt upload answers with its reading: the OCR service waits up to its own bound
+    # (MITA_OCR_ANSWER_WAIT_SECONDS); the app gives up after 90 s.
+    ocr_timeout_seconds: float = Field(default=60.0, gt=0, le=120)
     metrics_token: str = ""
     hsts_seconds: int = Field(default=31_536_000, ge=0)
 

@@ -89,18 +89,24 @@ class Upstream:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         bearer: bool = True,
+        raw: tuple[bytes, str] | None = None,
+        timeout: float | None = None,
     ) -> httpx.Response:
-        """Send one request; retry connection failures and timeouts of idempotent calls only."""
+        """Send one request (``json``, or ``raw`` bytes with their content type); retry
+        connection failures and timeouts of idempotent calls only."""
         client = self.clients[service]
         content = jsonutil.dumps(json) if json is not None else None
         headers = self._headers(request, bearer=bearer)
         if content is not None:
             headers["content-type"] = "application/json"
+        if raw is not None:
+            content, headers["content-type"] = raw
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         attempts = 1 + (self.retries if method.upper() in IDEMPOTENT else 0)
         for attempt in range(attempts):
             try:
                 return await client.request(
-                    method, path, content=content, params=params, headers=headers
+                    method, path, content=content, params=params, headers=headers, **extra
                 )
             except httpx.TimeoutException as exc:
                 if attempt + 1 == attempts:
@@ -149,6 +155,6 @@ class Upstream:
             k: v
             for k, v in upstream.headers.items()
             if k.lower() not in HOP_BY_HOP
-            and k.lower() in ("content-type", "retry-after", "www-authenticate")
+            and k.lower() in ("content-type", "retry-after", "www-authenticate", "cache-control")
         }
         return Response(upstream.content, status_code=upstream.status_code, headers=headers)

@@ -28,6 +28,10 @@ from services.ledger.main import create_app as create_ledger
 from services.ledger.projections import TransactionsProjection
 from services.ledger.projections import UsersProjection as LedgerUsersProjection
 from services.ledger.settings import LedgerSettings
+from services.ocr.main import create_app as create_ocr
+from services.ocr.process.worker import ReadingWorker
+from services.ocr.read.projections import ReceiptsProjection
+from services.ocr.settings import OcrSettings
 from shared.relay import Relay
 from shared.runner import ProjectionRunner
 from tests.conftest import Infra, random_prefix
@@ -46,6 +50,7 @@ class Stack:
     gateway_settings: GatewaySettings
     ledger: FastAPI
     ledger_settings: LedgerSettings
+    ocr_settings: OcrSettings | None = None
 
     def outbox(self) -> list[SentMail]:
         """Mails the auth service sent."""
@@ -103,13 +108,15 @@ async def open_stack(
     auth: dict[str, Any] | None = None,
     *,
     gateway_redis_url: str | None = None,
+    ocr: dict[str, Any] | None = None,
     **gateway: Any,
 ) -> AsyncIterator[Stack]:
     """Start auth, ledger and budget with their relays and projections, and the gateway.
 
     ``auth`` overrides auth settings (e.g. ``admin_emails``); ``gateway_redis_url`` points the
-    gateway alone at another Redis (the auth service keeps working); other keywords are
-    gateway settings.
+    gateway alone at another Redis (the auth service keeps working); ``ocr`` (settings
+    overrides, ``{}`` for none) adds the OCR service, its read model and its worker; other
+    keywords are gateway settings.
     """
     auth_settings, gw_settings = stack_settings(infra, auth, **gateway)
     if gateway_redis_url is not None:
@@ -124,8 +131,10 @@ async def open_stack(
     )
     budget_app = create_budget(budget_settings)
     auth_schema, ledger_schema = (auth_settings.schema_for(s) for s in ("auth", "ledger"))
+    ocr_settings = None if ocr is None else ocr_settings_for(auth_settings, infra, ocr)
+    ocr_app = create_ocr(ocr_settings) if ocr_settings is not None else FastAPI()
     stop = asyncio.Event()
-    async with running(auth_app), running(ledger_app), running(budget_app):
+    async with running(auth_app), running(ledger_app), running(budget_app), running(ocr_app):
         runners = [
             ProjectionRunner(auth_settings, UsersProjection(auth_schema)),
             ProjectionRunner(ledger_settings, TransactionsProjection(ledger_schema)),
@@ -140,6 +149,13 @@ async def open_stack(
             Relay(ledger_settings, "ledger"),
             Relay(budget_settings, "budget"),
         ]
+        if ocr_settings is not None:
+            schema = ocr_settings.schema_for("ocr")
+            runners += [
+                ProjectionRunner(ocr_settings, ReceiptsProjection(schema)),
+                ProjectionRunner(ocr_settings, ReadingWorker.from_settings(ocr_settings)),
+            ]
+            relays.append(Relay(ocr_settings, "ocr"))
         tasks = [asyncio.create_task(r.run(stop)) for r in relays]
         tasks += [asyncio.create_task(r.run(stop)) for r in runners]
         await asyncio.wait_for(asyncio.gather(*(r.assigned.wait() for r in runners)), 60)
@@ -148,6 +164,8 @@ async def open_stack(
             "ledger": httpx.ASGITransport(ledger_app),
             "budget": httpx.ASGITransport(budget_app),
         }
+        if ocr_settings is not None:
+            transports["ocr"] = httpx.ASGITransport(ocr_app)
         gw_app = create_gateway(gw_settings, transports=transports)
         try:
             async with (
@@ -166,10 +184,22 @@ async def open_stack(
                     gw_settings,
                     ledger_app,
                     ledger_settings,
+                    ocr_settings,
                 )
         finally:
             stop.set()
             await asyncio.gather(*tasks)
+
+
+def ocr_settings_for(base: AuthSettings, infra: Infra, overrides: dict[str, Any]) -> OcrSettings:
+    """OCR settings in the stack's namespace, with images under the test's scratch dir."""
+    values = base.model_dump(include=set(OcrSettings.model_fields))
+    scratch = infra.scratch / f"ocr-{base.topic_prefix}"
+    values.update(
+        ocr_image_dir=str(scratch / "receipts"), ocr_tessdata_dir=str(scratch / "tessdata")
+    )
+    values.update(overrides)
+    return OcrSettings.model_validate(values)
 
 
 @contextlib.asynccontextmanager
@@ -180,6 +210,19 @@ async def journey_stack_for(infra: Infra) -> AsyncIterator[Stack]:
     async with open_stack(
         infra,
         {"read_your_writes_timeout": 10.0},
+        rate_limit_per_minute=10_000,
+        auth_rate_limit_per_minute=10_000,
+    ) as stack:
+        yield stack
+
+
+@contextlib.asynccontextmanager
+async def journey_stack_for_ocr(infra: Infra, **ocr: Any) -> AsyncIterator[Stack]:
+    """A journey stack with the OCR service (``ocr``: its settings overrides)."""
+    async with open_stack(
+        infra,
+        {"read_your_writes_timeout": 10.0},
+        ocr=ocr,
         rate_limit_per_minute=10_000,
         auth_rate_limit_per_minute=10_000,
     ) as stack:

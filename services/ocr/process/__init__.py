@@ -1,0 +1,1 @@
+"""The OCR saga's worker: uploaded receipts in, readings (or failures) out."""

@@ -1,0 +1,1 @@
+"""The OCR read side: the receipt jobs read model and its queries."""

@@ -1,0 +1,1 @@
+"""Reading a receipt: image checks and re-encoding, OCR engines, and parsing the text."""

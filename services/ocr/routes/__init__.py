@@ -1,0 +1,1 @@
+"""The OCR service's HTTP routes (internal; the gateway publishes them)."""

@@ -1,0 +1,87 @@
+"""Receipt scanning the app's way (ocr_service.dart, receipt_capture_screen.dart), through
+the gateway: the upload answers with the parsed receipt, the app records the transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest_asyncio
+
+from bench.receipts import Item, Spec, encoded
+from tests.conftest import Infra
+from tests.e2e.conftest import Stack, journey_stack_for_ocr
+from tests.e2e.test_app_calls import ONBOARDING, calendar_day, data
+
+JSON = dict[str, Any]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def ocr_stack(infra: Infra) -> AsyncIterator[Stack]:
+    """One stack with the OCR service for the module."""
+    async with journey_stack_for_ocr(infra) as stack:
+        yield stack
+
+
+def receipt_spec(day: dt.date, *, header: str = "KAUFLAND BULGARIA", language: str = "bg") -> Spec:
+    """A clean receipt with a known total (the OCR is real, so keep the photo readable)."""
+    items = (Item("ХЛЯБ ДОБРУДЖА", 1, Decimal("1.20")), Item("СИРЕНЕ", 2, Decimal("6.45")))
+    return Spec(
+        header=header, merchant="kaufland", category="groceries", language=language,
+        currency="BGN", date=day, time="10:15", items=items, date_style="dmy_dot",
+        font="DejaVuSansMono.ttf", size=26, tax_rate=Decimal("0.20"),
+    )  # fmt: skip
+
+
+def app_upload(image: bytes) -> dict[str, Any]:
+    """The multipart body Dio builds for ``MultipartFile.fromFile`` (octet-stream part)."""
+    return {"file": ("IMG_20261201_101500.jpg", image, "application/octet-stream")}
+
+
+async def onboarded(stack: Stack) -> dict[str, str]:
+    """A UTC user with a plan."""
+    headers = stack.bearer((await stack.register(timezone="UTC"))["access_token"])
+    data(await stack.client.post("/api/onboarding/submit", json=ONBOARDING, headers=headers))
+    return headers
+
+
+async def test_scan_then_the_app_records_the_transaction(ocr_stack: Stack) -> None:
+    """Upload → parsed receipt in the same answer → the app's POST → the day's spent grows
+    by the total, exactly once (the upload itself recorded nothing)."""
+    stack = ocr_stack
+    headers = await onboarded(stack)
+    today = dt.datetime.now(dt.UTC).date()
+    spec = receipt_spec(today)
+    image = encoded(spec, rng=random.Random(1))
+    before = (await calendar_day(stack, headers, today))["spent"]
+    answer = await stack.client.post(
+        "/api/transactions/receipt", files=app_upload(image), headers=headers
+    )
+    receipt: JSON = data(answer)
+    assert receipt["status"] == "completed"
+    assert receipt["total"] == spec.total == Decimal("14.10")
+    assert receipt["merchant"] == "Kaufland"
+    assert receipt["currency"] == "BGN"
+    assert receipt["date"] == today.isoformat()
+    assert receipt["category"] == "groceries"
+    assert receipt["metadata"]["engine"] == "tesseract"
+    assert "eng" in receipt["metadata"]["languages"]
+    assert [i["price"] for i in receipt["items"]] == [Decimal("1.20"), Decimal("12.90")]
+    assert (await calendar_day(stack, headers, today))["spent"] == before
+    listed = data(await stack.client.get("/api/transactions/", headers=headers))
+    assert listed == []
+    # receipt_capture_screen.dart:354-364 with transaction_model.dart:181-201.
+    local_midnight = dt.datetime.fromisoformat(receipt["date"]).replace(tzinfo=dt.UTC)
+    body = {
+        "amount": float(receipt["total"]),
+        "category": receipt["category"],
+        "merchant": receipt["merchant"],
+        "confidence_score": 0.85,
+        "notes": "Source: OCR Receipt",
+        "spent_at": local_midnight.isoformat().replace("+00:00", "Z"),
+    }
+    data(await stack.client.post("/api/transactions/", json=body, headers=headers), 201)
+    assert (await calendar_day(stack, headers, today))["spent"] == before + spec.total
