@@ -5,6 +5,7 @@ the payload fields consumers read."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Final, TypedDict
@@ -85,6 +86,18 @@ Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 
 
 Confidence = Annotated[Decimal, Field(ge=0, le=1)]
+ReceiptUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)]
+#: A receipt link: the path of a receipt's image (an absolute URL ending in it is taken too).
+RECEIPT_URL: Final = re.compile(
+    r"^(?:https?://[^/\s]+)?/api/transactions/receipt/"
+    r"(?P<id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/image$"
+)
+
+
+def receipt_of(url: str) -> uuid.UUID | None:
+    """The receipt id a ``receipt_url`` names (None when it names none)."""
+    match = RECEIPT_URL.match(url.strip())
+    return uuid.UUID(match["id"]) if match else None
 
 
 class TransactionUpdate(Tolerant):
@@ -102,16 +115,16 @@ class TransactionUpdate(Tolerant):
     currency: Currency | None = None
     is_recurring: bool | None = None
     confidence_score: Confidence | None = None
+    receipt_url: ReceiptUrl | None = None
 
 
 class TransactionCreate(TransactionUpdate):
     """``POST /transactions``: the same fields, amount and category required; a naive
-    ``spent_at`` is taken in the user's timezone. ``receipt_url`` is accepted for clients that
-    link a receipt; until the OCR context owns receipts it is not stored."""
+    ``spent_at`` is taken in the user's timezone. ``receipt_url`` links one of the caller's
+    own receipts (``/api/transactions/receipt/{id}/image``, as the OCR service names it)."""
 
     amount: Amount
     category: Category
-    receipt_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
 #: The transaction's own fields, in the order the request model declares them. This is their one

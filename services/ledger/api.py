@@ -20,6 +20,7 @@ from contracts.ledger import (
     TransactionUpdate,
     clamp_limit,
     fields_set,
+    receipt_of,
     valid_idempotency_key,
 )
 from services.ledger.application import Saved
@@ -46,6 +47,7 @@ from services.ledger.queries import (
     transaction_public,
     transaction_row,
 )
+from services.ledger.receipts import owns_receipt
 from shared import tokens
 from shared.api import ApiError, invalid, ok, positioned
 from shared.dates import DayOrInstant, end_bound, local_day, start_bound
@@ -74,6 +76,19 @@ def localized(value: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=zone)
+
+
+async def check_receipt(ctx: LedgerContext, caller: tokens.Claims, url: str | None) -> None:
+    """A ``receipt_url`` must link one of the caller's own receipts (422 otherwise)."""
+    receipt = receipt_of(url) if url else None
+    if receipt is None:
+        return  # no link, or not a receipt link at all (the domain's rule answers that)
+    async with ctx.pool.connection() as conn:
+        mine = await owns_receipt(
+            conn, ctx.schema, caller.sub, receipt, ctx.settings.read_your_writes_timeout
+        )
+    if not mine:
+        raise invalid("receipt_url", "receipt_url must link one of your own receipts")
 
 
 async def answer_for(ctx: LedgerContext, saved: Saved) -> dict[str, Any]:
@@ -132,6 +147,7 @@ async def create(
         key = valid_idempotency_key(idempotency_key)
     except ValueError as exc:
         raise invalid("Idempotency-Key", str(exc)) from exc
+    await check_receipt(ctx, caller, body.receipt_url)
     currency, tz = body.currency, pick_zone(zone, None)
     if currency is None or (body.spent_at is not None and body.spent_at.tzinfo is None):
         known_currency, known_zone = await ctx.defaults(caller)
@@ -218,6 +234,7 @@ async def update(
 ) -> Response:
     """Change any subset of the create fields (a field sent as null stays as it is)."""
     changes = {k: v for k, v in fields_set(body).items() if v is not None}
+    await check_receipt(ctx, caller, changes.get("receipt_url"))
     if isinstance(changes.get("spent_at"), dt.datetime) and changes["spent_at"].tzinfo is None:
         changes["spent_at"] = localized(changes["spent_at"], await zone_for(ctx, caller, zone))
     saved = await _amend(ctx, caller, transaction_id, changes)

@@ -42,6 +42,20 @@ def users(settings: MitaSettings) -> Consumer:
     return UsersProjection(settings.schema_for("ledger"))
 
 
+def receipts(settings: MitaSettings) -> Consumer:
+    """``ledger_receipts``: whose each receipt is (``receipt_url`` is checked against it)."""
+    from services.ledger.receipts import ReceiptLinksProjection
+
+    return ReceiptLinksProjection(settings.schema_for("ledger"))
+
+
+def receipt_recording(settings: MitaSettings) -> Consumer:
+    """``ledger_receipt_recording``: records a receipt's transaction when asked to."""
+    from services.ledger.receipts import ReceiptRecording
+
+    return ReceiptRecording.from_settings(settings)
+
+
 def register_events() -> None:
     """Declare the ledger's event types."""
     import services.ledger.domain  # noqa: F401 - importing the domain registers its events
@@ -54,6 +68,8 @@ BOOTSTRAP = Bootstrap(
     (
         ConsumerSpec("ledger_transactions", "ledger", transactions),
         ConsumerSpec("ledger_users", "ledger", users),
+        ConsumerSpec("ledger_receipts", "ledger", receipts),
+        ConsumerSpec("ledger_receipt_recording", "ledger", receipt_recording),
     ),
     register_events,
 )

@@ -16,6 +16,7 @@ from contracts.ledger import (
     MAX_TAG_LENGTH,
     MAX_TAGS,
     TRANSACTION_FIELDS,
+    receipt_of,
 )
 from shared.envelope import registry
 
@@ -31,7 +32,7 @@ DEFAULTS: dict[str, Any] = {"description": "", "tags": [], "is_recurring": False
 # The event version that added each field after v1 (the upcasters fill them with DEFAULTS).
 ADDED_IN = {
     "merchant": 2, "location": 3, "tags": 3, "notes": 3, "is_recurring": 3, "goal_id": 3,
-    "confidence_score": 4,
+    "confidence_score": 4, "receipt_url": 5,
 }  # fmt: skip
 
 
@@ -123,6 +124,17 @@ def valid_confidence(score: Decimal | None) -> Decimal | None:
     return score.quantize(Decimal("0.001"), ROUND_HALF_UP)
 
 
+def valid_receipt_url(value: str) -> str:
+    """A link to a receipt: its image path (``contracts.ledger.RECEIPT_URL``), canonical."""
+    receipt = receipt_of(value)
+    if receipt is None:
+        raise InvalidTransaction(
+            "receipt_url must be a receipt link: /api/transactions/receipt/{id}/image",
+            "receipt_url",
+        )
+    return f"/api/transactions/receipt/{receipt}/image"
+
+
 def valid_text(value: str | None, field: str) -> str | None:
     """Free text without NUL characters (they cannot be stored in read models)."""
     if value is not None and "\x00" in value:
@@ -159,7 +171,7 @@ def valid_goal(value: uuid.UUID) -> uuid.UUID:
 VALIDATORS: dict[str, Any] = {
     "amount": valid_amount, "currency": valid_currency, "category": valid_category,
     "spent_at": valid_spent_at, "tags": valid_tags, "confidence_score": valid_confidence,
-    "is_recurring": valid_flag, "goal_id": valid_goal,
+    "is_recurring": valid_flag, "goal_id": valid_goal, "receipt_url": valid_receipt_url,
 }  # fmt: skip
 
 
@@ -185,9 +197,10 @@ class Transaction(Aggregate):
     """
 
     class Recorded(Aggregate.Created):
-        """v2 added ``merchant``; v3 the rest of the app's object; v4 ``confidence_score``."""
+        """v2 added ``merchant``; v3 the rest of the app's object; v4 ``confidence_score``;
+        v5 ``receipt_url``."""
 
-        class_version = 4
+        class_version = 5
         __annotations__ = {"user_id": uuid.UUID, **FIELD_TYPES}
         if TYPE_CHECKING:  # the fields come from the list above; mypy reads them as Any
 
@@ -208,6 +221,11 @@ class Transaction(Aggregate):
             """v3 had no confidence score (typed by hand, not read from a receipt)."""
             _upcast(state, 4, amended=False)
 
+        @staticmethod
+        def upcast_v4_v5(state: dict[str, Any]) -> None:
+            """v4 linked no receipt."""
+            _upcast(state, 5, amended=False)
+
         def apply(self, aggregate: Aggregate) -> None:
             """Assign every field (``__init__`` took the owner)."""
             for name in TRANSACTION_FIELDS:
@@ -217,7 +235,7 @@ class Transaction(Aggregate):
     class Amended(Aggregate.Event):
         """Any subset of the fields changed (None means unchanged)."""
 
-        class_version = 3
+        class_version = 4
         __annotations__ = {"user_id": uuid.UUID, **{n: t | None for n, t in FIELD_TYPES.items()}}
         if TYPE_CHECKING:
 
@@ -232,6 +250,11 @@ class Transaction(Aggregate):
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             """v2 could not change the confidence score."""
             _upcast(state, 4, amended=True)
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            """v3 could not link a receipt."""
+            _upcast(state, 5, amended=True)
 
         def apply(self, aggregate: Aggregate) -> None:
             """Assign the changed fields."""

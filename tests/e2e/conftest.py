@@ -27,6 +27,7 @@ from services.gateway.settings import GatewaySettings
 from services.ledger.main import create_app as create_ledger
 from services.ledger.projections import TransactionsProjection
 from services.ledger.projections import UsersProjection as LedgerUsersProjection
+from services.ledger.receipts import ReceiptLinksProjection, ReceiptRecording
 from services.ledger.settings import LedgerSettings
 from services.ocr.main import create_app as create_ocr
 from services.ocr.process.worker import ReadingWorker
@@ -154,6 +155,8 @@ async def open_stack(
             runners += [
                 ProjectionRunner(ocr_settings, ReceiptsProjection(schema)),
                 ProjectionRunner(ocr_settings, ReadingWorker.from_settings(ocr_settings)),
+                ProjectionRunner(ledger_settings, ReceiptLinksProjection(ledger_schema)),
+                ProjectionRunner(ledger_settings, ReceiptRecording.from_settings(ledger_settings)),
             ]
             relays.append(Relay(ocr_settings, "ocr"))
         tasks = [asyncio.create_task(r.run(stop)) for r in relays]

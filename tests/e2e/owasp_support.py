@@ -92,6 +92,19 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/budget/income_based_recommendations"): "read:budget",
     ("GET", "/api/budget/spent"): "read:budget",
     ("POST", "/api/budget/monthly"): "read:budget",
+    ("POST", "/api/transactions/receipt"): "write:transactions",
+    ("POST", "/api/transactions/receipt/advanced"): "write:transactions",
+    ("POST", "/api/transactions/receipt/batch"): "write:transactions",
+    ("POST", "/api/ocr/process"): "write:transactions",
+    ("GET", "/api/transactions/receipt/status/{job_id}"): "read:transactions",
+    ("GET", "/api/ocr/status/{job_id}"): "read:transactions",
+    ("GET", "/api/transactions/receipt/{receipt_id}/image"): "read:transactions",
+    # The signature in the URL is the permission (an image widget sends no bearer).
+    ("GET", "/api/transactions/receipt/{receipt_id}/image/file"): PUBLIC,
+    ("DELETE", "/api/transactions/receipt/{receipt_id}/image"): "write:transactions",
+    ("POST", "/api/transactions/receipt/validate"): "read:transactions",
+    ("POST", "/api/ocr/enhance"): "read:transactions",
+    ("POST", "/api/ocr/categorize"): "read:transactions",
 }
 
 
@@ -184,6 +197,7 @@ async def open_env(infra: Infra) -> AsyncIterator[Env]:
     async with open_stack(
         infra,
         auth={"admin_emails": [ADMIN_EMAIL]},
+        ocr={"ocr_uploads_per_hour": 10_000},
         rate_limit_per_minute=10_000,
         auth_rate_limit_per_minute=10_000,
     ) as stack:

@@ -15,6 +15,7 @@ from bench.receipts import Item, Spec, encoded
 from tests.conftest import Infra
 from tests.e2e.conftest import Stack, journey_stack_for_ocr
 from tests.e2e.test_app_calls import ONBOARDING, calendar_day, data
+from tests.helpers import wait_until
 
 JSON = dict[str, Any]
 
@@ -85,3 +86,45 @@ async def test_scan_then_the_app_records_the_transaction(ocr_stack: Stack) -> No
     }
     data(await stack.client.post("/api/transactions/", json=body, headers=headers), 201)
     assert (await calendar_day(stack, headers, today))["spent"] == before + spec.total
+
+
+async def transactions_of(stack: Stack, headers: dict[str, str]) -> list[JSON]:
+    """The caller's transactions."""
+    listed: list[JSON] = data(await stack.client.get("/api/transactions/", headers=headers))
+    return listed
+
+
+async def test_automatic_recording_when_asked(ocr_stack: Stack) -> None:
+    """``auto_record=true``: the reading becomes one transaction with the receipt's link and
+    confidence, and the day's spent grows by the total once."""
+    stack = ocr_stack
+    headers = await onboarded(stack)
+    today = dt.datetime.now(dt.UTC).date()
+    spec = receipt_spec(today)
+    before = (await calendar_day(stack, headers, today))["spent"]
+    receipt: JSON = data(
+        await stack.client.post(
+            "/api/transactions/receipt",
+            files=app_upload(encoded(spec, rng=random.Random(2))),
+            data={"auto_record": "true"},
+            headers=headers,
+        )
+    )
+    assert receipt["auto_record"] is True
+
+    async def recorded() -> bool:
+        return len(await transactions_of(stack, headers)) == 1
+
+    await wait_until(recorded, 30, "the automatic transaction")
+    (tx,) = await transactions_of(stack, headers)
+    assert tx["amount"] == spec.total
+    assert tx["category"] == "groceries"
+    assert tx["merchant"] == "Kaufland"
+    assert tx["receipt_url"] == f"/api/transactions/receipt/{receipt['job_id']}/image"
+    assert Decimal("0.5") <= tx["confidence_score"] <= 1
+
+    async def counted() -> bool:
+        return bool((await calendar_day(stack, headers, today))["spent"] == before + spec.total)
+
+    await wait_until(counted, 30, "the day's spent")
+    assert len(await transactions_of(stack, headers)) == 1

@@ -87,7 +87,7 @@ def test_cli_events_schemas_prints_json(capsys: pytest.CaptureFixture[str]) -> N
     assert "payload" in doc["envelope"]["properties"]
     ledger = {name for name in doc["events"] if name.startswith("ledger.")}
     assert ledger == {*LEDGER_EVENTS, "ledger.IdempotencyKeyClaimed"}
-    assert doc["events"]["ledger.TransactionRecorded"]["x-schema-version"] == 4
+    assert doc["events"]["ledger.TransactionRecorded"]["x-schema-version"] == 5
     assert "merchant" in doc["events"]["ledger.TransactionRecorded"]["properties"]
 
 
@@ -103,7 +103,7 @@ def test_cli_events_schemas_writes_files(
     assert capsys.readouterr().out.strip() == f"wrote {len(files)} schemas to {out}"
     recorded = json.loads((out / "ledger.TransactionRecorded.json").read_text())
     assert recorded["title"] == "ledger.TransactionRecorded"
-    assert recorded["x-schema-version"] == 4
+    assert recorded["x-schema-version"] == 5
     envelope = json.loads((out / "envelope.json").read_text())
     assert envelope["additionalProperties"] is False
 

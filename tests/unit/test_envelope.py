@@ -201,7 +201,7 @@ def test_name_of_fallback_for_unregistered() -> None:
 
 def test_event_type_version_and_payload_fields() -> None:
     recorded = EventType("ledger.TransactionRecorded", "ledger", Transaction.Recorded)
-    assert recorded.version == 4
+    assert recorded.version == 5
     fields = recorded.payload_fields()
     assert set(fields) == {
         "user_id",
@@ -217,6 +217,7 @@ def test_event_type_version_and_payload_fields() -> None:
         "is_recurring",
         "goal_id",
         "confidence_score",
+        "receipt_url",
     }
     assert fields["amount"] is Decimal
     assert not set(fields) & BASE_FIELDS
@@ -230,7 +231,7 @@ def test_json_schema_of_ledger_events() -> None:
     assert set(docs) == LEDGER_EVENTS
     rec = docs["ledger.TransactionRecorded"]
     assert rec["title"] == "ledger.TransactionRecorded"
-    assert rec["x-schema-version"] == 4
+    assert rec["x-schema-version"] == 5
     assert rec["type"] == "object"
     assert set(rec["required"]) == set(rec["properties"])
     assert "merchant" in rec["properties"]
@@ -238,7 +239,7 @@ def test_json_schema_of_ledger_events() -> None:
     assert rec["properties"]["spent_at"]["format"] == "date-time"
     assert not set(rec["properties"]) & BASE_FIELDS
     assert rec["properties"]["tags"]["type"] == "array"
-    assert docs["ledger.TransactionAmended"]["x-schema-version"] == 3
+    assert docs["ledger.TransactionAmended"]["x-schema-version"] == 4
     assert set(docs["ledger.TransactionDeleted"]["properties"]) == {"user_id"}
     json.dumps(docs)  # serialisable as is
 

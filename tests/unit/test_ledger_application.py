@@ -174,7 +174,7 @@ def test_envelope_fields_and_money_as_string(app: LedgerApplication) -> None:
     )
     (env,) = envelopes(app)
     assert env.type == "ledger.TransactionRecorded"
-    assert env.schema_version == 4
+    assert env.schema_version == 5
     assert env.service == "ledger"
     assert env.aggregate_id == tx_id
     assert env.aggregate_version == 1
@@ -200,6 +200,7 @@ def test_envelope_fields_and_money_as_string(app: LedgerApplication) -> None:
         "is_recurring",
         "goal_id",
         "confidence_score",
+        "receipt_url",
     }
     assert (env.payload["tags"], env.payload["is_recurring"], env.payload["goal_id"]) == (
         [],
@@ -264,7 +265,7 @@ def test_v1_recorded_is_upcast_to_v2() -> None:
     assert event.user_id == user
 
     env = to_envelope("ledger", 7, stored)
-    assert env.schema_version == 4
+    assert env.schema_version == 5
     assert env.type == "ledger.TransactionRecorded"
     assert env.payload["merchant"] is None
     # The chain goes on to v3: the fields added then get their defaults too.
@@ -303,7 +304,7 @@ def test_v3_round_trip_keeps_class_version() -> None:
     )
     (event,) = tx.collect_events()
     stored = mapper.to_stored_event(event)
-    assert json.loads(stored.state)["class_version"] == 4
+    assert json.loads(stored.state)["class_version"] == 5
     again = mapper.to_domain_event(stored)
     assert isinstance(again, Transaction.Recorded)
     assert again.merchant == "M"
@@ -329,7 +330,7 @@ def test_amended_payload_keeps_unchanged_fields_as_null(app: LedgerApplication) 
     app.amend_transaction(tx_id, user_id=user, amount=Decimal("0.5"))
     amended = envelopes(app)[1]
     assert amended.type == "ledger.TransactionAmended"
-    assert amended.schema_version == 3
+    assert amended.schema_version == 4
     assert amended.payload == {
         "user_id": str(user),
         "amount": "0.50",
@@ -344,6 +345,7 @@ def test_amended_payload_keeps_unchanged_fields_as_null(app: LedgerApplication) 
         "is_recurring": None,
         "goal_id": None,
         "confidence_score": None,
+        "receipt_url": None,
     }
 
 

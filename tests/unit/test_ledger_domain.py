@@ -267,8 +267,8 @@ def test_event_names_are_past_tense() -> None:
     assert all(name.endswith("ed") for name in names)
 
 
-def test_recorded_is_version_4_with_upcasters() -> None:
-    assert Transaction.Recorded.class_version == 4
+def test_recorded_is_version_5_with_upcasters() -> None:
+    assert Transaction.Recorded.class_version == 5
     state: dict[str, Any] = {"amount": Decimal("1.00")}
     Transaction.Recorded.upcast_v1_v2(state)
     assert state == {"amount": Decimal("1.00"), "merchant": None}
@@ -284,9 +284,13 @@ def test_recorded_is_version_4_with_upcasters() -> None:
     }
     Transaction.Recorded.upcast_v3_v4(state)
     assert state["confidence_score"] is None
+    Transaction.Recorded.upcast_v4_v5(state)
+    assert state["receipt_url"] is None
     amended: dict[str, Any] = {}
     Transaction.Amended.upcast_v2_v3(amended)
     assert amended == {"confidence_score": None}
+    Transaction.Amended.upcast_v3_v4(amended)
+    assert amended == {"confidence_score": None, "receipt_url": None}
 
 
 def test_confidence_score_is_kept_checked_and_amendable() -> None:
@@ -309,9 +313,22 @@ def test_confidence_score_is_kept_checked_and_amendable() -> None:
     assert tx.confidence_score == Decimal("0.500")
 
 
+def test_a_receipt_link_is_kept_canonical() -> None:
+    receipt = uuid.uuid4()
+    tx = record(receipt_url=f"https://api.mita.example/api/transactions/receipt/{receipt}/image")
+    assert tx.receipt_url == f"/api/transactions/receipt/{receipt}/image"
+    assert record().receipt_url is None
+
+
 @pytest.mark.parametrize(
     ("field", "bad"),
-    [("is_recurring", "yes"), ("goal_id", "not-a-uuid"), ("notes", "a\x00b")],
+    [
+        ("is_recurring", "yes"),
+        ("goal_id", "not-a-uuid"),
+        ("notes", "a\x00b"),
+        ("receipt_url", "https://evil.example/x.jpg"),
+        ("receipt_url", "/api/transactions/receipt/not-a-uuid/image"),
+    ],
 )
 def test_each_field_has_its_rule(field: str, bad: object) -> None:
     with pytest.raises(InvalidTransaction) as caught:
@@ -331,8 +348,8 @@ def test_a_required_field_left_out_is_refused(missing: str) -> None:
 
 
 def test_an_undeclared_field_is_a_programming_error() -> None:
-    with pytest.raises(TypeError, match="receipt_url"):
-        record(receipt_url="x")
+    with pytest.raises(TypeError, match="receipt"):
+        record(receipt="x")
     tx = record()
     with pytest.raises(TypeError, match="color"):
         tx.amend(user_id=tx.user_id, color="red")

@@ -69,7 +69,7 @@ def test_record_keeps_every_object_field(app: LedgerApplication) -> None:
     assert tx.tags == ["work", "lunch"]  # trimmed, blank and repeated tags dropped
     assert tx.currency == "EUR"
     (env,) = [to_envelope("ledger", n.id, n) for n in app.recorder.select_notifications(1, 10)]
-    assert env.schema_version == 4
+    assert env.schema_version == 5
     assert env.payload["tags"] == ["work", "lunch"]
     assert env.payload["goal_id"] == str(uuid.UUID(int=5))
     assert env.payload["is_recurring"] is True
@@ -254,7 +254,7 @@ def test_v2_recorded_and_v1_amended_are_upcast(app: LedgerApplication) -> None:
     recorded, amended = (
         to_envelope("ledger", n.id, n) for n in app.recorder.select_notifications(1, 10)
     )
-    assert (recorded.schema_version, amended.schema_version) == (4, 3)
+    assert (recorded.schema_version, amended.schema_version) == (5, 4)
     assert recorded.payload["tags"] == []
     assert amended.payload["tags"] is None
     event = make_mapper().to_domain_event(stored_v2(tx_id, user))
@@ -263,5 +263,5 @@ def test_v2_recorded_and_v1_amended_are_upcast(app: LedgerApplication) -> None:
     # Amending the upcast aggregate stores the current versions.
     app.amend(tx_id, user_id=user, tags=["x"])
     last = app.recorder.select_notifications(3, 1)[0]
-    assert json.loads(last.state)["class_version"] == 3
+    assert json.loads(last.state)["class_version"] == 4
     assert app.transaction(tx_id).tags == ["x"]

@@ -10,7 +10,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from services.ocr.reading.engines import Engine
+from services.ocr.reading.engines import Engine, EngineFailed
 from services.ocr.reading.images import for_ocr
 from services.ocr.reading.receipt import ParsedReceipt, parse
 from shared.categorizer.categorizer import Categorizer, Suggestion, model_version
@@ -86,6 +86,8 @@ def read_receipt(
     """Read a stored (clean) image: the reading, with the engine, languages and time taken."""
     started = time.perf_counter()
     extraction = engine.extract(for_ocr(image))
+    if not any(len(line.text) >= 3 for line in extraction.lines):
+        raise EngineFailed("no text was found on the image")
     parsed = parse(extraction.lines, today)
     suggestion = categorize(parsed, categorizer)
     reading = reading_of(parsed, suggestion, categorizer, extraction.text)
