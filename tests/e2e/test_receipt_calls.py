@@ -172,12 +172,8 @@ async def test_validate_and_enhance_return_the_apps_receipt(calls: Stack) -> Non
     assert checked["valid"] is False
     assert len(checked["errors"]) == 3
     assert checked["category"] == "food"
-    enhanced = data(
-        await calls.client.post(
-            "/api/ocr/enhance", json={**body, "merchant": "KAUFLAND BULGARIA 4021", "category": "other"},
-            headers=headers,
-        )
-    )  # fmt: skip
+    chain = {**body, "merchant": "KAUFLAND BULGARIA 4021", "category": "other"}
+    enhanced = data(await calls.client.post("/api/ocr/enhance", json=chain, headers=headers))
     assert enhanced["enhanced"] is True
     assert enhanced["merchant"] == "Kaufland"
     assert enhanced["category"] == "groceries"
