@@ -186,7 +186,10 @@ class VisionEngine:
             image_context=vision.ImageContext(language_hints=["en", "bg"]),
         )
         try:
-            batch = self.client.batch_annotate_images(requests=[request], timeout=self.timeout)
+            # The worker retries with its own backoff; the client's retry would hide the attempts.
+            batch = self.client.batch_annotate_images(
+                requests=[request], timeout=self.timeout, retry=None
+            )
         except (exceptions.ServiceUnavailable, exceptions.TooManyRequests,
                 exceptions.DeadlineExceeded, exceptions.InternalServerError,
                 exceptions.RetryError) as exc:  # fmt: skip

@@ -57,7 +57,7 @@ LEGAL: Final = frozenset(
 )  # fmt: skip
 NOT_A_NAME: Final = re.compile(
     r"\b(ул|бул|street|st|ave|avenue|road|rd|tel|phone|тел|еик|булстат|vat|ддс|дата|date|"
-    r"receipt|касов|фискален|бон|welcome|добре|store\s*#|www|http|no|№)\b",
+    r"receipt|fiscal|invoice|copy|касов|фискален|бон|welcome|добре|store\s*#|www|http|no|№)\b",
     re.IGNORECASE,
 )
 LETTERS: Final = re.compile(r"[^\W\d_]")
