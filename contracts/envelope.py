@@ -63,3 +63,5 @@ class Health(BaseModel):
     services: dict[str, str]
     config: dict[str, str]
     commit: str
+    #: The OCR engines in use and the Tesseract languages installed (when OCR answers).
+    ocr: dict[str, Any] | None = None

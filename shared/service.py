@@ -23,13 +23,20 @@ if TYPE_CHECKING:  # the gateway builds its app here and keeps no event store
     from shared.store import MitaApplication
 
 
-def install_ops_routes(app: FastAPI, settings: MitaSettings, service: str) -> None:
-    """``/health`` (liveness) and ``/ready`` (every dependency answers)."""
+def install_ops_routes(
+    app: FastAPI,
+    settings: MitaSettings,
+    service: str,
+    details: Callable[[], dict[str, Any]] | None = None,
+) -> None:
+    """``/health`` (liveness, with the service's own ``details``) and ``/ready`` (every
+    dependency answers)."""
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, Any]:
         """Liveness: the process is up."""
-        return {"status": "ok", "service": service, "commit": settings.commit}
+        body = {"status": "ok", "service": service, "commit": settings.commit}
+        return body | (details() if details is not None else {})
 
     @app.get("/ready", tags=["ops"])
     async def ready() -> JSONResponse:
@@ -71,6 +78,7 @@ def build_app(
     resources: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     public: bool = False,
     ops_routes: bool = True,
+    health_details: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
     """Create a service app; servers are contacted only when the app starts."""
     settings.require_infra()
@@ -113,7 +121,7 @@ def build_app(
         app.add_middleware(RequestContextMiddleware)
 
     if ops_routes:
-        install_ops_routes(app, settings, service)
+        install_ops_routes(app, settings, service, health_details)
     for router in routers:
         app.include_router(router)
     return app

@@ -85,12 +85,18 @@ def create_app(
         checks = await check_all(cfg)
         upstream: Upstream = request.app.state.upstream
 
+        details: dict[str, Any] = {}
+
         async def probe(service: str) -> str:
             try:
                 answer = await upstream.call(service, "GET", "/health")
             except Exception:
                 return "error"
-            return "ok" if answer.status_code == 200 else "error"
+            if answer.status_code != 200:
+                return "error"
+            if service == "ocr":
+                details["ocr"] = answer.json().get("ocr")
+            return "ok"
 
         services = dict(zip(UPSTREAMS, await asyncio.gather(*map(probe, UPSTREAMS)), strict=True))
         healthy = all(checks.values()) and all(v == "ok" for v in services.values())
@@ -102,6 +108,7 @@ def create_app(
             "services": services,
             "config": {"environment": cfg.environment},
             "commit": cfg.commit,
+            "ocr": details.get("ocr"),
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from services.ocr.application import OcrApplication
 from services.ocr.deps import OcrContext
+from services.ocr.reading.engines import available_languages
 from services.ocr.routes.review import router as review_router
 from services.ocr.routes.uploads import router as uploads_router
 from services.ocr.settings import OcrSettings, load_settings
@@ -42,10 +44,20 @@ def create_app(settings: OcrSettings | None = None) -> FastAPI:
             await redis.aclose()
             await pool.close()
 
+    def engines() -> dict[str, Any]:
+        return {
+            "ocr": {
+                "engine": cfg.engine_for(False),
+                "premium_engine": cfg.engine_for(True),
+                "languages": list(available_languages()),
+            }
+        }
+
     return build_app(
         cfg,
         "ocr",
         application=OcrApplication.for_database,
         routers=(uploads_router, review_router),
         resources=resources,
+        health_details=engines,
     )

@@ -355,13 +355,21 @@ async def test_uploads_per_user_are_limited(calls: Stack) -> None:
     user is not affected."""
     headers = await user(calls)
     files = app_upload(b"not an image")
+    route = "/api/transactions/receipt"
     for _ in range(12):
-        assert (
-            await calls.client.post("/api/transactions/receipt", files=files, headers=headers)
-        ).status_code == 415
-    answer = await calls.client.post("/api/transactions/receipt", files=files, headers=headers)
+        answer = await calls.client.post(route, files=files, headers=headers)
+        assert_error(answer, 415, "invalid_image")
+    answer = await calls.client.post(route, files=files, headers=headers)
     assert_error(answer, 429)
     assert int(answer.headers["retry-after"]) >= 1
     other = await user(calls)
-    answer = await calls.client.post("/api/transactions/receipt", files=files, headers=other)
-    assert_error(answer, 415)
+    answer = await calls.client.post(route, files=files, headers=other)
+    assert_error(answer, 415, "invalid_image")
+
+
+async def test_health_names_the_engines_and_languages(calls: Stack) -> None:
+    """/health says which engine reads receipts and which Tesseract languages are installed."""
+    body = (await calls.client.get("/health")).json()
+    assert body["services"]["ocr"] == "ok"
+    assert body["ocr"]["engine"] == "tesseract"
+    assert "eng" in body["ocr"]["languages"]

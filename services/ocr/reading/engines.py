@@ -66,6 +66,16 @@ def tessdata_dirs() -> list[Path]:
     return [Path(sys.prefix) / "share" / "tessdata", *DEBIAN_TESSDATA]
 
 
+def available_languages(sources: list[Path] | None = None) -> tuple[str, ...]:
+    """The wanted Tesseract languages whose data is installed (nothing is loaded)."""
+    dirs = sources or tessdata_dirs()
+    return tuple(
+        lang
+        for lang in WANTED_LANGUAGES
+        if any((d / f"{lang}.traineddata").is_file() for d in dirs)
+    )
+
+
 def assemble_tessdata(target: Path, sources: list[Path] | None = None) -> tuple[str, ...]:
     """Link every wanted language found in ``sources`` into ``target`` (one path for
     Tesseract); the languages linked, in preference order."""

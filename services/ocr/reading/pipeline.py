@@ -41,6 +41,9 @@ def reading_of(
     merchant = parsed.merchant
     items = []
     for item in parsed.items:
+        guess = categorizer.categorize(item.name)
+        # A product name the categorizer is unsure of belongs where the shop does.
+        category = guess.category if guess.confidence >= 0.5 else suggestion.category
         items.append(
             {
                 "name": item.name,
@@ -48,7 +51,7 @@ def reading_of(
                 "unit_price": _money(item.unit_price),
                 "price": _money(item.price),
                 "confidence": item.confidence,
-                "category": categorizer.categorize(item.name).category,
+                "category": category,
             }
         )
     scores = [
