@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MITA_UP_FLAGS ?=
 PYTEST_FLAGS ?=
 
-.PHONY: install run test lint typecheck unit bench fmt clean openapi
+.PHONY: install run test lint typecheck unit bench eval-ocr fmt clean openapi
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "MITA needs Python >= 3.11 with the venv module (Debian/Ubuntu: apt install python3-venv); none found on PATH. Install one, or run: make PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -40,6 +40,9 @@ unit: install
 
 bench: install  ## prints throughput and lag figures (not a test)
 	$(BIN)/python -m bench
+
+eval-ocr: install  ## per-field accuracy of receipt reading on 200 synthetic receipts (figures)
+	$(BIN)/python -m bench.ocr_eval
 
 openapi: install  ## regenerate docs/openapi.json (a test checks it matches the gateway)
 	$(BIN)/python -m services.gateway.openapi_dump docs/openapi.json

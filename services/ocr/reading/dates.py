@@ -18,10 +18,14 @@ ISO: Final = re.compile(r"(?<!\d)(?P<y>20\d{2})[-./](?P<m>\d{1,2})[-./](?P<d>\d{
 NUMERIC: Final = re.compile(
     r"(?<!\d)(?P<a>\d{1,2})\s?(?P<sep>[./-])\s?(?P<b>\d{1,2})\s?(?P=sep)\s?(?P<y>(?:20)?\d{2})(?!\d)"
 )
+# A month's name may come out of OCR with a digit in it ("5EP" for SEP).
 NAMED: Final = re.compile(
-    r"(?<!\w)(?:(?P<d1>\d{1,2})\s*(?P<m1>[A-Za-zА-Яа-я]{3,9})\.?,?\s*(?P<y1>20\d{2})"
+    r"(?<!\w)(?:(?P<d1>\d{1,2})\s*(?P<m1>[A-Za-zА-Яа-я5][A-Za-zА-Яа-я]{2,8})\.?,?\s*(?P<y1>20\d{2})"
     r"|(?P<m2>[A-Za-zА-Яа-я]{3,9})\.?\s*(?P<d2>\d{1,2}),?\s*(?P<y2>20\d{2}))(?!\d)"
 )
+# Cyrillic letters OCR gives for Latin ones in month names ("МАУ" for MAY), and 5 for S.
+LOOKALIKE: Final = str.maketrans("авекмнорстух5", "abekmhopctyxs")
+LATIN_MONTHS: Final = tuple(k for k in MONTHS if len(k) == 3 and k.isascii())
 # Receipts print times with a colon; "12.30" is a price and "01.12" part of a date.
 TIME: Final = re.compile(
     r"(?<![\d:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?(?!\d)"
@@ -46,7 +50,15 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
 
 def _month(name: str) -> int | None:
     key = name.casefold()
-    return MONTHS.get(key[:4]) or MONTHS.get(key[:3])
+    exact = MONTHS.get(key[:4]) or MONTHS.get(key[:3])
+    if exact:
+        return exact
+    # Read as Latin lookalikes, then one wrong letter at most, when only one month is that close.
+    latin = key.translate(LOOKALIKE)[:3]
+    if latin in MONTHS:
+        return MONTHS[latin]
+    close = [m for m in LATIN_MONTHS if sum(a != b for a, b in zip(m, latin, strict=False)) <= 1]
+    return MONTHS[close[0]] if len(close) == 1 and len(latin) == 3 else None
 
 
 def dates_in(line: str, month_first: bool) -> list[tuple[dt.date, float]]:

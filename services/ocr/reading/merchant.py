@@ -75,6 +75,7 @@ class Merchant:
     confidence: float
     line: int
     known: bool
+    printed: str = ""
 
 
 def chain_of(text: str) -> str | None:
@@ -103,16 +104,11 @@ def find_merchant(lines: list[str], confidences: list[float], head: int = 6) -> 
         key = chain_of(line)
         if key is not None:
             sure = CHAIN_CONFIDENCE * min(1.0, 0.5 + confidences[index] / 2)
-            return Merchant(CHAINS[key][0], key, round(sure, 2), index, True)
+            return Merchant(CHAINS[key][0], key, round(sure, 2), index, True, line)
     for index, line in candidates:
         name = _cleaned(line)
         if len(LETTERS.findall(name)) >= 3:
             sure = 0.7 * min(1.0, 0.4 + confidences[index] * 0.6)
-            return Merchant(
-                name.title() if name.isupper() else name,
-                normalize(name),
-                round(sure, 2),
-                index,
-                False,
-            )
+            display = name.title() if name.isupper() else name
+            return Merchant(display, normalize(name), round(sure, 2), index, False, line)
     return None

@@ -21,14 +21,18 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def categorize(parsed: ParsedReceipt, categorizer: Categorizer) -> Suggestion:
-    """The receipt's category: from the merchant, else from what was bought."""
-    merchant = parsed.merchant.name if parsed.merchant else ""
-    best = categorizer.categorize(merchant) if merchant else None
-    if best is not None and (best.source == "rule" or best.confidence >= 0.5):
-        return best
+    """The receipt's category: from the merchant as printed or as named, else from what was
+    bought."""
+    merchant = parsed.merchant
+    best: Suggestion | None = None
+    for text in (merchant.printed, merchant.name) if merchant else ():
+        found = categorizer.categorize(text)
+        if found.source == "rule" or found.confidence >= 0.5:
+            return found
+        best = found if best is None or found.confidence > best.confidence else best
     bought = " ".join(item.name for item in parsed.items)
     if bought:
-        by_items = categorizer.categorize(f"{merchant} {bought}".strip())
+        by_items = categorizer.categorize(f"{merchant.name if merchant else ''} {bought}".strip())
         if best is None or by_items.confidence > best.confidence:
             return by_items
     return best or Suggestion("other", 0.0, "fallback", "nothing to categorize")

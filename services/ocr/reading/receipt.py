@@ -30,6 +30,7 @@ QUANTITY: Final = re.compile(
     r"(?P<unit>\d+[.,]\d{2})\b"
 )
 TAX_LETTER: Final = re.compile(r"\s+[АБВГAБBVГ*]\s*$")
+STRAY_SIGN: Final = re.compile(r"\d[.,]\d{2}\s*[^\w\s.,]$|\d[.,]\d{2}\s+[6€#&]$")
 
 
 # Cyrillic letters OCR confuses with Latin ones ("ТАХ" for TAX): keywords and text are compared
@@ -217,4 +218,8 @@ def parse(lines: list[Line], today: dt.date | None = None) -> ParsedReceipt:
             receipt.warnings.append(f"items add up to {summed}, the receipt says {total}")
     if total is None:
         receipt.warnings.append("no total found")
+    elif currency is None and total_line is not None and STRAY_SIGN.search(lines[total_line].text):
+        # Something sits where the currency goes and is none we know: most often a euro sign
+        # the engine could not read. A guess, flagged for review.
+        receipt.currency, receipt.currency_confidence = "EUR", 0.5
     return receipt
