@@ -23,7 +23,7 @@ from contracts.ocr import RECEIPT_UPLOADED
 from services.ocr.application import OcrApplication
 from services.ocr.domain import Receipt
 from services.ocr.process.engines import Engines
-from services.ocr.reading.engines import EngineFailed, EngineUnavailable
+from services.ocr.reading.engines import EngineFailed, EngineUnavailable, TesseractEngine
 from services.ocr.reading.pipeline import read_receipt
 from services.ocr.settings import OcrSettings
 from services.ocr.storage import ImageStore, LocalImageStore
@@ -81,7 +81,19 @@ class ReadingWorker(Policy):
         )
 
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
-        """Nothing to open: the worker reads no read model (its pool stays closed)."""
+        """Load the engine and train the categorizer before the first upload arrives (the
+        worker reads no read model: its pool stays closed)."""
+        await asyncio.to_thread(self.warm_up)
+
+    def warm_up(self) -> None:
+        """Tesseract's data and the categorizer's model, loaded once."""
+        try:
+            engine = self.engines.get(self.settings.engine_for(False))
+            if isinstance(engine, TesseractEngine):
+                engine.warm()
+        except EngineUnavailable as exc:  # reported per job; the worker still starts
+            log.warning("OCR engine not ready: %s", exc)
+        self.categorizer.model()
 
     async def apply_many(self, conn: AsyncConnection[DictRow], events: list[EventEnvelope]) -> None:
         """Read a batch's receipts side by side (each job is independent)."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import logging
 import os
+import queue
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -96,7 +96,8 @@ def assemble_tessdata(target: Path, sources: list[Path] | None = None) -> tuple[
 
 
 class TesseractEngine:
-    """libtesseract through tesserocr; one API handle per thread (handles are not shareable)."""
+    """libtesseract through tesserocr; a pool of API handles, each used by one thread at a
+    time (a handle is not shareable, and loading one takes a while)."""
 
     name = "tesseract"
 
@@ -105,25 +106,28 @@ class TesseractEngine:
             raise EngineUnavailable(f"no Tesseract language data in {tessdata}")
         self.tessdata = tessdata
         self._languages = languages
-        self._local = threading.local()
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def languages(self) -> tuple[str, ...]:
         """The languages loaded (``eng``, and ``bul`` when Debian's data is installed)."""
         return self._languages
 
     def _api(self) -> Any:
-        api = getattr(self._local, "api", None)
-        if api is None:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
             import tesserocr  # the C library loads only in processes that read receipts
 
-            api = tesserocr.PyTessBaseAPI(
+            return tesserocr.PyTessBaseAPI(
                 path=f"{self.tessdata}/",
                 lang="+".join(self._languages),
                 psm=tesserocr.PSM.SINGLE_BLOCK,
                 oem=tesserocr.OEM.LSTM_ONLY,
             )
-            self._local.api = api
-        return api
+
+    def warm(self) -> None:
+        """Load one handle now rather than on the first receipt."""
+        self._idle.put(self._api())
 
     def extract(self, image: Image.Image) -> Extraction:
         """Recognize the image line by line, each line with Tesseract's mean word confidence."""
@@ -133,16 +137,17 @@ class TesseractEngine:
         try:
             api.SetImage(image)
             api.Recognize()
+            lines: list[Line] = []
+            level = tesserocr.RIL.TEXTLINE
+            for item in tesserocr.iterate_level(api.GetIterator(), level):
+                text = (item.GetUTF8Text(level) or "").strip()
+                if text:
+                    lines.append(Line(text, round(max(0.0, item.Confidence(level)) / 100, 3)))
         except RuntimeError as exc:
             raise EngineFailed(f"Tesseract could not read the image: {exc}") from exc
-        lines: list[Line] = []
-        iterator = api.GetIterator()
-        level = tesserocr.RIL.TEXTLINE
-        for item in tesserocr.iterate_level(iterator, level):
-            text = (item.GetUTF8Text(level) or "").strip()
-            if text:
-                lines.append(Line(text, round(max(0.0, item.Confidence(level)) / 100, 3)))
-        api.Clear()
+        finally:
+            api.Clear()
+            self._idle.put(api)
         return Extraction(lines, self.name, self._languages)
 
 
