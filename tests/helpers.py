@@ -154,16 +154,18 @@ async def wait_until(
         raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-async def drain(settings: MitaSettings, *, from_start: bool = False) -> int:
-    """Publish what the ledger store holds past the relay's position (or all of it again)."""
-    relay = Relay(settings, "ledger")
+async def drain(
+    settings: MitaSettings, *, from_start: bool = False, service: str = "ledger"
+) -> int:
+    """Publish what a service's store holds past the relay's position (or all of it again)."""
+    relay = Relay(settings, service)
     conn = await db.connect(settings.database_url)
     try:
         await relay._setup(conn)
         if from_start:  # as if the relay had crashed before ever recording its position
             await conn.execute(
                 sql.SQL("UPDATE {}.relay_position SET position = 0").format(
-                    sql.Identifier(settings.schema_for("ledger"))
+                    sql.Identifier(settings.schema_for(service))
                 )
             )
             await conn.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,6 +20,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from bench.receipts import encoded, random_spec
 from shared import tokens
 from tests.conftest import Infra
 from tests.e2e.conftest import STRONG_PASSWORD, Stack
@@ -66,6 +68,8 @@ class BolaCase:
     body: JSON | None = None
     read: str | None = None
     caller_scoped: bool = False
+    #: The parameter whose value ``read`` must show (default: the marker).
+    proof: str | None = None
 
 
 async def plant_transaction(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
@@ -93,7 +97,22 @@ async def plant_onboarding(stack: Stack, headers: dict[str, str], marker: str) -
 
 
 TRANSACTION = "/api/transactions/{transaction_id}"
+
+
 # Every gateway route with a {param} must have a case here (see the structural guard below).
+async def plant_receipt(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner uploads a receipt photo (the job is queued; the marker names the file)."""
+    image = encoded(random_spec(random.Random(1), "en"))
+    answer = await stack.client.post(
+        "/api/ocr/process", files={"receipt": (f"{marker}.jpg", image, "application/octet-stream")},
+        headers=headers,
+    )  # fmt: skip
+    assert answer.status_code == 202, answer.text
+    job = answer.json()["data"]["job_id"]
+    return {"job_id": job, "receipt_id": job}
+
+
+RECEIPT_IMAGE = "/api/transactions/receipt/{receipt_id}/image"
 BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("GET", TRANSACTION, plant_transaction),
     BolaCase(
@@ -107,6 +126,12 @@ BOLA_CASES: tuple[BolaCase, ...] = (
     # Calendar paths name a month, not an object: B gets B's own (empty) calendar, never A's.
     BolaCase("GET", "/api/calendar/saved/{year}/{month}", plant_onboarding, caller_scoped=True),
     BolaCase("GET", "/api/calendar/day/{year}/{month}/{day}", plant_onboarding, caller_scoped=True),
+    BolaCase("GET", "/api/ocr/status/{job_id}", plant_receipt),
+    BolaCase("GET", "/api/transactions/receipt/status/{job_id}", plant_receipt),
+    BolaCase("GET", RECEIPT_IMAGE, plant_receipt),
+    BolaCase("DELETE", RECEIPT_IMAGE, plant_receipt, read=RECEIPT_IMAGE, proof="receipt_id"),
+    # Without the owner's signed link, nobody gets the image (403).
+    BolaCase("GET", RECEIPT_IMAGE + "/file", plant_receipt),
 )
 
 
@@ -152,7 +177,7 @@ async def test_bola_foreign_object_is_invisible(env: Env, case: BolaCase) -> Non
     if case.read is not None:
         kept = await stack.client.get(case.read.format(**params), headers=owner_headers)
         assert kept.status_code == 200, kept.text
-        assert marker in kept.text
+        assert (params[case.proof] if case.proof else marker) in kept.text
 
 
 async def test_id_less_resources_answer_the_callers_own_data(env: Env) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import signal
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -30,6 +31,7 @@ from services.ocr.settings import OcrSettings
 from shared.settings import MitaSettings
 from shared.store import to_envelope
 from tests.e2e.test_receipts import receipt_spec
+from tests.helpers import drain, settings_env, spawn, wait_until
 from tests.vision_server import VisionServer, vision_server
 
 NOW = dt.datetime.now(dt.UTC)
@@ -193,3 +195,35 @@ async def test_automatic_recording_is_one_transaction_per_receipt(
         assert ledger.head_position() == 1
     finally:
         await policy.close()
+
+
+@pytest.mark.slow
+async def test_worker_sigkilled_mid_batch_ends_each_job_once(
+    worker: ReadingWorker, ocr_settings: OcrSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """SIGKILL the worker process after it read part of a batch (its readings saved, its
+    tracking rows not): the restarted worker ends every job, each exactly once."""
+    jobs = [queue(worker, photo()) for _ in range(4)]
+    assert await drain(ocr_settings, service="ocr") == 4
+    env = settings_env(
+        ocr_settings,
+        MITA_OCR_IMAGE_DIR=ocr_settings.ocr_image_dir,
+        MITA_OCR_TESSDATA_DIR=ocr_settings.ocr_tessdata_dir,
+        MITA_PROJECTION_BATCH_SIZE="4",
+    )
+    proc = spawn(["project", "ocr_reader"], {**env, "MITA_FAULT_CRASH_AFTER_APPLIED": "2"})
+    assert proc.wait(120) == -signal.SIGKILL
+    ended = [j for j in jobs if not worker.application.receipt(j).pending]
+    assert 0 < len(ended) < 4, "the kill came mid-batch"
+    proc = spawn(["project", "ocr_reader"], env)
+    try:
+
+        async def all_ended() -> bool:
+            return all(not worker.application.receipt(j).pending for j in jobs)
+
+        await wait_until(all_ended, 90, "the restarted worker to end every job")
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    for job in jobs:
+        assert stored(worker.application, job) == ["Uploaded", "Processed"]

@@ -194,8 +194,10 @@ async def test_stored_v1_event_is_read_as_v2(settings: MitaSettings) -> None:
     await drain(settings)
     (msg,) = await read_topic(settings.kafka_bootstrap, settings.topic_for("ledger"), 1)
     env = EventEnvelope.from_bytes(msg[2])
-    assert env.schema_version == 4  # v1 → v2 (merchant) → v3 (the object) → v4 (confidence)
+    # v1 → v2 (merchant) → v3 (the object) → v4 (confidence) → v5 (receipt link)
+    assert env.schema_version == 5
     assert env.payload["merchant"] is None
+    assert env.payload["receipt_url"] is None
     assert (env.payload["tags"], env.payload["is_recurring"]) == ([], False)
     assert env.payload["amount"] == "12.50"
     schema = EventType("ledger.TransactionRecorded", "ledger", type(tx).Recorded).json_schema()

@@ -41,7 +41,10 @@ def test_projections_of() -> None:
     assert [p.name for p in catalog.projections_of("ledger")] == [
         "ledger_transactions",
         "ledger_users",
+        "ledger_receipts",
+        "ledger_receipt_recording",
     ]
+    assert [p.name for p in catalog.projections_of("ocr")] == ["ocr_receipts", "ocr_reader"]
     assert catalog.projections_of("gateway") == []
 
 

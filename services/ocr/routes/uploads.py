@@ -191,8 +191,8 @@ async def image_url(receipt_id: uuid.UUID, caller: Reader, ctx: Context) -> Resp
 async def image_file(
     receipt_id: uuid.UUID,
     ctx: Context,
-    expires: int = Query(ge=0, le=10**11),
-    signature_: str = Query(alias="signature", min_length=64, max_length=64),
+    expires: int = Query(default=0, ge=0, le=10**11),
+    signature_: str = Query(default="", alias="signature", max_length=64),
 ) -> Response:
     """The image itself, for a URL this service signed (no bearer: image widgets send none)."""
     secret = ctx.settings.secret_key.get_secret_value()
