@@ -14,6 +14,7 @@ import pytest_asyncio
 from bench.receipts import Item, Spec, encoded
 from tests.conftest import Infra
 from tests.e2e.conftest import Stack, journey_stack_for_ocr
+from tests.e2e.owasp_support import assert_error
 from tests.e2e.test_app_calls import ONBOARDING, calendar_day, data
 from tests.helpers import wait_until
 
@@ -128,3 +129,34 @@ async def test_automatic_recording_when_asked(ocr_stack: Stack) -> None:
 
     await wait_until(counted, 30, "the day's spent")
     assert len(await transactions_of(stack, headers)) == 1
+
+
+async def test_receipt_url_links_only_the_callers_own_receipt(ocr_stack: Stack) -> None:
+    """POST/PUT /transactions with ``receipt_url``: one's own receipt is linked (stored as its
+    path); another user's receipt or another kind of link is a 422."""
+    stack = ocr_stack
+    owner, other = await onboarded(stack), await onboarded(stack)
+    today = dt.datetime.now(dt.UTC).date()
+    files = app_upload(encoded(receipt_spec(today), rng=random.Random(3)))
+    job = data(await stack.client.post("/api/ocr/process", files=files, headers=owner), 202)
+    link = f"/api/transactions/receipt/{job['job_id']}/image"
+    body = {"amount": 14.1, "category": "groceries", "receipt_url": f"https://mita.example{link}"}
+    created = data(await stack.client.post("/api/transactions/", json=body, headers=owner), 201)
+    assert created["receipt_url"] == link
+    for headers, url in ((other, link), (owner, "https://evil.example/x.jpg")):
+        answer = await stack.client.post(
+            "/api/transactions/", json={**body, "receipt_url": url}, headers=headers
+        )
+        assert_error(answer, 422)
+    plain = data(
+        await stack.client.post(
+            "/api/transactions/", json={"amount": 3, "category": "food"}, headers=other
+        ),
+        201,
+    )
+    path = f"/api/transactions/{plain['id']}"
+    assert_error(await stack.client.put(path, json={"receipt_url": link}, headers=other), 422)
+    theirs = data(await stack.client.post("/api/ocr/process", files=files, headers=other), 202)
+    mine = f"/api/transactions/receipt/{theirs['job_id']}/image"
+    updated = data(await stack.client.put(path, json={"receipt_url": mine}, headers=other))
+    assert updated["receipt_url"] == mine

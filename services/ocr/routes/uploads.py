@@ -21,6 +21,7 @@ from services.ocr.reading.images import ImageRejected, clean
 from services.ocr.routes.forms import Upload, read_form, upload_of
 from services.ocr.signing import signature, verify
 from shared.api import ApiError, ok, positioned
+from shared.projections import poll
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -65,15 +66,15 @@ def pending_answer(receipt: Receipt) -> dict[str, Any]:
 
 async def settled(ctx: OcrContext, receipt_id: uuid.UUID, wait: float) -> dict[str, Any] | None:
     """The job's row once it ended, or as it stands when ``wait`` seconds have passed."""
-    deadline = time.monotonic() + wait
-    delay = 0.02
-    while True:
+    seen: list[dict[str, Any] | None] = [None]
+
+    async def ended() -> bool:
         async with ctx.pool.connection() as conn:
-            row = await receipt_row(conn, ctx.schema, receipt_id)
-        if (row is not None and row["status"] in ENDED) or time.monotonic() >= deadline:
-            return row
-        await asyncio.sleep(delay)
-        delay = min(delay * 1.5, 0.25)
+            seen[0] = await receipt_row(conn, ctx.schema, receipt_id)
+        return seen[0] is not None and seen[0]["status"] in ENDED
+
+    await poll(ended, wait)
+    return seen[0]
 
 
 async def job_answer(ctx: OcrContext, receipt: Receipt, wait: float) -> dict[str, Any]:
