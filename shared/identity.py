@@ -41,6 +41,18 @@ def signed_claims(request: Request, secret: str, scope: str) -> tokens.Claims:
     return claims
 
 
+def scoped(scope: str) -> Callable[[Request], Awaitable[tokens.Claims]]:
+    """An internal service's dependency: a validly signed access token carrying ``scope``,
+    checked with the service's own secret (``app.state.settings``, set by ``build_app``).
+    Async, so FastAPI calls it on the loop rather than in a worker thread."""
+
+    async def dependency(request: Request) -> tokens.Claims:
+        settings = request.app.state.settings
+        return signed_claims(request, settings.secret_key.get_secret_value(), scope)
+
+    return dependency
+
+
 class Authenticator:
     """Verifies access tokens; fails closed (503) when revocation state cannot be read."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,7 +18,7 @@ from services.budget.read.placement import zone
 from services.budget.read.queries import user_timezone
 from shared import tokens
 from shared.context_api import ServiceContext
-from shared.identity import signed_claims
+from shared.identity import scoped
 
 PROJECTION = "budget_days"
 READ_SCOPE = "read:budget"
@@ -58,17 +57,8 @@ def get_context(request: Request) -> BudgetContext:
 Context = Annotated[BudgetContext, Depends(get_context)]
 
 
-def require(scope: str) -> Callable[[Request, BudgetContext], tokens.Claims]:
-    """A dependency: a validly signed access token that carries ``scope``."""
-
-    def dependency(request: Request, ctx: Context) -> tokens.Claims:
-        return signed_claims(request, ctx.settings.secret_key.get_secret_value(), scope)
-
-    return dependency
-
-
-Reader = Annotated[tokens.Claims, Depends(require(READ_SCOPE))]
-Manager = Annotated[tokens.Claims, Depends(require(MANAGE_SCOPE))]
+Reader = Annotated[tokens.Claims, Depends(scoped(READ_SCOPE))]
+Manager = Annotated[tokens.Claims, Depends(scoped(MANAGE_SCOPE))]
 
 
 @dataclass(frozen=True)

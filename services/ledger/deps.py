@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -22,7 +21,7 @@ from shared import tokens
 from shared.api import invalid
 from shared.context_api import ServiceContext
 from shared.dates import timezone_of
-from shared.identity import signed_claims
+from shared.identity import scoped
 
 PROJECTION = "ledger_transactions"
 READ_SCOPE = "read:transactions"
@@ -53,17 +52,8 @@ def get_context(request: Request) -> LedgerContext:
 Context = Annotated[LedgerContext, Depends(get_context)]
 
 
-def require(scope: str) -> Callable[[Request, LedgerContext], Awaitable[tokens.Claims]]:
-    """A dependency: a validly signed access token that carries ``scope``."""
-
-    async def dependency(request: Request, ctx: Context) -> tokens.Claims:
-        return signed_claims(request, ctx.settings.secret_key.get_secret_value(), scope)
-
-    return dependency
-
-
-Reader = Annotated[tokens.Claims, Depends(require(READ_SCOPE))]
-Writer = Annotated[tokens.Claims, Depends(require(WRITE_SCOPE))]
+Reader = Annotated[tokens.Claims, Depends(scoped(READ_SCOPE))]
+Writer = Annotated[tokens.Claims, Depends(scoped(WRITE_SCOPE))]
 
 
 def user_timezone(

@@ -7,7 +7,6 @@ its signature, claims, type and scope itself, so ``sub`` is trustworthy.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -20,7 +19,7 @@ from shared import tokens
 from shared.api import ApiError
 from shared.categorizer.categorizer import Categorizer
 from shared.context_api import ServiceContext
-from shared.identity import signed_claims
+from shared.identity import scoped
 
 PROJECTION = "ocr_receipts"
 READ_SCOPE = "read:transactions"
@@ -74,14 +73,5 @@ def get_context(request: Request) -> OcrContext:
 Context = Annotated[OcrContext, Depends(get_context)]
 
 
-def require(scope: str) -> Callable[[Request, OcrContext], Awaitable[tokens.Claims]]:
-    """A dependency: a validly signed access token that carries ``scope``."""
-
-    async def dependency(request: Request, ctx: Context) -> tokens.Claims:
-        return signed_claims(request, ctx.settings.secret_key.get_secret_value(), scope)
-
-    return dependency
-
-
-Reader = Annotated[tokens.Claims, Depends(require(READ_SCOPE))]
-Writer = Annotated[tokens.Claims, Depends(require(WRITE_SCOPE))]
+Reader = Annotated[tokens.Claims, Depends(scoped(READ_SCOPE))]
+Writer = Annotated[tokens.Claims, Depends(scoped(WRITE_SCOPE))]
