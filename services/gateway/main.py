@@ -19,6 +19,7 @@ from services.gateway.openapi import install_openapi
 from services.gateway.routes_auth import router as auth_router
 from services.gateway.routes_budget import router as budget_router
 from services.gateway.routes_dashboard import router as dashboard_router
+from services.gateway.routes_insights import router as insights_router
 from services.gateway.routes_ledger import router as ledger_router
 from services.gateway.routes_ocr import router as ocr_router
 from services.gateway.settings import GatewaySettings, load_settings
@@ -65,7 +66,14 @@ def create_app(
     app = build_app(
         cfg,
         "gateway",
-        routers=(auth_router, dashboard_router, ocr_router, ledger_router, budget_router),
+        routers=(
+            auth_router,
+            dashboard_router,
+            ocr_router,
+            ledger_router,
+            budget_router,
+            insights_router,
+        ),
         resources=resources,
         public=True,
         ops_routes=False,

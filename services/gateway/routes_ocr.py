@@ -13,7 +13,7 @@ from starlette.responses import Response
 from contracts import ocr
 from contracts.envelope import Envelope as E
 from contracts.ocr import CategorizeRequest, ReceiptReview
-from services.gateway.deps import Services, TransactionsReader, TransactionsWriter
+from services.gateway.deps import OcrReader, OcrWriter, Services
 from services.gateway.routing import body, slash_tolerant
 from services.gateway.settings import GatewaySettings
 
@@ -66,7 +66,7 @@ async def forward_upload(up: Services, request: Request, path: str, **params: An
     response_model=E[ocr.ReceiptOut],
     openapi_extra=multipart("file"),
 )
-async def upload_receipt(_: TransactionsWriter, request: Request, up: Services) -> Response:
+async def upload_receipt(_: OcrWriter, request: Request, up: Services) -> Response:
     """Read a receipt image (field ``file``): answers with the parsed receipt (200), or 202
     with ``status: processing`` if reading outlasts the wait. Creates no transaction unless
     ``auto_record=true``."""
@@ -80,9 +80,7 @@ async def upload_receipt(_: TransactionsWriter, request: Request, up: Services) 
     response_model=E[ocr.ReceiptOut],
     openapi_extra=multipart("file"),
 )
-async def upload_receipt_advanced(
-    _: TransactionsWriter, request: Request, up: Services
-) -> Response:
+async def upload_receipt_advanced(_: OcrWriter, request: Request, up: Services) -> Response:
     """As ``/transactions/receipt``, with ``use_premium`` (the premium engine) and ``options``."""
     return await forward_upload(up, request, "/receipts")
 
@@ -94,14 +92,14 @@ async def upload_receipt_advanced(
     response_model=E[ocr.ReceiptBatchOut],
     openapi_extra=multipart("files", many=True),
 )
-async def upload_receipts(_: TransactionsWriter, request: Request, up: Services) -> Response:
+async def upload_receipts(_: OcrWriter, request: Request, up: Services) -> Response:
     """Several receipt images (field ``files``), one job each; answers with every job."""
     return await forward_upload(up, request, "/receipts/batch")
 
 
 @route("POST", "/ocr/process", tags=TAGS, status_code=202, response_model=E[ocr.ReceiptOut],
        openapi_extra=multipart("receipt"))  # fmt: skip
-async def process_receipt(_: TransactionsWriter, request: Request, up: Services) -> Response:
+async def process_receipt(_: OcrWriter, request: Request, up: Services) -> Response:
     """Queue a receipt (field ``receipt`` or ``file``) and answer with the job at once (202);
     poll ``/ocr/status/{job_id}``."""
     return await forward_upload(up, request, "/receipts", wait="false")
@@ -109,16 +107,14 @@ async def process_receipt(_: TransactionsWriter, request: Request, up: Services)
 
 @route("GET", "/transactions/receipt/status/{job_id}", tags=TAGS, response_model=E[ocr.ReceiptOut])
 async def receipt_status(
-    job_id: uuid.UUID, _: TransactionsReader, request: Request, up: Services
+    job_id: uuid.UUID, _: OcrReader, request: Request, up: Services
 ) -> Response:
     """One of the caller's receipt jobs: ``queued|processing|completed|failed``, ``progress``."""
     return await up.forward("ocr", request, f"/receipts/{job_id}", params={})
 
 
 @route("GET", "/ocr/status/{job_id}", tags=TAGS, response_model=E[ocr.ReceiptOut])
-async def ocr_status(
-    job_id: uuid.UUID, _: TransactionsReader, request: Request, up: Services
-) -> Response:
+async def ocr_status(job_id: uuid.UUID, _: OcrReader, request: Request, up: Services) -> Response:
     """The same job status as ``/transactions/receipt/status/{job_id}``."""
     return await up.forward("ocr", request, f"/receipts/{job_id}", params={})
 
@@ -126,7 +122,7 @@ async def ocr_status(
 @route("GET", "/transactions/receipt/{receipt_id}/image", tags=TAGS,
        response_model=E[ocr.ReceiptImageOut])  # fmt: skip
 async def receipt_image(
-    receipt_id: uuid.UUID, _: TransactionsReader, request: Request, up: Services
+    receipt_id: uuid.UUID, _: OcrReader, request: Request, up: Services
 ) -> Response:
     """A signed URL of the caller's receipt image (``data.url``, valid for minutes)."""
     return await up.forward("ocr", request, f"/receipts/{receipt_id}/image", params={})
@@ -155,7 +151,7 @@ async def receipt_image_file(
 @route("DELETE", "/transactions/receipt/{receipt_id}/image", tags=TAGS,
        response_model=E[ocr.ReceiptImageDeletedOut])  # fmt: skip
 async def delete_receipt_image(
-    receipt_id: uuid.UUID, _: TransactionsWriter, request: Request, up: Services
+    receipt_id: uuid.UUID, _: OcrWriter, request: Request, up: Services
 ) -> Response:
     """Delete the caller's receipt image (the reading stays)."""
     return await up.forward("ocr", request, f"/receipts/{receipt_id}/image", params={})
@@ -163,7 +159,7 @@ async def delete_receipt_image(
 
 @route("POST", "/transactions/receipt/validate", tags=TAGS, response_model=E[ocr.ReviewedReceipt])
 async def validate_receipt(
-    payload: ReceiptReview, _: TransactionsReader, request: Request, up: Services
+    payload: ReceiptReview, _: OcrReader, request: Request, up: Services
 ) -> Response:
     """The app's receipt JSON validated and normalized, with ``errors`` and ``warnings``."""
     return await up.forward("ocr", request, "/receipts/validate", json=body(payload), params={})
@@ -171,7 +167,7 @@ async def validate_receipt(
 
 @route("POST", "/ocr/enhance", tags=TAGS, response_model=E[ocr.ReviewedReceipt])
 async def enhance_receipt(
-    payload: ReceiptReview, _: TransactionsReader, request: Request, up: Services
+    payload: ReceiptReview, _: OcrReader, request: Request, up: Services
 ) -> Response:
     """The app's receipt JSON validated and enriched (chain name, category, merchant type)."""
     return await up.forward("ocr", request, "/receipts/enhance", json=body(payload), params={})
@@ -179,7 +175,7 @@ async def enhance_receipt(
 
 @route("POST", "/ocr/categorize", tags=TAGS, response_model=E[ocr.CategorizeOut])
 async def categorize(
-    payload: CategorizeRequest, _: TransactionsReader, request: Request, up: Services
+    payload: CategorizeRequest, _: OcrReader, request: Request, up: Services
 ) -> Response:
     """Categories for a description (``data.suggestions``, best first)."""
     return await up.forward("ocr", request, "/categorize", json=body(payload), params={})

@@ -1,12 +1,37 @@
-"""Write model of the insights service (its aggregates arrive with their issue)."""
+"""Insights use cases: load, decide, save; each returns the stored position."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from typing import Any
+
+from services.insights.domain import MoodEntry, UsageEvent
 from shared.store import MitaApplication
 
 
 class InsightsApplication(MitaApplication):
-    """Event store of the insights service, in its own schema."""
+    """Write model of the insights service: mood entries and usage events."""
 
     name = "insights"
     service = "insights"
+
+    def _save(self, *aggregates: Any) -> int:
+        recordings = self.save(*aggregates)
+        return max((r.notification.id for r in recordings), default=0)
+
+    def record_mood(
+        self, *, user_id: uuid.UUID, mood: int, day: dt.date, note: str | None, at: dt.datetime
+    ) -> tuple[MoodEntry, int]:
+        """Record how the user felt on a day."""
+        entry = MoodEntry.record(
+            entry_id=uuid.uuid4(), user_id=user_id, mood=mood, day=day, note=note, recorded_at=at
+        )
+        return entry, self._save(entry)
+
+    def record_usage(
+        self, *, user_id: uuid.UUID, kind: str, **fields: Any
+    ) -> tuple[UsageEvent, int]:
+        """Take in one app usage event."""
+        event = UsageEvent.record(event_id=uuid.uuid4(), user_id=user_id, kind=kind, **fields)
+        return event, self._save(event)

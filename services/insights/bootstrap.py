@@ -1,14 +1,16 @@
-"""How the insights service runs (see ``shared.bootstrap``); aggregates arrive with their issue."""
+"""How the insights service runs (see ``shared.bootstrap``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shared.bootstrap import Bootstrap
+from shared.bootstrap import Bootstrap, ConsumerSpec
+from shared.settings import MitaSettings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from shared.projections import Consumer
     from shared.store import MitaApplication
 
 
@@ -20,10 +22,44 @@ def create_app() -> FastAPI:
 
 
 def application() -> type[MitaApplication]:
-    """The insights write model (still empty)."""
+    """The insights write model."""
     from services.insights.application import InsightsApplication
 
     return InsightsApplication
 
 
-BOOTSTRAP = Bootstrap("insights", create_app, application)
+def projection(name: str) -> ConsumerSpec:
+    """The consumer spec of one insights read model (classes in ``read.projections``)."""
+
+    def build(settings: MitaSettings) -> Consumer:
+        from services.insights.read import projections
+
+        classes = {
+            c.name: c
+            for c in (
+                projections.SpendingProjection,
+                projections.InsightUsersProjection,
+                projections.MoodsProjection,
+                projections.UsageProjection,
+            )
+        }
+        return classes[name](settings.schema_for("insights"))
+
+    return ConsumerSpec(name, "insights", build)
+
+
+def register_events() -> None:
+    """Declare the insights service's event types."""
+    import services.insights.domain  # noqa: F401 - importing the domain registers its events
+
+
+BOOTSTRAP = Bootstrap(
+    "insights",
+    create_app,
+    application,
+    tuple(
+        projection(n)
+        for n in ("insights_spending", "insights_users", "insights_moods", "insights_usage")
+    ),
+    register_events,
+)

@@ -22,8 +22,8 @@ from shared.context_api import ServiceContext
 from shared.identity import scoped
 
 PROJECTION = "ocr_receipts"
-READ_SCOPE = "read:transactions"
-WRITE_SCOPE = "write:transactions"
+READ_SCOPE = "read:ocr"
+WRITE_SCOPE = "write:ocr"
 
 
 @dataclass

@@ -24,6 +24,9 @@ from services.budget.read.projections import BudgetDaysProjection
 from services.budget.settings import BudgetSettings
 from services.gateway.main import create_app as create_gateway
 from services.gateway.settings import GatewaySettings
+from services.insights.main import create_app as create_insights
+from services.insights.read import projections as insights_read
+from services.insights.settings import InsightsSettings
 from services.ledger.main import create_app as create_ledger
 from services.ledger.projections import TransactionsProjection
 from services.ledger.projections import UsersProjection as LedgerUsersProjection
@@ -110,6 +113,7 @@ async def open_stack(
     *,
     gateway_redis_url: str | None = None,
     ocr: dict[str, Any] | None = None,
+    insights: bool = False,
     **gateway: Any,
 ) -> AsyncIterator[Stack]:
     """Start auth, ledger and budget with their relays and projections, and the gateway.
@@ -117,7 +121,7 @@ async def open_stack(
     ``auth`` overrides auth settings (e.g. ``admin_emails``); ``gateway_redis_url`` points the
     gateway alone at another Redis (the auth service keeps working); ``ocr`` (settings
     overrides, ``{}`` for none) adds the OCR service, its read model and its worker; other
-    keywords are gateway settings.
+    keywords are gateway settings; ``insights`` adds the insights service and its read models.
     """
     auth_settings, gw_settings = stack_settings(infra, auth, **gateway)
     if gateway_redis_url is not None:
@@ -134,8 +138,18 @@ async def open_stack(
     auth_schema, ledger_schema = (auth_settings.schema_for(s) for s in ("auth", "ledger"))
     ocr_settings = None if ocr is None else ocr_settings_for(auth_settings, infra, ocr)
     ocr_app = create_ocr(ocr_settings) if ocr_settings is not None else FastAPI()
+    insights_settings = InsightsSettings.model_validate(
+        auth_settings.model_dump(include=set(InsightsSettings.model_fields))
+    )
+    insights_app = create_insights(insights_settings) if insights else FastAPI()
     stop = asyncio.Event()
-    async with running(auth_app), running(ledger_app), running(budget_app), running(ocr_app):
+    async with (
+        running(auth_app),
+        running(ledger_app),
+        running(budget_app),
+        running(ocr_app),
+        running(insights_app),
+    ):
         runners = [
             ProjectionRunner(auth_settings, UsersProjection(auth_schema)),
             ProjectionRunner(ledger_settings, TransactionsProjection(ledger_schema)),
@@ -159,6 +173,18 @@ async def open_stack(
                 ProjectionRunner(ledger_settings, ReceiptRecording.from_settings(ledger_settings)),
             ]
             relays.append(Relay(ocr_settings, "ocr"))
+        if insights:
+            schema = insights_settings.schema_for("insights")
+            runners += [
+                ProjectionRunner(insights_settings, cls(schema))
+                for cls in (
+                    insights_read.SpendingProjection,
+                    insights_read.InsightUsersProjection,
+                    insights_read.MoodsProjection,
+                    insights_read.UsageProjection,
+                )
+            ]
+            relays.append(Relay(insights_settings, "insights"))
         tasks = [asyncio.create_task(r.run(stop)) for r in relays]
         tasks += [asyncio.create_task(r.run(stop)) for r in runners]
         await asyncio.wait_for(asyncio.gather(*(r.assigned.wait() for r in runners)), 60)
@@ -169,6 +195,8 @@ async def open_stack(
         }
         if ocr_settings is not None:
             transports["ocr"] = httpx.ASGITransport(ocr_app)
+        if insights:
+            transports["insights"] = httpx.ASGITransport(insights_app)
         gw_app = create_gateway(gw_settings, transports=transports)
         try:
             async with (

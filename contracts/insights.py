@@ -1,0 +1,189 @@
+"""The insights context's published contract: request bodies the app sends (mood, usage
+events), the analytics answers, and the event names it publishes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Final
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from contracts.envelope import Tolerant
+
+# Event names (topic mita.insights.events, key = the entry's id).
+MOOD_RECORDED: Final = "insights.MoodEntryRecorded"
+USAGE_RECORDED: Final = "insights.UsageEventRecorded"
+#: The kinds of app usage events and the route each arrives on.
+USAGE_KINDS: Final = ("feature_usage", "feature_access_attempt", "paywall_impression")
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Metadata = Annotated[dict[str, Any], Field(max_length=50)]
+
+
+class MoodIn(Tolerant):
+    """``POST /mood/`` (mood_provider.dart): the slider's 1..5 and the device's local time."""
+
+    mood: Annotated[int, Field(ge=1, le=5)]
+    date: Annotated[str, StringConstraints(max_length=64)] | None = None
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class MoodOut(BaseModel):
+    """A recorded mood entry."""
+
+    id: str
+    mood: int
+    date: dt.date
+    recorded_at: dt.datetime
+
+
+class FeatureUsageIn(Tolerant):
+    """``POST /analytics/feature-usage`` (api_service.dart:3963)."""
+
+    feature: Label
+    screen: Label | None = None
+    action: Label | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    session_id: Label | None = None
+    platform: Label | None = None
+    app_version: Label | None = None
+
+
+class FeatureAccessIn(Tolerant):
+    """``POST /analytics/feature-access-attempt`` (api_service.dart:4005)."""
+
+    feature: Label
+    has_access: bool
+    is_premium_feature: bool = True
+    screen: Label | None = None
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class PaywallImpressionIn(Tolerant):
+    """``POST /analytics/paywall-impression`` (api_service.dart:4042)."""
+
+    screen: Label
+    feature: Label | None = None
+    context: Label | None = None
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class UsageRecordedOut(BaseModel):
+    """A usage event taken in (the app checks for 200 exactly)."""
+
+    recorded: bool
+    event_id: str
+
+
+class CategoryTotal(BaseModel):
+    """One category's spending in a period."""
+
+    category: str
+    amount: Decimal
+    count: int
+    percentage: float
+
+
+class DayTotal(BaseModel):
+    """One local day's spending."""
+
+    date: dt.date
+    amount: Decimal
+
+
+class MerchantTotal(BaseModel):
+    """How often and how much at one merchant."""
+
+    merchant: str
+    count: int
+    amount: Decimal
+
+
+class MonthlyAnalytics(BaseModel):
+    """``GET /analytics/monthly``: one local month of the caller's spending."""
+
+    year: int
+    month: int
+    total_spent: Decimal
+    transaction_count: int
+    average_daily: Decimal
+    income: Decimal | None
+    savings: Decimal | None
+    savings_rate: float | None
+    by_category: list[CategoryTotal]
+    daily: list[DayTotal]
+    weekday_total: Decimal
+    weekend_total: Decimal
+    weekend_share: float
+    top_merchants: list[MerchantTotal]
+
+
+class CategoryBreakdown(BaseModel):
+    """``GET /analytics/category-breakdown``."""
+
+    year: int
+    month: int
+    total: Decimal
+    categories: list[CategoryTotal]
+
+
+class MonthTotal(BaseModel):
+    """One month's total in a trend."""
+
+    month: str
+    total: Decimal
+    count: int
+
+
+class Trends(BaseModel):
+    """``GET /analytics/trends?months=``: month totals, oldest first, and their direction."""
+
+    months: list[MonthTotal]
+    average_monthly: Decimal
+    month_over_month_change: float | None
+    trend: str
+
+
+class AnalyticsDashboard(BaseModel):
+    """``GET /analytics/dashboard``: this month against the last."""
+
+    this_month: MonthlyAnalytics
+    last_month_total: Decimal
+    change: float | None
+    trend: Trends
+
+
+class Advice(BaseModel):
+    """``GET /insights/``: the latest advice, from the caller's own figures."""
+
+    id: str
+    title: str
+    content: str
+    text: str
+    category: str
+    priority: str
+    date: str
+
+
+class AdviceEntry(BaseModel):
+    """One entry of ``GET /insights/history``."""
+
+    date: str
+    text: str
+    title: str
+
+
+class AiCategorySuggestion(BaseModel):
+    """``POST /ai/category-suggestions``: a display name the add-expense picker holds."""
+
+    category: str
+    confidence: float
+    reason: str
+    api_category: str
+
+
+class CategorySuggestionIn(Tolerant):
+    """``POST /ai/category-suggestions {description, amount}`` (amount may be null)."""
+
+    description: Annotated[str, StringConstraints(max_length=500)] = ""
+    amount: Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"))] | None = None

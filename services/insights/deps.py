@@ -1,0 +1,66 @@
+"""Insights service dependencies: the resources a request needs, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from services.insights.application import InsightsApplication
+from services.insights.read.queries import Person, Reads
+from shared import tokens
+from shared.api import invalid
+from shared.categorizer.categorizer import Categorizer
+from shared.context_api import ServiceContext
+from shared.dates import timezone_of
+from shared.identity import scoped
+
+PROJECTION = "insights_moods"
+READ_SCOPE = "read:transactions"
+WRITE_SCOPE = "write:transactions"
+
+
+@dataclass
+class InsightsContext(ServiceContext):
+    """Everything the insights API uses, built once per process in the app's lifespan."""
+
+    application: InsightsApplication
+    categorizer: Categorizer
+
+    service = "insights"
+    projection = PROJECTION
+
+
+def get_context(request: Request) -> InsightsContext:
+    """The process's insights context."""
+    ctx: InsightsContext = request.app.state.insights
+    return ctx
+
+
+Context = Annotated[InsightsContext, Depends(get_context)]
+Reader = Annotated[tokens.Claims, Depends(scoped(READ_SCOPE))]
+Writer = Annotated[tokens.Claims, Depends(scoped(WRITE_SCOPE))]
+
+
+def header_zone(
+    x_user_timezone: Annotated[str | None, Header(max_length=64)] = None,
+) -> str | None:
+    """The zone the gateway passed in ``X-User-Timezone`` (422 for an unknown name)."""
+    try:
+        timezone_of(x_user_timezone, blank_is_none=True)
+    except ValueError as exc:
+        raise invalid("X-User-Timezone", str(exc), summary="Unknown timezone") from exc
+    return x_user_timezone or None
+
+
+HeaderZone = Annotated[str | None, Depends(header_zone)]
+
+
+def local_today(person: Person) -> dt.date:
+    """Today in the user's zone."""
+    return dt.datetime.now(dt.UTC).astimezone(person.zone).date()
+
+
+__all__ = ["Context", "HeaderZone", "InsightsContext", "Reader", "Reads", "Writer", "local_today"]

@@ -1,0 +1,116 @@
+"""Insights domain: what the app tells us directly — mood entries and usage events (no I/O).
+
+Spending is not held here: the analytics are projections of the ledger's events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from contracts.insights import USAGE_KINDS
+from shared.envelope import registry
+
+MAX_METADATA_CHARS = 4000
+
+
+class InvalidEntry(ValueError):
+    """An entry the insights refuse (``field`` names it)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class MoodEntry(Aggregate):
+    """How the user felt on a local day (1..5)."""
+
+    class Recorded(Aggregate.Created):
+        """A mood entry."""
+
+        user_id: uuid.UUID
+        mood: int
+        day: dt.date
+        note: str | None
+        recorded_at: dt.datetime
+
+    def __init__(
+        self,
+        user_id: uuid.UUID,
+        mood: int,
+        day: dt.date,
+        note: str | None,
+        recorded_at: dt.datetime,
+    ) -> None:
+        self.user_id = user_id
+        self.mood = mood
+        self.day = day
+        self.note = note
+        self.recorded_at = recorded_at
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        entry_id: uuid.UUID,
+        user_id: uuid.UUID,
+        mood: int,
+        day: dt.date,
+        note: str | None,
+        recorded_at: dt.datetime,
+    ) -> MoodEntry:
+        """Decide a mood entry (1..5, a plausible day)."""
+        if not 1 <= mood <= 5:
+            raise InvalidEntry("mood must be between 1 and 5", "mood")
+        if not dt.date(2000, 1, 1) <= day <= recorded_at.date() + dt.timedelta(days=2):
+            raise InvalidEntry("date must not be in the future", "date")
+        return cls._create(
+            cls.Recorded, id=entry_id, user_id=user_id, mood=mood, day=day, note=note,
+            recorded_at=recorded_at,
+        )  # fmt: skip
+
+
+class UsageEvent(Aggregate):
+    """One app usage event (feature used, a premium feature tried, a paywall shown)."""
+
+    class Recorded(Aggregate.Created):
+        """A usage event."""
+
+        user_id: uuid.UUID
+        kind: str
+        feature: str | None
+        screen: str | None
+        details: dict[str, Any]
+        occurred_at: dt.datetime
+
+    def __init__(
+        self,
+        user_id: uuid.UUID,
+        kind: str,
+        feature: str | None,
+        screen: str | None,
+        details: dict[str, Any],
+        occurred_at: dt.datetime,
+    ) -> None:
+        self.user_id = user_id
+        self.kind = kind
+        self.feature = feature
+        self.screen = screen
+        self.details = details
+        self.occurred_at = occurred_at
+
+    @classmethod
+    def record(cls, *, event_id: uuid.UUID, **fields: Any) -> UsageEvent:
+        """Decide a usage event (a known kind, bounded details)."""
+        if fields["kind"] not in USAGE_KINDS:
+            raise InvalidEntry(f"unknown usage event kind {fields['kind']!r}", "kind")
+        if len(repr(fields["details"])) > MAX_METADATA_CHARS:
+            raise InvalidEntry("metadata is too large", "metadata")
+        return cls._create(cls.Recorded, id=event_id, **fields)
+
+
+registry.register_aggregate("insights", MoodEntry)
+registry.register_aggregate("insights", UsageEvent)

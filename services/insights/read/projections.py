@@ -1,0 +1,185 @@
+"""Insights read models, each rebuildable from zero.
+
+``insights_spending``: one row per ledger transaction (deleted ones flagged) — the analytics
+sum these in SQL, so every total is the sum of the user's live transactions to the cent.
+``insights_users``: each user's zone, income and currency from auth. ``insights_moods`` and
+``insights_usage`` (usage counts per day, kind and feature: no personal data) from our own
+events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow
+
+from contracts.auth import USER_DELETED, USER_PROFILE_UPDATED, USER_REGISTERED
+from contracts.insights import MOOD_RECORDED, USAGE_RECORDED
+from contracts.ledger import TRANSACTION_AMENDED, TRANSACTION_DELETED, TRANSACTION_RECORDED
+from shared.envelope import EventEnvelope
+from shared.projections import Projection
+
+SPENDING_FIELDS = ("amount", "currency", "category", "merchant", "spent_at")
+
+
+class SimpleProjection(Projection):
+    """A projection of tables created by ``DDL`` and dropped together."""
+
+    tables: tuple[str, ...] = ()
+    ddl: tuple[str, ...] = ()
+
+    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
+        """Create the tables (and indexes)."""
+        for statement in self.ddl:
+            await conn.execute(sql.SQL(statement).format(*(self.table(t) for t in self.tables)))
+
+    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
+        """Drop the tables."""
+        for name in self.tables:
+            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(name)))
+
+
+class SpendingProjection(SimpleProjection):
+    """The ledger's transactions as spending facts."""
+
+    name = "insights_spending"
+    sources = ("ledger",)
+    handles = frozenset({TRANSACTION_RECORDED, TRANSACTION_AMENDED, TRANSACTION_DELETED})
+    tables = ("spending",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {0} (id uuid PRIMARY KEY, user_id uuid NOT NULL, "
+        "amount numeric(14,2) NOT NULL, currency text NOT NULL, category text NOT NULL, "
+        "merchant text, spent_at timestamptz NOT NULL, deleted boolean NOT NULL DEFAULT false, "
+        "version bigint NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS insights_spending_user_time ON {0} (user_id, spent_at)",
+    )
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Insert, change or flag one transaction's row (older versions never overwrite)."""
+        p, table = event.payload, self.table("spending")
+        if event.type == TRANSACTION_RECORDED:
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (id, user_id, amount, currency, category, merchant, spent_at, "
+                    "version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING"
+                ).format(table),
+                (event.aggregate_id, p["user_id"], *(p.get(f) for f in SPENDING_FIELDS),
+                 event.aggregate_version),
+            )  # fmt: skip
+            return
+        changes: dict[str, Any] = (
+            {"deleted": True}
+            if event.type == TRANSACTION_DELETED
+            else {f: p[f] for f in SPENDING_FIELDS if p.get(f) is not None}
+        )
+        sets = [sql.SQL("{} = %s").format(sql.Identifier(k)) for k in changes]
+        await conn.execute(
+            sql.SQL("UPDATE {} SET {} WHERE id = %s AND version < %s").format(
+                table, sql.SQL(", ").join([*sets, sql.SQL("version = %s")])
+            ),
+            (
+                *changes.values(),
+                event.aggregate_version,
+                event.aggregate_id,
+                event.aggregate_version,
+            ),
+        )
+
+
+class InsightUsersProjection(SimpleProjection):
+    """Each user's timezone, monthly income and currency, as auth last said."""
+
+    name = "insights_users"
+    sources = ("auth",)
+    handles = frozenset({USER_REGISTERED, USER_PROFILE_UPDATED, USER_DELETED})
+    tables = ("users",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {0} (user_id uuid PRIMARY KEY, timezone text, "
+        "income numeric(14,2), currency text, version bigint NOT NULL)",
+    )
+    fields = ("timezone", "income", "currency")
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Keep what the analytics need of a user (a deleted account's row goes)."""
+        table = self.table("users")
+        if event.type == USER_DELETED:
+            await conn.execute(
+                sql.SQL("DELETE FROM {} WHERE user_id = %s").format(table), (event.aggregate_id,)
+            )
+            return
+        given = event.payload.get("profile" if event.type == USER_REGISTERED else "changes") or {}
+        changes = {k: v for k, v in given.items() if k in self.fields}
+        columns = ["user_id", "version", *changes]
+        updates = [sql.SQL("version = EXCLUDED.version")] + [
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(k)) for k in changes
+        ]
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} AS u ({}) VALUES ({}) ON CONFLICT (user_id) DO UPDATE SET {} "
+                "WHERE u.version < EXCLUDED.version"
+            ).format(
+                table,
+                sql.SQL(", ").join(map(sql.Identifier, columns)),
+                sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+                sql.SQL(", ").join(updates),
+            ),
+            [event.aggregate_id, event.aggregate_version, *changes.values()],
+        )
+
+
+class MoodsProjection(SimpleProjection):
+    """Mood entries by user and day."""
+
+    name = "insights_moods"
+    sources = ("insights",)
+    handles = frozenset({MOOD_RECORDED})
+    tables = ("moods",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {0} (id uuid PRIMARY KEY, user_id uuid NOT NULL, "
+        "mood smallint NOT NULL, day date NOT NULL, recorded_at timestamptz NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS insights_moods_user_day ON {0} (user_id, day)",
+    )
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Keep one entry."""
+        p = event.payload
+        await conn.execute(
+            sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING").format(
+                self.table("moods")
+            ),
+            (event.aggregate_id, p["user_id"], p["mood"], p["day"], p["recorded_at"]),
+        )
+
+
+class UsageProjection(SimpleProjection):
+    """Usage counts per UTC day, kind and feature, and distinct users (no personal data)."""
+
+    name = "insights_usage"
+    sources = ("insights",)
+    handles = frozenset({USAGE_RECORDED})
+    tables = ("usage_daily", "usage_users")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {0} (day date NOT NULL, kind text NOT NULL, "
+        "feature text NOT NULL, events bigint NOT NULL, PRIMARY KEY (day, kind, feature))",
+        "CREATE TABLE IF NOT EXISTS {1} (day date NOT NULL, user_id uuid NOT NULL, "
+        "PRIMARY KEY (day, user_id))",
+    )
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Count one event (its tracking row, in the same transaction, keeps the count exact)."""
+        p = event.payload
+        day = str(p["occurred_at"])[:10]
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} VALUES (%s, %s, %s, 1) ON CONFLICT (day, kind, feature) "
+                "DO UPDATE SET events = {}.events + 1"
+            ).format(self.table("usage_daily"), sql.Identifier("usage_daily")),
+            (day, p["kind"], p.get("feature") or p.get("screen") or ""),
+        )
+        await conn.execute(
+            sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                self.table("usage_users")
+            ),
+            (day, p["user_id"]),
+        )

@@ -1,0 +1,132 @@
+"""Reads of the insights read models (no writes): a user's spending by period, category,
+day and merchant, in the user's own local days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from psycopg import AsyncConnection, errors, sql
+from psycopg.rows import DictRow
+
+from shared.dates import timezone_of
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the analytics know of a user."""
+
+    zone: dt.tzinfo
+    zone_name: str
+    income: Decimal | None
+    currency: str | None
+
+
+def month_bounds(year: int, month: int, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The instants a local month starts and ends at (end exclusive)."""
+    start = dt.datetime(year, month, 1, tzinfo=zone)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+    return start, end
+
+
+def shift(year: int, month: int, by: int) -> tuple[int, int]:
+    """The month ``by`` months after (or before) ``year-month``."""
+    index = year * 12 + month - 1 + by
+    return index // 12, index % 12 + 1
+
+
+class Reads:
+    """The read models of one schema, read through one connection."""
+
+    def __init__(self, conn: AsyncConnection[DictRow], schema: str) -> None:
+        self.conn = conn
+        self.schema = schema
+
+    def _t(self, name: str) -> sql.Composed:
+        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))
+
+    async def _rows(self, query: sql.Composed, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        try:
+            cur = await self.conn.execute(query, params)
+        except errors.UndefinedTable:  # the projection has not created its tables yet
+            await self.conn.rollback()
+            return []
+        rows = [dict(r) for r in await cur.fetchall()]
+        await self.conn.commit()  # end the read's transaction (no snapshot held open)
+        return rows
+
+    async def person(self, user: uuid.UUID, header_zone: str | None = None) -> Person:
+        """The user's zone (the header's, else the profile's, else UTC), income, currency."""
+        rows = await self._rows(
+            sql.SQL("SELECT timezone, income, currency FROM {} WHERE user_id = %s").format(
+                self._t("users")
+            ),
+            (user,),
+        )
+        row = rows[0] if rows else {}
+        name = header_zone or row.get("timezone") or "UTC"
+        try:
+            zone = timezone_of(name) or dt.UTC
+        except ValueError:
+            zone, name = dt.UTC, "UTC"
+        return Person(zone, name, row.get("income"), row.get("currency"))
+
+    async def by_category(
+        self, user: uuid.UUID, start: dt.datetime, end: dt.datetime
+    ) -> list[dict[str, Any]]:
+        """Live spending per category in [start, end): amount and count, largest first."""
+        return await self._rows(
+            sql.SQL(
+                "SELECT category, sum(amount) AS amount, count(*) AS count FROM {} "
+                "WHERE user_id = %s AND NOT deleted AND spent_at >= %s AND spent_at < %s "
+                "GROUP BY category ORDER BY sum(amount) DESC, category"
+            ).format(self._t("spending")),
+            (user, start, end),
+        )
+
+    async def by_day(
+        self, user: uuid.UUID, start: dt.datetime, end: dt.datetime, zone: str
+    ) -> list[dict[str, Any]]:
+        """Live spending per local day in [start, end), oldest first."""
+        return await self._rows(
+            sql.SQL(
+                "SELECT (spent_at AT TIME ZONE %s)::date AS date, sum(amount) AS amount FROM {} "
+                "WHERE user_id = %s AND NOT deleted AND spent_at >= %s AND spent_at < %s "
+                "GROUP BY 1 ORDER BY 1"
+            ).format(self._t("spending")),
+            (zone, user, start, end),
+        )
+
+    async def by_merchant(
+        self, user: uuid.UUID, start: dt.datetime, end: dt.datetime, limit: int = 10
+    ) -> list[dict[str, Any]]:
+        """The merchants visited most in [start, end) (then by amount)."""
+        return await self._rows(
+            sql.SQL(
+                "SELECT merchant, count(*) AS count, sum(amount) AS amount FROM {} "
+                "WHERE user_id = %s AND NOT deleted AND spent_at >= %s AND spent_at < %s "
+                "AND coalesce(merchant, '') <> '' GROUP BY merchant "
+                "ORDER BY count(*) DESC, sum(amount) DESC, merchant LIMIT %s"
+            ).format(self._t("spending")),
+            (user, start, end, limit),
+        )
+
+    async def by_month(
+        self, user: uuid.UUID, start: dt.datetime, end: dt.datetime, zone: str
+    ) -> dict[str, dict[str, Any]]:
+        """Live spending per local month in [start, end), keyed ``YYYY-MM``."""
+        rows = await self._rows(
+            sql.SQL(
+                "SELECT to_char(spent_at AT TIME ZONE %s, 'YYYY-MM') AS month, "
+                "sum(amount) AS total, count(*) AS count FROM {} "
+                "WHERE user_id = %s AND NOT deleted AND spent_at >= %s AND spent_at < %s "
+                "GROUP BY 1"
+            ).format(self._t("spending")),
+            (zone, user, start, end),
+        )
+        return {r["month"]: r for r in rows}

@@ -1,0 +1,1 @@
+"""The insights service's HTTP routes (internal; the gateway publishes them)."""

@@ -1,0 +1,111 @@
+"""Analytics of the caller's spending, and the app's usage events (internal routes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from contracts.insights import FeatureAccessIn, FeatureUsageIn, PaywallImpressionIn
+from services.insights import analytics
+from services.insights.deps import Context, HeaderZone, InsightsContext, Reader, Writer, local_today
+from services.insights.domain import InvalidEntry
+from services.insights.read.queries import Reads
+from shared import tokens
+from shared.api import invalid, ok, positioned
+
+router = APIRouter()
+Year = Query(default=None, ge=2000, le=2200)
+Month = Query(default=None, ge=1, le=12)
+
+
+async def figures(
+    ctx: InsightsContext, caller: tokens.Claims, zone: str | None, what: str, **args: Any
+) -> dict[str, Any]:
+    """Run one analytics read for the caller (month defaults: the current local month)."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        today = local_today(person)
+        if what in ("monthly", "breakdown"):
+            year, month = args.get("year") or today.year, args.get("month") or today.month
+            build = analytics.monthly if what == "monthly" else analytics.breakdown
+            return await build(reads, caller.sub, person, year, month)
+        if what == "trends":
+            return await analytics.trends(reads, caller.sub, person, today, args["months"])
+        return await analytics.dashboard(reads, caller.sub, person, today)
+
+
+@router.get("/analytics/monthly")
+async def monthly(
+    caller: Reader,
+    ctx: Context,
+    zone: HeaderZone,
+    year: int | None = Year,
+    month: int | None = Month,
+) -> Response:
+    """One local month of the caller's spending."""
+    return ok(await figures(ctx, caller, zone, "monthly", year=year, month=month))
+
+
+@router.get("/analytics/category-breakdown")
+async def category_breakdown(
+    caller: Reader,
+    ctx: Context,
+    zone: HeaderZone,
+    year: int | None = Year,
+    month: int | None = Month,
+) -> Response:
+    """One local month's spending per category."""
+    return ok(await figures(ctx, caller, zone, "breakdown", year=year, month=month))
+
+
+@router.get("/analytics/trends")
+async def trends(
+    caller: Reader, ctx: Context, zone: HeaderZone, months: int = Query(default=6, ge=2, le=24)
+) -> Response:
+    """Month totals of the last ``months`` local months and their direction."""
+    return ok(await figures(ctx, caller, zone, "trends", months=months))
+
+
+@router.get("/analytics/dashboard")
+async def dashboard(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
+    """This month against the last, and the six-month trend."""
+    return ok(await figures(ctx, caller, zone, "dashboard"))
+
+
+async def usage(ctx: InsightsContext, caller: tokens.Claims, kind: str, body: Any) -> Response:
+    """Take in one usage event (200, as the app checks)."""
+    fields = body.model_dump(exclude={"feature", "screen"})
+    try:
+        event, position = await ctx.run(
+            ctx.application.record_usage,
+            user_id=caller.sub,
+            kind=kind,
+            feature=getattr(body, "feature", None),
+            screen=getattr(body, "screen", None),
+            details=fields,
+            occurred_at=ctx.now(),
+        )
+    except InvalidEntry as exc:
+        raise invalid(exc.field, str(exc)) from exc
+    return ok({"recorded": True, "event_id": str(event.id)}, headers=positioned(position))
+
+
+@router.post("/analytics/feature-usage")
+async def feature_usage(body: FeatureUsageIn, caller: Writer, ctx: Context) -> Response:
+    """A feature was used."""
+    return await usage(ctx, caller, "feature_usage", body)
+
+
+@router.post("/analytics/feature-access-attempt")
+async def feature_access(body: FeatureAccessIn, caller: Writer, ctx: Context) -> Response:
+    """A (premium) feature was tried."""
+    return await usage(ctx, caller, "feature_access_attempt", body)
+
+
+@router.post("/analytics/paywall-impression")
+async def paywall(body: PaywallImpressionIn, caller: Writer, ctx: Context) -> Response:
+    """A paywall was shown."""
+    return await usage(ctx, caller, "paywall_impression", body)
