@@ -187,3 +187,100 @@ class CategorySuggestionIn(Tolerant):
 
     description: Annotated[str, StringConstraints(max_length=500)] = ""
     amount: Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"))] | None = None
+
+
+class AssistantQuestion(Tolerant):
+    """``POST /ai/assistant {question, context}`` (the context is not needed)."""
+
+    question: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
+    ]
+    context: dict[str, Any] | None = None
+
+
+class AssistantAnswer(BaseModel):
+    """The assistant's answer, from the caller's own figures."""
+
+    answer: str
+
+
+class Anomaly(BaseModel):
+    """An unusually large transaction and why it stands out."""
+
+    id: str
+    type: str
+    category: str
+    description: str
+    date: str
+    amount: Decimal
+    expected_amount: Decimal
+    anomaly_score: float
+    merchant: str | None
+    possible_causes: list[str]
+    confidence: float
+
+
+class CategoryPrediction(BaseModel):
+    """One category's predicted spending with its interval."""
+
+    predicted_amount: Decimal
+    lower_bound: Decimal
+    upper_bound: Decimal
+    confidence: float
+    influencing_factors: list[str]
+
+
+class SpendingPrediction(BaseModel):
+    """``GET /ai/spending-prediction?days_ahead=``."""
+
+    days_ahead: int
+    predicted_amount: Decimal
+    lower_bound: Decimal
+    upper_bound: Decimal
+    confidence: float
+    predictions: dict[str, CategoryPrediction]
+
+
+class WeeklyInsights(BaseModel):
+    """``GET /ai/weekly-insights``: one sentence and the direction."""
+
+    insights: str
+    trend: str
+    this_week: Decimal
+    last_week: Decimal
+    change: float | None
+
+
+class SavingsOptimization(BaseModel):
+    """``GET /ai/savings-optimization``."""
+
+    potential_savings: Decimal
+    suggestions: list[str]
+
+
+class SpendingPatterns(BaseModel):
+    """``GET /ai/spending-patterns``."""
+
+    patterns: list[str]
+    weekend_share: float
+    top_categories: list[CategoryTotal]
+    top_merchants: list[MerchantTotal]
+
+
+class MonthlyReport(BaseModel):
+    """``GET /ai/monthly-report``."""
+
+    summary: str
+    highlights: list[str]
+    recommendations: list[str]
+    total_spent: Decimal
+    previous_total: Decimal
+    change: float | None
+    by_category: list[CategoryTotal]
+
+
+class PersonalizedFeedback(BaseModel):
+    """``GET /ai/personalized-feedback``."""
+
+    feedback: str
+    tips: list[str]

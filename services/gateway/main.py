@@ -16,6 +16,7 @@ from contracts.envelope import Health, ServiceRoot
 from services.gateway.deps import version_lookup
 from services.gateway.middleware import install_middleware
 from services.gateway.openapi import install_openapi
+from services.gateway.routes_ai import router as ai_router
 from services.gateway.routes_auth import router as auth_router
 from services.gateway.routes_budget import router as budget_router
 from services.gateway.routes_dashboard import router as dashboard_router
@@ -73,6 +74,7 @@ def create_app(
             ledger_router,
             budget_router,
             insights_router,
+            ai_router,
         ),
         resources=resources,
         public=True,

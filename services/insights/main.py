@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.insights.application import InsightsApplication
 from services.insights.deps import InsightsContext
 from services.insights.routes.advice import router as advice_router
+from services.insights.routes.ai import router as ai_router
 from services.insights.routes.analytics import router as analytics_router
 from services.insights.settings import load_settings
 from shared.categorizer.categorizer import default_categorizer
@@ -21,7 +22,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
         cfg,
         "insights",
         application=InsightsApplication.for_database,
-        routers=(analytics_router, advice_router),
+        routers=(analytics_router, advice_router, ai_router),
         resources=pooled_context(
             cfg,
             "insights",

@@ -117,6 +117,14 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/insights/income_based_tips"): "read:insights",
     ("POST", "/api/ai/category-suggestions"): "read:insights",
     ("POST", "/api/mood"): "write:profile",
+    ("GET", "/api/ai/spending-anomalies"): "read:insights",
+    ("GET", "/api/ai/spending-prediction"): "read:insights",
+    ("GET", "/api/ai/weekly-insights"): "read:insights",
+    ("GET", "/api/ai/savings-optimization"): "read:insights",
+    ("GET", "/api/ai/spending-patterns"): "read:insights",
+    ("GET", "/api/ai/monthly-report"): "read:insights",
+    ("GET", "/api/ai/personalized-feedback"): "read:insights",
+    ("POST", "/api/ai/assistant"): "read:insights",
 }
 
 

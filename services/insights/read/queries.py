@@ -130,3 +130,17 @@ class Reads:
             (zone, user, start, end),
         )
         return {r["month"]: r for r in rows}
+
+
+async def history(
+    reads: Reads, user: uuid.UUID, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """The user's live transactions in [start, end), oldest first (for the advice engine)."""
+    return await reads._rows(
+        sql.SQL(
+            "SELECT id, amount, category, merchant, spent_at FROM {} "
+            "WHERE user_id = %s AND NOT deleted AND spent_at >= %s AND spent_at < %s "
+            "ORDER BY spent_at, id"
+        ).format(reads._t("spending")),
+        (user, start, end),
+    )

@@ -1,0 +1,297 @@
+"""The AI screens' calls, answered by the offline advice engine from the caller's own figures
+(internal routes; ``?year&month`` where the app sends them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from contracts.insights import AssistantQuestion
+from contracts.ledger import CATEGORIES
+from services.insights import analytics, engine
+from services.insights.advice import money, month_advice
+from services.insights.deps import Context, HeaderZone, InsightsContext, Reader, local_today
+from services.insights.read.queries import Person, Reads, history, month_bounds, shift
+from shared import tokens
+from shared.api import ok
+
+router = APIRouter()
+Year = Query(default=None, ge=2000, le=2200)
+Month = Query(default=None, ge=1, le=12)
+ANOMALY_HISTORY_DAYS = 180
+PREDICTION_WINDOW_DAYS = 90
+
+
+def asked(today: dt.date, year: int | None, month: int | None) -> tuple[int, int]:
+    """The asked month (default: this local month)."""
+    return year or today.year, month or today.month
+
+
+@router.get("/ai/spending-anomalies")
+async def spending_anomalies(
+    caller: Reader,
+    ctx: Context,
+    zone: HeaderZone,
+    year: int | None = Year,
+    month: int | None = Month,
+) -> Response:
+    """Unusually large transactions of the month, against the caller's own history."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        y, m = asked(local_today(person), year, month)
+        start, end = month_bounds(y, m, person.zone)
+        rows = await history(reads, caller.sub, end - dt.timedelta(days=ANOMALY_HISTORY_DAYS), end)
+    return ok(engine.anomalies(rows, start, person.zone, person.currency))
+
+
+@router.get("/ai/spending-prediction")
+async def spending_prediction(
+    caller: Reader,
+    ctx: Context,
+    zone: HeaderZone,
+    days_ahead: int = Query(default=30, ge=1, le=365),
+) -> Response:
+    """Spending over the next days per category, with an interval, from the last 90 days."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        now = ctx.now()
+        rows = await history(
+            reads, caller.sub, now - dt.timedelta(days=PREDICTION_WINDOW_DAYS), now
+        )
+    return ok(engine.prediction(rows, days_ahead, PREDICTION_WINDOW_DAYS, person.zone))
+
+
+@router.get("/ai/weekly-insights")
+async def weekly_insights(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
+    """This local week (from Monday) against the last."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        today = local_today(person)
+        monday = today - dt.timedelta(days=today.weekday())
+        starts = [
+            dt.datetime.combine(monday - dt.timedelta(days=7 * k), dt.time(), person.zone)
+            for k in (0, 1)
+        ]
+        this = await reads.by_category(caller.sub, starts[0], starts[0] + dt.timedelta(days=7))
+        last = await reads.by_category(caller.sub, starts[1], starts[0])
+    this_total, rows = analytics.categories(this)
+    last_total, _ = analytics.categories(last)
+    top = rows[0]["category"] if rows else None
+    return ok(engine.weekly(this_total, last_total, top, person.currency))
+
+
+@router.get("/ai/savings-optimization")
+async def savings_optimization(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
+    """What trimming this month's discretionary categories would keep."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        today = local_today(person)
+        this = await analytics.monthly(reads, caller.sub, person, today.year, today.month)
+    return ok(engine.savings(this["by_category"], person.currency))
+
+
+async def month_pair(
+    ctx: InsightsContext,
+    caller: tokens.Claims,
+    zone: str | None,
+    year: int | None,
+    month: int | None,
+) -> tuple[Person, dict[str, Any], dict[str, Any]]:
+    """The asked month's figures and the month before's."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        y, m = asked(local_today(person), year, month)
+        this = await analytics.monthly(reads, caller.sub, person, y, m)
+        before = await analytics.monthly(reads, caller.sub, person, *shift(y, m, -1))
+    return person, this, before
+
+
+def patterns_of(this: dict[str, Any], currency: str | None) -> list[str]:
+    """Sentences about how the month's money was spent."""
+    out = []
+    if this["by_category"]:
+        top = this["by_category"][0]
+        out.append(
+            f"{top['category'].replace('_', ' ').title()} is your largest category: "
+            f"{money(top['amount'], currency)}, {top['percentage']:.0f}% of the month."
+        )
+        out.append(
+            f"Weekends hold {this['weekend_share']:.0f}% of your spending "
+            f"({money(this['weekend_total'], currency)})."
+        )
+    if this["top_merchants"]:
+        shop = this["top_merchants"][0]
+        out.append(
+            f"You shopped at {shop['merchant']} {shop['count']} times "
+            f"({money(shop['amount'], currency)})."
+        )
+    if this["transaction_count"]:
+        out.append(
+            f"{this['transaction_count']} purchases, "
+            f"{money(this['average_daily'], currency)} a day "
+            "on average."
+        )
+    return out
+
+
+@router.get("/ai/spending-patterns")
+async def spending_patterns(
+    caller: Reader,
+    ctx: Context,
+    zone: HeaderZone,
+    year: int | None = Year,
+    month: int | None = Month,
+) -> Response:
+    """How the month's money was spent, in sentences, with the figures behind them."""
+    person, this, _ = await month_pair(ctx, caller, zone, year, month)
+    data = {
+        "patterns": patterns_of(this, person.currency),
+        "weekend_share": this["weekend_share"],
+        "top_categories": this["by_category"][:3],
+        "top_merchants": this["top_merchants"][:3],
+    }
+    return ok(data)
+
+
+@router.get("/ai/monthly-report")
+async def monthly_report(
+    caller: Reader,
+    ctx: Context,
+    zone: HeaderZone,
+    year: int | None = Year,
+    month: int | None = Month,
+) -> Response:
+    """The month in a summary, highlights and recommendations."""
+    person, this, before = await month_pair(ctx, caller, zone, year, month)
+    currency = person.currency
+    when = dt.date(this["year"], this["month"], 1).strftime("%B %Y")
+    change = analytics.ratio(this["total_spent"], before["total_spent"])
+    spent, count = money(this["total_spent"], currency), this["transaction_count"]
+    summary = f"In {when} you spent {spent} in {count} purchases"
+    summary += (
+        f", {abs(change):.0%} {'more' if change > 0 else 'less'} than the month before."
+        if change is not None
+        else "."
+    )
+    advice = month_advice(this, before, currency)
+    data = {
+        "summary": summary,
+        "highlights": patterns_of(this, currency),
+        "recommendations": engine.savings(this["by_category"], currency)["suggestions"]
+        + ([advice["text"]] if advice else []),
+        "total_spent": this["total_spent"],
+        "previous_total": before["total_spent"],
+        "change": change,
+        "by_category": this["by_category"],
+    }
+    return ok(data)
+
+
+@router.get("/ai/personalized-feedback")
+async def personalized_feedback(
+    caller: Reader,
+    ctx: Context,
+    zone: HeaderZone,
+    year: int | None = Year,
+    month: int | None = Month,
+) -> Response:
+    """Feedback on the month and tips, from the caller's figures."""
+    person, this, before = await month_pair(ctx, caller, zone, year, month)
+    advice = month_advice(this, before, person.currency)
+    feedback = advice["text"] if advice else "No spending recorded for this month yet."
+    return ok(
+        {
+            "feedback": feedback,
+            "tips": engine.savings(this["by_category"], person.currency)["suggestions"],
+        }
+    )
+
+
+CATEGORY_WORDS = {c.replace("_", " "): c for c in CATEGORIES} | {
+    "restaurants": "dining", "restaurant": "dining", "eating out": "dining", "fuel": "gas",
+    "petrol": "gas", "supermarket": "groceries", "cafe": "coffee", "cafes": "coffee",
+}  # fmt: skip
+
+
+def topic(question: str) -> tuple[str | None, str]:
+    """The category a question names (whole words) and its period."""
+    text = question.casefold()
+    category = next(
+        (c for word, c in sorted(CATEGORY_WORDS.items(), key=lambda w: -len(w[0]))
+         if re.search(rf"\b{re.escape(word)}\b", text)),
+        None,
+    )  # fmt: skip
+    period = "last_month" if "last month" in text else "week" if "week" in text else "month"
+    return category, period
+
+
+@router.post("/ai/assistant")
+async def assistant(
+    body: AssistantQuestion, caller: Reader, ctx: Context, zone: HeaderZone
+) -> Response:
+    """Answer a question about the caller's own money from the read models, with the exact
+    figures (totals by category and period, the forecast, the biggest merchants)."""
+    text = body.question.casefold()
+    category, period = topic(body.question)
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        today, currency = local_today(person), person.currency
+        if any(w in text for w in ("forecast", "predict", "next month", "will i")):
+            now = ctx.now()
+            rows = await history(
+                reads, caller.sub, now - dt.timedelta(days=PREDICTION_WINDOW_DAYS), now
+            )
+            forecast = engine.prediction(rows, 30, PREDICTION_WINDOW_DAYS, person.zone)
+            return ok({"answer": (
+                f"At your pace over the last {PREDICTION_WINDOW_DAYS} days you will spend about "
+                f"{money(forecast['predicted_amount'], currency)} in the next 30 days "
+                f"(between {money(forecast['lower_bound'], currency)} and "
+                f"{money(forecast['upper_bound'], currency)})."
+            )})  # fmt: skip
+        if period == "week":
+            monday = today - dt.timedelta(days=today.weekday())
+            start = dt.datetime.combine(monday, dt.time(), person.zone)
+            end, label = start + dt.timedelta(days=7), "this week"
+        else:
+            y, m = (
+                (today.year, today.month)
+                if period == "month"
+                else shift(today.year, today.month, -1)
+            )
+            start, end = month_bounds(y, m, person.zone)
+            label = "this month" if period == "month" else dt.date(y, m, 1).strftime("in %B %Y")
+        if any(w in text for w in ("merchant", "where", "shop", "store")):
+            shops = await reads.by_merchant(caller.sub, start, end, 3)
+            listed = ", ".join(
+                f"{s['merchant']} ({money(s['amount'], currency)}, {s['count']}x)" for s in shops
+            )
+            return ok(
+                {
+                    "answer": f"Your biggest merchants {label}: {listed}."
+                    if shops
+                    else f"No merchants recorded {label}."
+                }
+            )
+        total, rows = analytics.categories(await reads.by_category(caller.sub, start, end))
+    if category is not None:
+        spent = next((r["amount"] for r in rows if r["category"] == category), Decimal("0.00"))
+        count = next((r["count"] for r in rows if r["category"] == category), 0)
+        name = category.replace("_", " ")
+        answer = f"You spent {money(spent, currency)} on {name} {label} ({count} purchases)."
+    else:
+        parts = ", ".join(
+            f"{r['category'].replace('_', ' ')} {money(r['amount'], currency)}" for r in rows[:3]
+        )
+        answer = f"You spent {money(total, currency)} {label}" + (f": {parts}." if parts else ".")
+    return ok({"answer": answer})
