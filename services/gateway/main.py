@@ -18,6 +18,7 @@ from services.gateway.middleware import install_middleware
 from services.gateway.openapi import install_openapi
 from services.gateway.routes_ai import router as ai_router
 from services.gateway.routes_auth import router as auth_router
+from services.gateway.routes_behavior import router as behavior_router
 from services.gateway.routes_budget import router as budget_router
 from services.gateway.routes_dashboard import router as dashboard_router
 from services.gateway.routes_insights import router as insights_router
@@ -75,6 +76,7 @@ def create_app(
             budget_router,
             insights_router,
             ai_router,
+            behavior_router,
         ),
         resources=resources,
         public=True,

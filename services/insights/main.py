@@ -9,6 +9,7 @@ from services.insights.deps import InsightsContext
 from services.insights.routes.advice import router as advice_router
 from services.insights.routes.ai import router as ai_router
 from services.insights.routes.analytics import router as analytics_router
+from services.insights.routes.behavior import router as behavior_router
 from services.insights.settings import load_settings
 from shared.categorizer.categorizer import default_categorizer
 from shared.service import build_app, pooled_context
@@ -22,7 +23,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
         cfg,
         "insights",
         application=InsightsApplication.for_database,
-        routers=(analytics_router, advice_router, ai_router),
+        routers=(analytics_router, advice_router, ai_router, behavior_router),
         resources=pooled_context(
             cfg,
             "insights",

@@ -100,3 +100,32 @@ async def test_anomalies_stand_out_against_the_users_history(insights_stack: Sta
     assert "11.9x" in anomaly["description"]
     assert anomaly["date"] == today.date().isoformat()
     assert isinstance(anomaly["possible_causes"], list)
+
+
+async def test_seasonal_and_behavioral_raw_bodies(insights_stack: Stack) -> None:
+    """api_service.dart:3906, 3929 read the raw body (200 exactly): the payload is in ``data``
+    and at the top level; ``monthly_patterns`` is an object keyed "1".."12"."""
+    stack = insights_stack
+    headers, known = await user_with_spending(stack)
+    await settled(stack, headers, "200.75")
+    answer = await stack.client.get("/api/analytics/seasonal-patterns", headers=headers)
+    assert answer.status_code == 200
+    raw = answer.json()
+    assert raw["data"]["monthly_patterns"] == raw["monthly_patterns"]
+    patterns = raw["monthly_patterns"]
+    assert set(patterns) == {str(m) for m in range(1, 13)}
+    this, before = known["first"].month, known["previous"].month
+    # Two months seen: 200.75 and 160.00 around their mean of 180.375.
+    assert (patterns[str(this)], patterns[str(before)]) == (1.11, 0.89)
+    assert raw["groceries"]["impact_score"] == raw["data"]["groceries"]["impact_score"]
+    assert set(raw["holiday_impact"]) >= {"christmas", "summer_holidays"}
+    answer = await stack.client.get("/api/analytics/behavioral-insights", headers=headers)
+    assert answer.status_code == 200
+    raw = answer.json()
+    kinds = {i["type"] for i in raw["insights"]}
+    assert "category_concentration" in kinds  # groceries: 77% of the month
+    assert "spending_increase" in kinds  # 200.75 against 160.00
+    insight = next(i for i in raw["insights"] if i["type"] == "category_concentration")
+    assert "155.25" in insight["message"]
+    assert isinstance(insight["confidence"], float)
+    assert raw["data"]["recommendations"] == raw["recommendations"]

@@ -131,6 +131,21 @@ class Reads:
         )
         return {r["month"]: r for r in rows}
 
+    async def by_month_category(
+        self, user: uuid.UUID, start: dt.datetime, end: dt.datetime, zone: str
+    ) -> dict[tuple[int, int, str], Decimal]:
+        """Live spending per local (year, month, category) in [start, end)."""
+        rows = await self._rows(
+            sql.SQL(
+                "SELECT extract(year FROM spent_at AT TIME ZONE %s)::int AS y, "
+                "extract(month FROM spent_at AT TIME ZONE %s)::int AS m, category, "
+                "sum(amount) AS total FROM {} WHERE user_id = %s AND NOT deleted "
+                "AND spent_at >= %s AND spent_at < %s GROUP BY 1, 2, 3"
+            ).format(self._t("spending")),
+            (zone, zone, user, start, end),
+        )
+        return {(r["y"], r["m"], r["category"]): r["total"] for r in rows}
+
 
 async def history(
     reads: Reads, user: uuid.UUID, start: dt.datetime, end: dt.datetime

@@ -1,0 +1,36 @@
+"""Public behaviour analytics the app reads as a raw body (`/api/analytics/seasonal-patterns`,
+`/api/analytics/behavioral-insights`), served by the insights service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from services.gateway.deps import InsightsReader, Services
+from services.gateway.routes_insights import ZoneHeader
+from services.gateway.routing import slash_tolerant
+
+router = APIRouter(prefix="/api", redirect_slashes=False)
+route = slash_tolerant(router)
+TAGS = ["insights"]
+
+
+@route("GET", "/analytics/seasonal-patterns", tags=TAGS, response_model=dict[str, Any])
+async def seasonal_patterns(
+    _: InsightsReader, request: Request, up: Services, x_user_timezone: ZoneHeader = None
+) -> Response:
+    """``monthly_patterns{"1".."12": factor}``, ``category_seasonality``, ``holiday_impact``
+    and ``<category>{impact_score, recommendations}``, in ``data`` and at the top level."""
+    return await up.forward("insights", request, "/analytics/seasonal-patterns", params={})
+
+
+@route("GET", "/analytics/behavioral-insights", tags=TAGS, response_model=dict[str, Any])
+async def behavioral_insights(
+    _: InsightsReader, request: Request, up: Services, x_user_timezone: ZoneHeader = None
+) -> Response:
+    """``insights[{id, type, title, message, category, impact, confidence, actionable,
+    recommendations, related_patterns, timeframe}]`` and ``recommendations``, in ``data`` and
+    at the top level."""
+    return await up.forward("insights", request, "/analytics/behavioral-insights", params={})

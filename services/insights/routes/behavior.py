@@ -1,0 +1,49 @@
+"""Seasonal patterns and behavioural insights: the app reads the raw body and needs 200
+exactly, so the payload is both in ``data`` and at the top level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from services.insights import analytics, seasons
+from services.insights.deps import Context, HeaderZone, Reader, local_today
+from services.insights.read.queries import Reads, month_bounds, shift
+from shared.api import JSONResponse, envelope
+
+router = APIRouter()
+SEASON_MONTHS = 24
+
+
+def both(data: dict[str, Any]) -> Response:
+    """The envelope with ``data`` also spread at the top level."""
+    return JSONResponse({**data, **envelope(data)})
+
+
+@router.get("/analytics/seasonal-patterns")
+async def seasonal_patterns(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
+    """How each calendar month compares with the caller's average month (last 24 months)."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        today = local_today(person)
+        start, _ = month_bounds(*shift(today.year, today.month, -(SEASON_MONTHS - 1)), person.zone)
+        _, end = month_bounds(today.year, today.month, person.zone)
+        months = await reads.by_month_category(caller.sub, start, end, person.zone_name)
+    return both(seasons.seasonal(months, person.currency))
+
+
+@router.get("/analytics/behavioral-insights")
+async def behavioral_insights(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
+    """Habits of this month, each with its figures and what to do."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        today = local_today(person)
+        this = await analytics.monthly(reads, caller.sub, person, today.year, today.month)
+        before = await analytics.monthly(
+            reads, caller.sub, person, *shift(today.year, today.month, -1)
+        )
+    return both(seasons.behavioral(this, before, person.currency, caller.sub))
