@@ -14,6 +14,7 @@ from contracts.envelope import Tolerant
 # Event names (topic mita.insights.events, key = the entry's id).
 MOOD_RECORDED: Final = "insights.MoodEntryRecorded"
 USAGE_RECORDED: Final = "insights.UsageEventRecorded"
+CLUSTERS_FITTED: Final = "insights.ClusterModelFitted"
 #: The kinds of app usage events and the route each arrives on.
 USAGE_KINDS: Final = ("feature_usage", "feature_access_attempt", "paywall_impression")
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -284,3 +285,24 @@ class PersonalizedFeedback(BaseModel):
 
     feedback: str
     tips: list[str]
+
+
+class PeerFigure(BaseModel):
+    """One feature: the caller's value and the cluster centre's."""
+
+    you: float
+    peers: float
+
+
+class BehaviorCluster(BaseModel):
+    """``GET /behavior/cluster``: the caller's behavioural cluster (null before a model or
+    enough spending), distance to its centre, peer comparison and recommendations."""
+
+    cluster: str | None
+    label: str | None
+    distance: float | None = None
+    model_version: str | None = None
+    users_in_cluster: int | None = None
+    peer_comparison: dict[str, PeerFigure] = Field(default_factory=dict)
+    recommendations: list[str]
+    reason: str | None = None

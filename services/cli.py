@@ -264,6 +264,17 @@ async def budget_rollover() -> int:
     return 0
 
 
+async def insights_refit() -> int:
+    """Refit the behavioural clusters and store the model."""
+    from services.insights.refit import refit
+
+    model, position = await refit(MitaSettings())
+    sizes = ", ".join(f"{k} {v}" for k, v in sorted(model.sizes.items()))
+    state = "stored" if position else "unchanged"
+    print(f"clusters {model.version} ({state}): {model.users} users: {sizes}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mita`` command."""
     parser = argparse.ArgumentParser(prog="mita", description=__doc__)
@@ -291,6 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     pr_sub = p_proj.add_subparsers(dest="action", required=True)
     pr_sub.add_parser("rebuild", help="rebuild from the event store").add_argument("name")
     pr_sub.add_parser("status", help="position vs. head of each source")
+    p_insights = sub.add_parser("insights", help="insights commands")
+    p_insights.add_subparsers(dest="action", required=True).add_parser(
+        "refit", help="refit the behavioural clusters"
+    )
     p_budget = sub.add_parser("budget", help="budget commands")
     bu_sub = p_budget.add_subparsers(dest="action", required=True)
     bu_sub.add_parser("rollover", help="plan every onboarded user's current month if missing")
@@ -311,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         return events_schemas(args.out)
     if args.cmd == "budget":
         return asyncio.run(budget_rollover())
+    if args.cmd == "insights":
+        return asyncio.run(insights_refit())
     return asyncio.run(projections_cmd(args.action, getattr(args, "name", None)))
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from contracts import insights as ins
+from contracts.envelope import Envelope as E
 from services.gateway.deps import InsightsReader, Services
 from services.gateway.routes_insights import ZoneHeader
 from services.gateway.routing import slash_tolerant
@@ -34,3 +36,9 @@ async def behavioral_insights(
     recommendations, related_patterns, timeframe}]`` and ``recommendations``, in ``data`` and
     at the top level."""
     return await up.forward("insights", request, "/analytics/behavioral-insights", params={})
+
+
+@route("GET", "/behavior/cluster", tags=TAGS, response_model=E[ins.BehaviorCluster])
+async def behavior_cluster(_: InsightsReader, request: Request, up: Services) -> Response:
+    """The caller's behavioural cluster (savers, balanced, spenders, struggling, high income)."""
+    return await up.forward("insights", request, "/behavior/cluster", params={})

@@ -6,7 +6,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from services.insights.domain import MoodEntry, UsageEvent
+from eventsourcing.application import AggregateNotFoundError
+
+from services.insights.domain import CLUSTER_MODEL_ID, ClusterModel, MoodEntry, UsageEvent
 from shared.store import MitaApplication
 
 
@@ -35,3 +37,11 @@ class InsightsApplication(MitaApplication):
         """Take in one app usage event."""
         event = UsageEvent.record(event_id=uuid.uuid4(), user_id=user_id, kind=kind, **fields)
         return event, self._save(event)
+
+    def refit_clusters(self, model: dict[str, Any], at: dt.datetime) -> int:
+        """Store a refitted cluster model (0 when it is the current one)."""
+        try:
+            found: Any = self.repository.get(CLUSTER_MODEL_ID)
+        except AggregateNotFoundError:
+            found = ClusterModel.start()
+        return self._save(found) if found.refit(model, at) else 0

@@ -41,6 +41,7 @@ def projection(name: str) -> ConsumerSpec:
                 projections.InsightUsersProjection,
                 projections.MoodsProjection,
                 projections.UsageProjection,
+                projections.ClusterModelProjection,
             )
         }
         return classes[name](settings.schema_for("insights"))
@@ -59,7 +60,13 @@ BOOTSTRAP = Bootstrap(
     application,
     tuple(
         projection(n)
-        for n in ("insights_spending", "insights_users", "insights_moods", "insights_usage")
+        for n in (
+            "insights_spending",
+            "insights_users",
+            "insights_moods",
+            "insights_usage",
+            "insights_cluster_model",
+        )
     ),
     register_events,
 )

@@ -112,5 +112,42 @@ class UsageEvent(Aggregate):
         return cls._create(cls.Recorded, id=event_id, **fields)
 
 
+CLUSTER_MODEL_ID = uuid.UUID("5f8e3c2a-7b1d-4e6f-9a0c-2d4b6e8f1a3c")
+
+
+class ClusterModel(Aggregate):
+    """The behavioural clusters' model; each refit is a new version of the one aggregate."""
+
+    class Started(Aggregate.Created):
+        """The model's history begins."""
+
+    class Fitted(Aggregate.Event):
+        """A refit: its parameters (``clusters.Model.as_json``) and when."""
+
+        model: dict[str, Any]
+        fitted_at: dt.datetime
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """The current model."""
+            assert isinstance(aggregate, ClusterModel)
+            aggregate.model = self.model
+
+    def __init__(self) -> None:
+        self.model: dict[str, Any] | None = None
+
+    @classmethod
+    def start(cls) -> ClusterModel:
+        """The one cluster model (fixed id)."""
+        return cls._create(cls.Started, id=CLUSTER_MODEL_ID)
+
+    def refit(self, model: dict[str, Any], at: dt.datetime) -> bool:
+        """Store a refit; False when it equals the current model (same data, same version)."""
+        if self.model is not None and self.model.get("version") == model.get("version"):
+            return False
+        self.trigger_event(self.Fitted, model=model, fitted_at=at)
+        return True
+
+
 registry.register_aggregate("insights", MoodEntry)
+registry.register_aggregate("insights", ClusterModel)
 registry.register_aggregate("insights", UsageEvent)

@@ -182,6 +182,7 @@ async def open_stack(
                     insights_read.InsightUsersProjection,
                     insights_read.MoodsProjection,
                     insights_read.UsageProjection,
+                    insights_read.ClusterModelProjection,
                 )
             ]
             relays.append(Relay(insights_settings, "insights"))

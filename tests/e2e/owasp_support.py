@@ -127,6 +127,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/ai/assistant"): "read:insights",
     ("GET", "/api/analytics/seasonal-patterns"): "read:insights",
     ("GET", "/api/analytics/behavioral-insights"): "read:insights",
+    ("GET", "/api/behavior/cluster"): "read:insights",
 }
 
 

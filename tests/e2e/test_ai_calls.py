@@ -129,3 +129,56 @@ async def test_seasonal_and_behavioral_raw_bodies(insights_stack: Stack) -> None
     assert "155.25" in insight["message"]
     assert isinstance(insight["confidence"], float)
     assert raw["data"]["recommendations"] == raw["recommendations"]
+
+
+async def test_behavior_cluster_after_a_refit(insights_stack: Stack) -> None:
+    """Users of different habits; ``mita insights refit``'s use case fits the model; each user
+    gets a cluster with a peer comparison and its recommendations."""
+    from services.insights.refit import refit
+
+    stack = insights_stack
+    before = data(await stack.client.get("/api/behavior/cluster", headers=await fresh(stack)))
+    assert before["cluster"] is None
+    kinds = {  # income, then (category, amount) purchases this month
+        "high": (15000, [("rent", "3000"), ("dining", "400"), ("travel", "900")]),
+        "broke": (1200, [("rent", "900"), ("groceries", "300"), ("dining", "250")]),
+        "saver": (4000, [("rent", "800"), ("groceries", "200")]),
+        "spender": (4000, [("shopping", "1500"), ("dining", "900"), ("entertainment", "900")]),
+        "middle": (4000, [("rent", "1200"), ("groceries", "500"), ("dining", "300")]),
+    }
+    users: dict[str, dict[str, str]] = {}
+    for name, (income, spends) in kinds.items():
+        headers = await fresh(stack)
+        data(await stack.client.patch("/api/users/me", json={"income": income}, headers=headers))
+        for category, amount in spends:
+            body = {"amount": float(amount), "category": category}
+            data(await stack.client.post("/api/transactions/", json=body, headers=headers), 201)
+        users[name] = headers
+    last = users["middle"]
+
+    async def counted() -> bool:
+        month = data(await stack.client.get("/api/analytics/monthly", headers=last))
+        return bool(month["total_spent"] == Decimal("2000.00"))
+
+    await wait_until(counted, 30, "the spending projection")
+    model, position = await refit(stack.auth_settings)
+    assert position > 0
+    assert sum(model.sizes.values()) == model.users >= 5
+
+    async def assigned() -> bool:
+        found = data(await stack.client.get("/api/behavior/cluster", headers=users["spender"]))
+        return found["cluster"] is not None
+
+    await wait_until(assigned, 30, "the cluster model")
+    mine = data(await stack.client.get("/api/behavior/cluster", headers=users["high"]))
+    assert mine["cluster"] == "high_income"
+    assert mine["peer_comparison"]["income"]["you"] == 15000.0
+    assert mine["recommendations"]
+    assert mine["model_version"] == model.version
+    again, _ = await refit(stack.auth_settings)
+    assert again.version == model.version  # same data, same model
+
+
+async def fresh(stack: Stack) -> dict[str, str]:
+    """A new user's bearer header."""
+    return stack.bearer((await stack.register())["access_token"])

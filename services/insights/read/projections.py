@@ -13,9 +13,10 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
 
 from contracts.auth import USER_DELETED, USER_PROFILE_UPDATED, USER_REGISTERED
-from contracts.insights import MOOD_RECORDED, USAGE_RECORDED
+from contracts.insights import CLUSTERS_FITTED, MOOD_RECORDED, USAGE_RECORDED
 from contracts.ledger import TRANSACTION_AMENDED, TRANSACTION_DELETED, TRANSACTION_RECORDED
 from shared.envelope import EventEnvelope
 from shared.projections import Projection
@@ -182,4 +183,30 @@ class UsageProjection(SimpleProjection):
                 self.table("usage_users")
             ),
             (day, p["user_id"]),
+        )
+
+
+class ClusterModelProjection(SimpleProjection):
+    """The current behavioural cluster model (the latest refit)."""
+
+    name = "insights_cluster_model"
+    sources = ("insights",)
+    handles = frozenset({CLUSTERS_FITTED})
+    tables = ("cluster_model",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {0} (id smallint PRIMARY KEY, version text NOT NULL, "
+        "model jsonb NOT NULL, fitted_at timestamptz NOT NULL, position bigint NOT NULL)",
+    )
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Keep the latest model."""
+        p = event.payload
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} VALUES (1, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+                "version = EXCLUDED.version, model = EXCLUDED.model, "
+                "fitted_at = EXCLUDED.fitted_at, position = EXCLUDED.position "
+                "WHERE {}.position < EXCLUDED.position"
+            ).format(self.table("cluster_model"), sql.Identifier("cluster_model")),
+            (p["model"]["version"], Jsonb(p["model"]), p["fitted_at"], event.position),
         )

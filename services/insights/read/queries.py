@@ -159,3 +159,12 @@ async def history(
         ).format(reads._t("spending")),
         (user, start, end),
     )
+
+
+async def cluster_model(conn: AsyncConnection[DictRow], schema: str) -> dict[str, Any] | None:
+    """The current cluster model's parameters (None before the first refit)."""
+    rows = await Reads(conn, schema)._rows(
+        sql.SQL("SELECT model FROM {}.cluster_model WHERE id = 1").format(sql.Identifier(schema)),
+        (),
+    )
+    return rows[0]["model"] if rows else None

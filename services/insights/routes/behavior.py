@@ -9,9 +9,11 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from services.insights import analytics, seasons
+from services.insights.clusters import FEATURES, RECOMMENDATIONS, Model
 from services.insights.deps import Context, HeaderZone, Reader, local_today
-from services.insights.read.queries import Reads, month_bounds, shift
-from shared.api import JSONResponse, envelope
+from services.insights.read.features import features
+from services.insights.read.queries import Reads, cluster_model, month_bounds, shift
+from shared.api import JSONResponse, envelope, ok
 
 router = APIRouter()
 SEASON_MONTHS = 24
@@ -47,3 +49,28 @@ async def behavioral_insights(caller: Reader, ctx: Context, zone: HeaderZone) ->
             reads, caller.sub, person, *shift(today.year, today.month, -1)
         )
     return both(seasons.behavioral(this, before, person.currency, caller.sub))
+
+
+@router.get("/behavior/cluster")
+async def cluster(caller: Reader, ctx: Context) -> Response:
+    """The caller's behavioural cluster, how close to its centre, and the peer comparison."""
+    async with ctx.pool.connection() as conn:
+        stored = await cluster_model(conn, ctx.schema)
+        mine = await features(conn, ctx.schema, caller.sub)
+    if stored is None or not mine:
+        why = "No cluster model yet" if stored is None else "Not enough spending to compare yet"
+        return ok({"cluster": None, "label": None, "reason": why, "recommendations": []})
+    model = Model.from_json(stored)
+    you = {name: float(mine[0][name]) for name in FEATURES}
+    label, distance, peers = model.assign(you)
+    comparison = {n: {"you": round(you[n], 4), "peers": round(peers[n], 4)} for n in FEATURES}
+    data = {
+        "cluster": label,
+        "label": label.replace("_", " "),
+        "distance": distance,
+        "model_version": model.version,
+        "users_in_cluster": model.sizes.get(label, 0),
+        "peer_comparison": comparison,
+        "recommendations": RECOMMENDATIONS[label],
+    }
+    return ok(data)
