@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from services.insights.application import InsightsApplication
+from services.insights.llm import Advisor
 from services.insights.read.queries import Person, Reads
 from shared import tokens
 from shared.api import invalid
@@ -28,6 +29,7 @@ class InsightsContext(ServiceContext):
 
     application: InsightsApplication
     categorizer: Categorizer
+    advisor: Advisor | None = None
 
     service = "insights"
     projection = PROJECTION

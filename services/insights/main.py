@@ -2,33 +2,69 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from services.insights.application import InsightsApplication
 from services.insights.deps import InsightsContext
+from services.insights.llm import Advisor
 from services.insights.routes.advice import router as advice_router
 from services.insights.routes.ai import router as ai_router
 from services.insights.routes.analytics import router as analytics_router
 from services.insights.routes.behavior import router as behavior_router
-from services.insights.settings import load_settings
+from services.insights.settings import InsightsSettings, load_settings
 from shared.categorizer.categorizer import default_categorizer
-from shared.service import build_app, pooled_context
-from shared.settings import MitaSettings
+from shared.db import read_model_pool
+from shared.service import build_app
 
 
-def create_app(settings: MitaSettings | None = None) -> FastAPI:
+def advisor(cfg: InsightsSettings, redis: Any) -> Advisor | None:
+    """The model behind AI advice, when a key is configured."""
+    key = cfg.openai_api_key.get_secret_value()
+    if not key:
+        return None
+    import openai
+
+    client = openai.AsyncOpenAI(
+        api_key=key,
+        base_url=cfg.openai_base_url or None,
+        timeout=cfg.openai_timeout_seconds,
+        max_retries=0,
+    )
+    return Advisor(
+        client, cfg.openai_model, redis=redis, prefix=cfg.redis_prefix("insights"),
+        max_tokens=cfg.openai_max_tokens, daily_tokens=cfg.openai_daily_tokens,
+        per_minute=cfg.openai_per_minute,
+    )  # fmt: skip
+
+
+def create_app(settings: InsightsSettings | None = None) -> FastAPI:
     """Build the insights service app."""
     cfg = settings or load_settings()
+
+    @asynccontextmanager
+    async def resources(app: FastAPI) -> AsyncIterator[None]:
+        pool = read_model_pool(cfg.database_url, cfg.db_read_pool_max)
+        await pool.open()
+        redis = aioredis.Redis.from_url(cfg.redis_url, socket_timeout=3, socket_connect_timeout=3)
+        app.state.insights = InsightsContext(
+            settings=cfg, application=app.state.application, pool=pool,
+            categorizer=default_categorizer(), advisor=advisor(cfg, redis),
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await pool.close()
+
     return build_app(
         cfg,
         "insights",
         application=InsightsApplication.for_database,
         routers=(analytics_router, advice_router, ai_router, behavior_router),
-        resources=pooled_context(
-            cfg,
-            "insights",
-            lambda application, pool: InsightsContext(
-                settings=cfg, application=application, pool=pool, categorizer=default_categorizer()
-            ),
-        ),
+        resources=resources,
     )

@@ -113,7 +113,7 @@ async def open_stack(
     *,
     gateway_redis_url: str | None = None,
     ocr: dict[str, Any] | None = None,
-    insights: bool = False,
+    insights: bool | dict[str, Any] = False,
     **gateway: Any,
 ) -> AsyncIterator[Stack]:
     """Start auth, ledger and budget with their relays and projections, and the gateway.
@@ -121,7 +121,8 @@ async def open_stack(
     ``auth`` overrides auth settings (e.g. ``admin_emails``); ``gateway_redis_url`` points the
     gateway alone at another Redis (the auth service keeps working); ``ocr`` (settings
     overrides, ``{}`` for none) adds the OCR service, its read model and its worker; other
-    keywords are gateway settings; ``insights`` adds the insights service and its read models.
+    keywords are gateway settings; ``insights`` (True, or its settings overrides) adds the
+    insights service and its read models.
     """
     auth_settings, gw_settings = stack_settings(infra, auth, **gateway)
     if gateway_redis_url is not None:
@@ -140,6 +141,7 @@ async def open_stack(
     ocr_app = create_ocr(ocr_settings) if ocr_settings is not None else FastAPI()
     insights_settings = InsightsSettings.model_validate(
         auth_settings.model_dump(include=set(InsightsSettings.model_fields))
+        | (insights if isinstance(insights, dict) else {})
     )
     insights_app = create_insights(insights_settings) if insights else FastAPI()
     stop = asyncio.Event()

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from contracts.insights import AssistantQuestion
+from contracts.insights import AssistantAnswer, AssistantQuestion
 from contracts.ledger import CATEGORIES
 from services.insights import analytics, engine
 from services.insights.advice import money, month_advice
@@ -239,8 +239,35 @@ def topic(question: str) -> tuple[str | None, str]:
 async def assistant(
     body: AssistantQuestion, caller: Reader, ctx: Context, zone: HeaderZone
 ) -> Response:
-    """Answer a question about the caller's own money from the read models, with the exact
-    figures (totals by category and period, the forecast, the biggest merchants)."""
+    """Answer a question about the caller's own money, with the exact figures: the model's
+    answer over the caller's aggregates when one is configured, else the offline engine's."""
+    offline = await offline_answer(body, caller, ctx, zone)
+    if ctx.advisor is None:
+        return ok({"answer": offline})
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        today = local_today(person)
+        this = await analytics.monthly(reads, caller.sub, person, today.year, today.month)
+    facts = {
+        "question": body.question,
+        "currency": person.currency,
+        "month": f"{today.year}-{today.month:02d}",
+        "total_spent": this["total_spent"],
+        "by_category": [
+            {k: c[k] for k in ("category", "amount", "count")} for c in this["by_category"]
+        ],
+        "top_merchants": this["top_merchants"][:5],
+        "computed_answer": offline,
+    }
+    found = await ctx.advisor.ask(str(caller.sub), "assistant", facts, AssistantAnswer)
+    return ok({"answer": found.answer if found else offline})
+
+
+async def offline_answer(
+    body: AssistantQuestion, caller: tokens.Claims, ctx: InsightsContext, zone: str | None
+) -> str:
+    """The offline engine's answer (totals by category and period, forecast, merchants)."""
     text = body.question.casefold()
     category, period = topic(body.question)
     async with ctx.pool.connection() as conn:
@@ -253,12 +280,12 @@ async def assistant(
                 reads, caller.sub, now - dt.timedelta(days=PREDICTION_WINDOW_DAYS), now
             )
             forecast = engine.prediction(rows, 30, PREDICTION_WINDOW_DAYS, person.zone)
-            return ok({"answer": (
+            return (
                 f"At your pace over the last {PREDICTION_WINDOW_DAYS} days you will spend about "
                 f"{money(forecast['predicted_amount'], currency)} in the next 30 days "
                 f"(between {money(forecast['lower_bound'], currency)} and "
                 f"{money(forecast['upper_bound'], currency)})."
-            )})  # fmt: skip
+            )
         if period == "week":
             monday = today - dt.timedelta(days=today.weekday())
             start = dt.datetime.combine(monday, dt.time(), person.zone)
@@ -276,22 +303,21 @@ async def assistant(
             listed = ", ".join(
                 f"{s['merchant']} ({money(s['amount'], currency)}, {s['count']}x)" for s in shops
             )
-            return ok(
-                {
-                    "answer": f"Your biggest merchants {label}: {listed}."
-                    if shops
-                    else f"No merchants recorded {label}."
-                }
+            return (
+                f"Your biggest merchants {label}: {listed}."
+                if shops
+                else f"No merchants recorded {label}."
             )
         total, rows = analytics.categories(await reads.by_category(caller.sub, start, end))
     if category is not None:
         spent = next((r["amount"] for r in rows if r["category"] == category), Decimal("0.00"))
         count = next((r["count"] for r in rows if r["category"] == category), 0)
         name = category.replace("_", " ")
-        answer = f"You spent {money(spent, currency)} on {name} {label} ({count} purchases)."
+        plural = "" if count == 1 else "s"
+        answer = f"You spent {money(spent, currency)} on {name} {label} ({count} purchase{plural})."
     else:
         parts = ", ".join(
             f"{r['category'].replace('_', ' ')} {money(r['amount'], currency)}" for r in rows[:3]
         )
         answer = f"You spent {money(total, currency)} {label}" + (f": {parts}." if parts else ".")
-    return ok({"answer": answer})
+    return answer
