@@ -306,3 +306,43 @@ class BehaviorCluster(BaseModel):
     peer_comparison: dict[str, PeerFigure] = Field(default_factory=dict)
     recommendations: list[str]
     reason: str | None = None
+
+
+class IncomeClassification(BaseModel):
+    """``GET /cohort/income_classification``: the app's five tiers."""
+
+    monthly_income: Decimal
+    tier: str
+    tier_name: str
+    range: str
+
+
+class PeerCategory(BaseModel):
+    """One category: the caller's month and the peers' average."""
+
+    you: Decimal
+    peer_average: Decimal
+
+
+class PeerComparison(BaseModel):
+    """``GET /cohort/peer_comparison``: aggregates of the caller's income tier (none for a
+    cohort too small to stay anonymous)."""
+
+    tier: str
+    cohort_size: int
+    your_spending: Decimal
+    peer_average: Decimal | None
+    peer_median: Decimal | None
+    percentile: int | None
+    categories: dict[str, PeerCategory]
+    insights: list[str]
+
+
+class CohortInsights(BaseModel):
+    """``GET /cohort/insights``."""
+
+    cohort_size: int
+    your_rank: int | None
+    percentile: int | None
+    top_insights: list[str]
+    recommendations: list[str]

@@ -16,6 +16,7 @@ from services.insights.routes.advice import router as advice_router
 from services.insights.routes.ai import router as ai_router
 from services.insights.routes.analytics import router as analytics_router
 from services.insights.routes.behavior import router as behavior_router
+from services.insights.routes.cohort import router as cohort_router
 from services.insights.settings import InsightsSettings, load_settings
 from shared.categorizer.categorizer import default_categorizer
 from shared.db import read_model_pool
@@ -65,6 +66,6 @@ def create_app(settings: InsightsSettings | None = None) -> FastAPI:
         cfg,
         "insights",
         application=InsightsApplication.for_database,
-        routers=(analytics_router, advice_router, ai_router, behavior_router),
+        routers=(analytics_router, advice_router, ai_router, behavior_router, cohort_router),
         resources=resources,
     )

@@ -128,6 +128,9 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/analytics/seasonal-patterns"): "read:insights",
     ("GET", "/api/analytics/behavioral-insights"): "read:insights",
     ("GET", "/api/behavior/cluster"): "read:insights",
+    ("GET", "/api/cohort/income_classification"): "read:insights",
+    ("GET", "/api/cohort/peer_comparison"): "read:insights",
+    ("GET", "/api/cohort/insights"): "read:insights",
 }
 
 

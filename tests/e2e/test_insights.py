@@ -234,3 +234,50 @@ async def test_category_suggestions_are_picker_names(insights_stack: Stack) -> N
         assert len({f["category"] for f in found}) == len(found) <= 3
         # Floats with a decimal point (Dart's ``as double?`` refuses a JSON integer).
         assert all(isinstance(f["confidence"], float) for f in answer.json()["data"])
+
+
+async def test_peers_by_income_tier(insights_stack: Stack) -> None:
+    """getIncomeClassification, getPeerComparison and getCohortInsights: the caller's month
+    against the others of the same tier — aggregates only, none for a tiny cohort."""
+    stack = insights_stack
+
+    async def spender(income: int, amount: str) -> dict[str, str]:
+        headers = stack.bearer((await stack.register())["access_token"])
+        data(await stack.client.patch("/api/users/me", json={"income": income}, headers=headers))
+        body = {"amount": float(amount), "category": "dining"}
+        data(await stack.client.post("/api/transactions/", json=body, headers=headers), 201)
+        return headers
+
+    for amount in ("100", "200", "300", "400", "500"):
+        await spender(20000, amount)
+    me = await spender(20000, "350")
+    tier = data(await stack.client.get("/api/cohort/income_classification", headers=me))
+    assert tier == {
+        "monthly_income": Decimal("20000.00"), "tier": "high", "tier_name": "High Achiever",
+        "range": "Over $12,000/month",
+    }  # fmt: skip
+
+    async def complete() -> bool:
+        found = data(await stack.client.get("/api/cohort/peer_comparison", headers=me))
+        return bool(found["cohort_size"] == 5 and found["your_spending"] == Decimal("350.00"))
+
+    await wait_until(complete, 30, "the cohort's spending")
+    peers = data(await stack.client.get("/api/cohort/peer_comparison", headers=me))
+    assert (peers["peer_average"], peers["peer_median"], peers["percentile"]) == (
+        Decimal("300.00"), Decimal("300.00"), 60,
+    )  # fmt: skip
+    assert peers["categories"]["dining"] == {
+        "you": Decimal("350.00"),
+        "peer_average": Decimal("300.00"),
+    }
+    assert "350.00" in peers["insights"][0]
+    ranked = data(await stack.client.get("/api/cohort/insights", headers=me))
+    assert (ranked["cohort_size"], ranked["your_rank"], ranked["percentile"]) == (5, 3, 40)
+    alone = await spender(9000, "10")
+    lonely = data(await stack.client.get("/api/cohort/peer_comparison", headers=alone))
+    assert (lonely["tier"], lonely["peer_average"], lonely["percentile"]) == (
+        "mid_high",
+        None,
+        None,
+    )
+    assert data(await stack.client.get("/api/cohort/insights", headers=alone))["your_rank"] is None

@@ -168,3 +168,24 @@ async def cluster_model(conn: AsyncConnection[DictRow], schema: str) -> dict[str
         (),
     )
     return rows[0]["model"] if rows else None
+
+
+async def cohort_month(
+    reads: Reads,
+    low: Decimal,
+    high: Decimal | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    exclude: uuid.UUID,
+) -> list[dict[str, Any]]:
+    """Per user and category, the month's spending of the users whose income is in
+    [low, high) (``exclude`` left out): the cohort's raw figures, never returned as such."""
+    return await reads._rows(
+        sql.SQL(
+            "SELECT s.user_id, s.category, sum(s.amount) AS amount FROM {} s "
+            "JOIN {} u USING (user_id) WHERE NOT s.deleted AND s.spent_at >= %s "
+            "AND s.spent_at < %s AND s.user_id <> %s AND coalesce(u.income, 0) >= %s "
+            "AND (%s::numeric IS NULL OR coalesce(u.income, 0) < %s) GROUP BY 1, 2"
+        ).format(reads._t("spending"), reads._t("users")),
+        (start, end, exclude, low, high, high),
+    )
