@@ -346,3 +346,30 @@ class CohortInsights(BaseModel):
     percentile: int | None
     top_insights: list[str]
     recommendations: list[str]
+
+
+class FeatureUsageStats(BaseModel):
+    """``GET /analytics/feature-usage/{user_id}/{feature}``: the caller's own use."""
+
+    feature: str
+    total_events: int
+    by_kind: dict[str, int]
+    first_used_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class DayEvents(BaseModel):
+    """Usage events of one UTC day."""
+
+    day: dt.date
+    events: int
+
+
+class AdminInsights(BaseModel):
+    """``GET /admin/insights``: counts for the admin portal, no personal data."""
+
+    users: int
+    active_users: int
+    events_per_day: list[DayEvents]
+    cluster_sizes: dict[str, int]
+    cluster_model: str | None

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response
 
 from contracts import insights as ins
 from contracts.envelope import Envelope as E
 from contracts.ledger import Timezone
-from services.gateway.deps import InsightsReader, ProfileWriter, Services
+from services.gateway.deps import Admin, InsightsReader, ProfileWriter, Services
 from services.gateway.routing import body, slash_tolerant
 
 router = APIRouter(prefix="/api", redirect_slashes=False)
@@ -152,3 +154,29 @@ async def record_mood(
 ) -> Response:
     """Record the caller's mood (1..5) for a local day."""
     return await up.forward("insights", request, "/mood", json=body(payload), params={})
+
+
+@route(
+    "GET",
+    "/analytics/feature-usage/{user_id}/{feature}",
+    tags=TAGS,
+    response_model=E[ins.FeatureUsageStats],
+)
+async def feature_usage_stats(
+    user_id: uuid.UUID,
+    feature: Annotated[str, Path(max_length=100)],
+    _: InsightsReader,
+    request: Request,
+    up: Services,
+) -> Response:
+    """The caller's own use of one feature (another user's id: 404)."""
+    path = f"/analytics/feature-usage/{user_id}/{quote(feature, safe='')}"
+    return await up.forward("insights", request, path, params={})
+
+
+@route("GET", "/admin/insights", tags=["admin"], response_model=E[ins.AdminInsights])
+async def admin_insights(
+    _: Admin, request: Request, up: Services, days: int = Query(default=30, ge=1, le=365)
+) -> Response:
+    """Users, active users, usage events per day and cluster sizes (no personal data)."""
+    return await up.forward("insights", request, "/admin/insights", params={"days": days})

@@ -19,8 +19,8 @@ from shared.dates import timezone_of
 from shared.identity import scoped
 
 PROJECTION = "insights_moods"
-READ_SCOPE = "read:transactions"
-WRITE_SCOPE = "write:transactions"
+READ_SCOPE = "read:insights"
+WRITE_SCOPE = "write:profile"
 
 
 @dataclass
@@ -44,6 +44,7 @@ def get_context(request: Request) -> InsightsContext:
 Context = Annotated[InsightsContext, Depends(get_context)]
 Reader = Annotated[tokens.Claims, Depends(scoped(READ_SCOPE))]
 Writer = Annotated[tokens.Claims, Depends(scoped(WRITE_SCOPE))]
+Admin = Annotated[tokens.Claims, Depends(scoped(tokens.ADMIN_SCOPE))]
 
 
 def header_zone(
@@ -65,4 +66,13 @@ def local_today(person: Person) -> dt.date:
     return dt.datetime.now(dt.UTC).astimezone(person.zone).date()
 
 
-__all__ = ["Context", "HeaderZone", "InsightsContext", "Reader", "Reads", "Writer", "local_today"]
+__all__ = [
+    "Admin",
+    "Context",
+    "HeaderZone",
+    "InsightsContext",
+    "Reader",
+    "Reads",
+    "Writer",
+    "local_today",
+]

@@ -131,6 +131,8 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/cohort/income_classification"): "read:insights",
     ("GET", "/api/cohort/peer_comparison"): "read:insights",
     ("GET", "/api/cohort/insights"): "read:insights",
+    ("GET", "/api/analytics/feature-usage/{user_id}/{feature}"): "read:insights",
+    ("GET", "/api/admin/insights"): tokens.ADMIN_SCOPE,
 }
 
 

@@ -281,3 +281,33 @@ async def test_peers_by_income_tier(insights_stack: Stack) -> None:
         None,
     )
     assert data(await stack.client.get("/api/cohort/insights", headers=alone))["your_rank"] is None
+
+
+async def test_feature_usage_stats_and_admin_figures(insights_stack: Stack) -> None:
+    """getFeatureUsageStats reads the caller's own counts (another user's id: 404); the admin
+    portal's figures carry counts only."""
+    stack = insights_stack
+    account = await stack.register()
+    headers = stack.bearer(account["access_token"])
+    for _ in range(3):
+        body = {"feature": "ai_assistant", "screen": "assistant"}
+        data(await stack.client.post("/api/analytics/feature-usage", json=body, headers=headers))
+    attempt = {"feature": "ai_assistant", "has_access": False}
+    data(
+        await stack.client.post(
+            "/api/analytics/feature-access-attempt", json=attempt, headers=headers
+        )
+    )
+    path = f"/api/analytics/feature-usage/{account['user']['id']}/ai_assistant"
+
+    async def counted() -> bool:
+        stats = data(await stack.client.get(path, headers=headers))
+        return bool(stats["total_events"] == 4)
+
+    await wait_until(counted, 30, "the usage counts")
+    stats = data(await stack.client.get(path, headers=headers))
+    assert stats["by_kind"] == {"feature_access_attempt": 1, "feature_usage": 3}
+    assert stats["first_used_at"] <= stats["last_used_at"]
+    other = stack.bearer((await stack.register())["access_token"])
+    assert_error(await stack.client.get(path, headers=other), 404)
+    assert_error(await stack.client.get("/api/admin/insights", headers=headers), 403)

@@ -112,6 +112,16 @@ async def plant_receipt(stack: Stack, headers: dict[str, str], marker: str) -> d
     return {"job_id": job, "receipt_id": job}
 
 
+async def plant_usage(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner uses a feature named by the marker; the path names the owner and feature."""
+    answer = await stack.client.post(
+        "/api/analytics/feature-usage", json={"feature": marker}, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    me = await stack.client.get("/api/users/me", headers=headers)
+    return {"user_id": me.json()["data"]["id"], "feature": marker}
+
+
 RECEIPT_IMAGE = "/api/transactions/receipt/{receipt_id}/image"
 BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("GET", TRANSACTION, plant_transaction),
@@ -132,6 +142,7 @@ BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("DELETE", RECEIPT_IMAGE, plant_receipt, read=RECEIPT_IMAGE, proof="receipt_id"),
     # Without the owner's signed link, nobody gets the image (403).
     BolaCase("GET", RECEIPT_IMAGE + "/file", plant_receipt),
+    BolaCase("GET", "/api/analytics/feature-usage/{user_id}/{feature}", plant_usage),
 )
 
 
@@ -288,7 +299,7 @@ BODIES: dict[str, JSON] = {
     "/api/transactions": {"amount": 1, "category": "food"},
 }
 PROTECTED = sorted(k for k, v in ROUTE_ACCESS.items() if v != PUBLIC)
-PATH_VALUES = {"{year}": "2026", "{month}": "12", "{day}": "1"}
+PATH_VALUES = {"{year}": "2026", "{month}": "12", "{day}": "1", "{feature}": "insights_tab"}
 
 
 def concrete(path: str) -> str:

@@ -154,17 +154,21 @@ class MoodsProjection(SimpleProjection):
 
 
 class UsageProjection(SimpleProjection):
-    """Usage counts per UTC day, kind and feature, and distinct users (no personal data)."""
+    """Usage counts per UTC day, kind and feature (no personal data), the active users of
+    each day, and each user's own counts per feature (for the user alone)."""
 
     name = "insights_usage"
     sources = ("insights",)
     handles = frozenset({USAGE_RECORDED})
-    tables = ("usage_daily", "usage_users")
+    tables = ("usage_daily", "usage_users", "usage_by_user")
     ddl = (
         "CREATE TABLE IF NOT EXISTS {0} (day date NOT NULL, kind text NOT NULL, "
         "feature text NOT NULL, events bigint NOT NULL, PRIMARY KEY (day, kind, feature))",
         "CREATE TABLE IF NOT EXISTS {1} (day date NOT NULL, user_id uuid NOT NULL, "
         "PRIMARY KEY (day, user_id))",
+        "CREATE TABLE IF NOT EXISTS {2} (user_id uuid NOT NULL, kind text NOT NULL, "
+        "feature text NOT NULL, events bigint NOT NULL, first_at timestamptz NOT NULL, "
+        "last_at timestamptz NOT NULL, PRIMARY KEY (user_id, feature, kind))",
     )
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
@@ -184,6 +188,16 @@ class UsageProjection(SimpleProjection):
             ),
             (day, p["user_id"]),
         )
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} VALUES (%s, %s, %s, 1, %s, %s) "
+                "ON CONFLICT (user_id, feature, kind) DO UPDATE SET events = {}.events + 1, "
+                "first_at = least({}.first_at, EXCLUDED.first_at), "
+                "last_at = greatest({}.last_at, EXCLUDED.last_at)"
+            ).format(self.table("usage_by_user"), *[sql.Identifier("usage_by_user")] * 3),
+            (p["user_id"], p["kind"], p.get("feature") or p.get("screen") or "",
+             p["occurred_at"], p["occurred_at"]),
+        )  # fmt: skip
 
 
 class ClusterModelProjection(SimpleProjection):

@@ -189,3 +189,38 @@ async def cohort_month(
         ).format(reads._t("spending"), reads._t("users")),
         (start, end, exclude, low, high, high),
     )
+
+
+async def feature_usage(reads: Reads, user: uuid.UUID, feature: str) -> list[dict[str, Any]]:
+    """The user's own counts of one feature, per kind of event."""
+    return await reads._rows(
+        sql.SQL(
+            "SELECT kind, events, first_at, last_at FROM {} WHERE user_id = %s AND feature = %s "
+            "ORDER BY kind"
+        ).format(reads._t("usage_by_user")),
+        (user, feature),
+    )
+
+
+async def admin_figures(reads: Reads, days: int) -> dict[str, Any]:
+    """Counts for the admin portal, without personal data."""
+    users = await reads._rows(sql.SQL("SELECT count(*) AS n FROM {}").format(reads._t("users")), ())
+    active = await reads._rows(
+        sql.SQL(
+            "SELECT count(DISTINCT user_id) AS n FROM {} WHERE NOT deleted "
+            "AND spent_at >= now() - make_interval(days => %s)"
+        ).format(reads._t("spending")),
+        (days,),
+    )
+    per_day = await reads._rows(
+        sql.SQL(
+            "SELECT day, sum(events) AS events FROM {} WHERE day >= current_date - %s "
+            "GROUP BY day ORDER BY day"
+        ).format(reads._t("usage_daily")),
+        (days,),
+    )
+    return {
+        "users": int(users[0]["n"]) if users else 0,
+        "active_users": int(active[0]["n"]) if active else 0,
+        "events_per_day": [{"day": r["day"], "events": int(r["events"])} for r in per_day],
+    }

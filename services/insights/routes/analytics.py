@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -9,11 +10,20 @@ from starlette.responses import Response
 
 from contracts.insights import FeatureAccessIn, FeatureUsageIn, PaywallImpressionIn
 from services.insights import analytics
-from services.insights.deps import Context, HeaderZone, InsightsContext, Reader, Writer, local_today
+from services.insights.deps import (
+    Admin,
+    Context,
+    HeaderZone,
+    InsightsContext,
+    Reader,
+    Writer,
+    local_today,
+)
 from services.insights.domain import InvalidEntry
-from services.insights.read.queries import Reads
+from services.insights.read import queries
+from services.insights.read.queries import Reads, admin_figures, cluster_model
 from shared import tokens
-from shared.api import invalid, ok, positioned
+from shared.api import ApiError, invalid, ok, positioned
 
 router = APIRouter()
 Year = Query(default=None, ge=2000, le=2200)
@@ -109,3 +119,36 @@ async def feature_access(body: FeatureAccessIn, caller: Writer, ctx: Context) ->
 async def paywall(body: PaywallImpressionIn, caller: Writer, ctx: Context) -> Response:
     """A paywall was shown."""
     return await usage(ctx, caller, "paywall_impression", body)
+
+
+@router.get("/analytics/feature-usage/{user_id}/{feature}")
+async def feature_usage_stats(
+    user_id: uuid.UUID, feature: str, caller: Reader, ctx: Context
+) -> Response:
+    """The caller's own use of one feature (another user's id: 404)."""
+    if user_id != caller.sub:
+        raise ApiError(404, "User not found")
+    async with ctx.pool.connection() as conn:
+        rows = await queries.feature_usage(Reads(conn, ctx.schema), caller.sub, feature[:100])
+    data = {
+        "feature": feature[:100],
+        "total_events": sum(int(r["events"]) for r in rows),
+        "by_kind": {r["kind"]: int(r["events"]) for r in rows},
+        "first_used_at": min((r["first_at"] for r in rows), default=None),
+        "last_used_at": max((r["last_at"] for r in rows), default=None),
+    }
+    return ok(data)
+
+
+@router.get("/admin/insights")
+async def admin_insights(
+    _: Admin, ctx: Context, days: int = Query(default=30, ge=1, le=365)
+) -> Response:
+    """Users, active users, usage events per day and cluster sizes: no personal data."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        figures = await admin_figures(reads, days)
+        model = await cluster_model(conn, ctx.schema)
+    figures["cluster_sizes"] = (model or {}).get("sizes", {})
+    figures["cluster_model"] = (model or {}).get("version")
+    return ok(figures)
