@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.json_server import json_server
 
 
 class ChatServer:
@@ -64,29 +64,6 @@ class ChatServer:
 def chat_server() -> Iterator[ChatServer]:
     """Serve on a free loopback port for the block."""
     fake = ChatServer()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length", "0"))
-            status, payload = fake.reply(json.loads(self.rfile.read(length)))
-            raw = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            with contextlib.suppress(OSError):
-                self.wfile.write(raw)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with json_server(fake.reply) as url:
+        fake.url = url + "/v1"
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

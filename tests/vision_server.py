@@ -11,17 +11,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from services.ocr.reading.engines import TesseractEngine, assemble_tessdata
+from tests.json_server import json_server
 
 
 class VisionServer:
@@ -70,29 +68,6 @@ class VisionServer:
 def vision_server(tessdata: Path) -> Iterator[VisionServer]:
     """Serve on a free loopback port for the block."""
     fake = VisionServer(tessdata)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length", "0"))
-            status, payload = fake.answer(json.loads(self.rfile.read(length)))
-            raw = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            with contextlib.suppress(OSError):  # the client may have given up (timeout test)
-                self.wfile.write(raw)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with json_server(fake.answer) as url:
+        fake.url = url + ""
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

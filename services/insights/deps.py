@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -64,6 +66,17 @@ HeaderZone = Annotated[str | None, Depends(header_zone)]
 def local_today(person: Person) -> dt.date:
     """Today in the user's zone."""
     return dt.datetime.now(dt.UTC).astimezone(person.zone).date()
+
+
+@asynccontextmanager
+async def viewing(
+    ctx: InsightsContext, caller: tokens.Claims, zone: str | None
+) -> AsyncIterator[tuple[Reads, Person, dt.date]]:
+    """The read models on one connection, the caller as they know them, and their today."""
+    async with ctx.pool.connection() as conn:
+        reads = Reads(conn, ctx.schema)
+        person = await reads.person(caller.sub, zone)
+        yield reads, person, local_today(person)
 
 
 __all__ = [

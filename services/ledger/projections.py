@@ -22,6 +22,7 @@ from contracts.ledger import (
 )
 from services.ledger.domain import AMENDABLE, DEFAULTS, Transaction, default_of
 from shared.envelope import EventEnvelope
+from shared.profiles import fold_profile
 from shared.projections import Projection, Source
 
 SQL_TYPES: dict[type, str] = {
@@ -318,27 +319,4 @@ class UsersProjection(Projection):
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Keep a user's currency and timezone (a deleted account's row goes)."""
-        users = self.table("users")
-        if event.type == USER_DELETED:
-            await conn.execute(
-                sql.SQL("DELETE FROM {} WHERE user_id = %s").format(users), (event.aggregate_id,)
-            )
-            return
-        fields = event.payload.get("profile" if event.type == USER_REGISTERED else "changes")
-        changes = {k: v for k, v in (fields or {}).items() if k in ("currency", "timezone")}
-        columns = ["user_id", "version", *changes]
-        updates = [sql.SQL("version = EXCLUDED.version")] + [
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(k)) for k in changes
-        ]
-        await conn.execute(
-            sql.SQL(
-                "INSERT INTO {} AS u ({}) VALUES ({}) ON CONFLICT (user_id) DO UPDATE SET {} "
-                "WHERE u.version < EXCLUDED.version"
-            ).format(
-                users,
-                sql.SQL(", ").join(map(sql.Identifier, columns)),
-                sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-                sql.SQL(", ").join(updates),
-            ),
-            [event.aggregate_id, event.aggregate_version, *changes.values()],
-        )
+        await fold_profile(conn, self.table("users"), event, ("currency", "timezone"))

@@ -19,6 +19,7 @@ from contracts.auth import USER_DELETED, USER_PROFILE_UPDATED, USER_REGISTERED
 from contracts.insights import CLUSTERS_FITTED, MOOD_RECORDED, USAGE_RECORDED
 from contracts.ledger import TRANSACTION_AMENDED, TRANSACTION_DELETED, TRANSACTION_RECORDED
 from shared.envelope import EventEnvelope
+from shared.profiles import fold_profile
 from shared.projections import Projection
 
 SPENDING_FIELDS = ("amount", "currency", "category", "merchant", "spent_at")
@@ -103,30 +104,7 @@ class InsightUsersProjection(SimpleProjection):
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Keep what the analytics need of a user (a deleted account's row goes)."""
-        table = self.table("users")
-        if event.type == USER_DELETED:
-            await conn.execute(
-                sql.SQL("DELETE FROM {} WHERE user_id = %s").format(table), (event.aggregate_id,)
-            )
-            return
-        given = event.payload.get("profile" if event.type == USER_REGISTERED else "changes") or {}
-        changes = {k: v for k, v in given.items() if k in self.fields}
-        columns = ["user_id", "version", *changes]
-        updates = [sql.SQL("version = EXCLUDED.version")] + [
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(k)) for k in changes
-        ]
-        await conn.execute(
-            sql.SQL(
-                "INSERT INTO {} AS u ({}) VALUES ({}) ON CONFLICT (user_id) DO UPDATE SET {} "
-                "WHERE u.version < EXCLUDED.version"
-            ).format(
-                table,
-                sql.SQL(", ").join(map(sql.Identifier, columns)),
-                sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-                sql.SQL(", ").join(updates),
-            ),
-            [event.aggregate_id, event.aggregate_version, *changes.values()],
-        )
+        await fold_profile(conn, self.table("users"), event, self.fields)
 
 
 class MoodsProjection(SimpleProjection):

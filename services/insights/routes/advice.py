@@ -12,7 +12,15 @@ from starlette.responses import Response
 from contracts.insights import CategorySuggestionIn, MoodIn
 from services.insights import analytics
 from services.insights.advice import advice_id, income_tips, month_advice
-from services.insights.deps import Context, HeaderZone, InsightsContext, Reader, Writer, local_today
+from services.insights.deps import (
+    Context,
+    HeaderZone,
+    InsightsContext,
+    Reader,
+    Writer,
+    local_today,
+    viewing,
+)
 from services.insights.domain import InvalidEntry
 from services.insights.read.queries import Person, Reads, shift
 from shared import tokens
@@ -50,9 +58,7 @@ async def history_of(
     ctx: InsightsContext, caller: tokens.Claims, zone: str | None, count: int
 ) -> tuple[Person, list[tuple[dict[str, Any], dict[str, str]]]]:
     """Each recent month with spending and its advice, newest first."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
+    async with viewing(ctx, caller, zone) as (reads, person, _):
         months = await months_back(reads, caller, person, local_today(person), count + 1)
     found = []
     for index, this in enumerate(months[:count]):
@@ -96,10 +102,7 @@ async def history(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
 @router.get("/insights/income_based_tips")
 async def tips(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
     """Tips comparing this month's spending with the caller's income."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
-        today = local_today(person)
+    async with viewing(ctx, caller, zone) as (reads, person, today):
         this = await analytics.monthly(reads, caller.sub, person, today.year, today.month)
     return ok(income_tips(this, person.income, person.currency))
 

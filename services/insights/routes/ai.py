@@ -15,8 +15,15 @@ from contracts.insights import AssistantAnswer, AssistantQuestion
 from contracts.ledger import CATEGORIES
 from services.insights import analytics, engine
 from services.insights.advice import money, month_advice
-from services.insights.deps import Context, HeaderZone, InsightsContext, Reader, local_today
-from services.insights.read.queries import Person, Reads, history, month_bounds, shift
+from services.insights.deps import (
+    Context,
+    HeaderZone,
+    InsightsContext,
+    Reader,
+    local_today,
+    viewing,
+)
+from services.insights.read.queries import Person, history, month_bounds, shift
 from shared import tokens
 from shared.api import ok
 
@@ -41,9 +48,7 @@ async def spending_anomalies(
     month: int | None = Month,
 ) -> Response:
     """Unusually large transactions of the month, against the caller's own history."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
+    async with viewing(ctx, caller, zone) as (reads, person, _):
         y, m = asked(local_today(person), year, month)
         start, end = month_bounds(y, m, person.zone)
         rows = await history(reads, caller.sub, end - dt.timedelta(days=ANOMALY_HISTORY_DAYS), end)
@@ -58,9 +63,7 @@ async def spending_prediction(
     days_ahead: int = Query(default=30, ge=1, le=365),
 ) -> Response:
     """Spending over the next days per category, with an interval, from the last 90 days."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
+    async with viewing(ctx, caller, zone) as (reads, person, _):
         now = ctx.now()
         rows = await history(
             reads, caller.sub, now - dt.timedelta(days=PREDICTION_WINDOW_DAYS), now
@@ -71,10 +74,7 @@ async def spending_prediction(
 @router.get("/ai/weekly-insights")
 async def weekly_insights(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
     """This local week (from Monday) against the last."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
-        today = local_today(person)
+    async with viewing(ctx, caller, zone) as (reads, person, today):
         monday = today - dt.timedelta(days=today.weekday())
         starts = [
             dt.datetime.combine(monday - dt.timedelta(days=7 * k), dt.time(), person.zone)
@@ -91,10 +91,7 @@ async def weekly_insights(caller: Reader, ctx: Context, zone: HeaderZone) -> Res
 @router.get("/ai/savings-optimization")
 async def savings_optimization(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
     """What trimming this month's discretionary categories would keep."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
-        today = local_today(person)
+    async with viewing(ctx, caller, zone) as (reads, person, today):
         this = await analytics.monthly(reads, caller.sub, person, today.year, today.month)
     return ok(engine.savings(this["by_category"], person.currency))
 
@@ -107,9 +104,7 @@ async def month_pair(
     month: int | None,
 ) -> tuple[Person, dict[str, Any], dict[str, Any]]:
     """The asked month's figures and the month before's."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
+    async with viewing(ctx, caller, zone) as (reads, person, _):
         y, m = asked(local_today(person), year, month)
         this = await analytics.monthly(reads, caller.sub, person, y, m)
         before = await analytics.monthly(reads, caller.sub, person, *shift(y, m, -1))
@@ -244,10 +239,7 @@ async def assistant(
     offline = await offline_answer(body, caller, ctx, zone)
     if ctx.advisor is None:
         return ok({"answer": offline})
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
-        today = local_today(person)
+    async with viewing(ctx, caller, zone) as (reads, person, today):
         this = await analytics.monthly(reads, caller.sub, person, today.year, today.month)
     facts = {
         "question": body.question,
@@ -270,9 +262,7 @@ async def offline_answer(
     """The offline engine's answer (totals by category and period, forecast, merchants)."""
     text = body.question.casefold()
     category, period = topic(body.question)
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
+    async with viewing(ctx, caller, zone) as (reads, person, _):
         today, currency = local_today(person), person.currency
         if any(w in text for w in ("forecast", "predict", "next month", "will i")):
             now = ctx.now()

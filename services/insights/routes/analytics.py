@@ -17,7 +17,7 @@ from services.insights.deps import (
     InsightsContext,
     Reader,
     Writer,
-    local_today,
+    viewing,
 )
 from services.insights.domain import InvalidEntry
 from services.insights.read import queries
@@ -34,10 +34,7 @@ async def figures(
     ctx: InsightsContext, caller: tokens.Claims, zone: str | None, what: str, **args: Any
 ) -> dict[str, Any]:
     """Run one analytics read for the caller (month defaults: the current local month)."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
-        today = local_today(person)
+    async with viewing(ctx, caller, zone) as (reads, person, today):
         if what in ("monthly", "breakdown"):
             year, month = args.get("year") or today.year, args.get("month") or today.month
             build = analytics.monthly if what == "monthly" else analytics.breakdown

@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from services.insights import analytics, seasons
 from services.insights.clusters import FEATURES, RECOMMENDATIONS, Model
-from services.insights.deps import Context, HeaderZone, Reader, local_today
+from services.insights.deps import Context, HeaderZone, Reader, viewing
 from services.insights.read.features import features
-from services.insights.read.queries import Reads, cluster_model, month_bounds, shift
+from services.insights.read.queries import cluster_model, month_bounds, shift
 from shared.api import JSONResponse, envelope, ok
 
 router = APIRouter()
@@ -27,10 +27,7 @@ def both(data: dict[str, Any]) -> Response:
 @router.get("/analytics/seasonal-patterns")
 async def seasonal_patterns(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
     """How each calendar month compares with the caller's average month (last 24 months)."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
-        today = local_today(person)
+    async with viewing(ctx, caller, zone) as (reads, person, today):
         start, _ = month_bounds(*shift(today.year, today.month, -(SEASON_MONTHS - 1)), person.zone)
         _, end = month_bounds(today.year, today.month, person.zone)
         months = await reads.by_month_category(caller.sub, start, end, person.zone_name)
@@ -40,10 +37,7 @@ async def seasonal_patterns(caller: Reader, ctx: Context, zone: HeaderZone) -> R
 @router.get("/analytics/behavioral-insights")
 async def behavioral_insights(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
     """Habits of this month, each with its figures and what to do."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
-        today = local_today(person)
+    async with viewing(ctx, caller, zone) as (reads, person, today):
         this = await analytics.monthly(reads, caller.sub, person, today.year, today.month)
         before = await analytics.monthly(
             reads, caller.sub, person, *shift(today.year, today.month, -1)

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from services.insights import cohort
-from services.insights.deps import Context, HeaderZone, InsightsContext, Reader, local_today
+from services.insights.deps import (
+    Context,
+    HeaderZone,
+    InsightsContext,
+    Reader,
+    viewing,
+)
 from services.insights.read.queries import Reads, cohort_month, month_bounds
 from shared import tokens
 from shared.api import ok
@@ -34,10 +40,7 @@ async def compared(
     month: int | None,
 ) -> dict[str, Any]:
     """The caller's month against the tier's."""
-    async with ctx.pool.connection() as conn:
-        reads = Reads(conn, ctx.schema)
-        person = await reads.person(caller.sub, zone)
-        today = local_today(person)
+    async with viewing(ctx, caller, zone) as (reads, person, today):
         start, end = month_bounds(year or today.year, month or today.month, person.zone)
         key, low, high, _, _ = cohort.tier_of(person.income)
         mine_rows = await reads.by_category(caller.sub, start, end)
