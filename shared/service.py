@@ -52,18 +52,33 @@ def install_ops_routes(
 
 
 def pooled_context(
-    settings: MitaSettings, state_attr: str, make: Callable[[Any, Any], Any]
+    settings: MitaSettings,
+    state_attr: str,
+    make: Callable[..., Any],
+    *,
+    with_redis: bool = False,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Lifespan resources: a read-model pool and ``make(application, pool)`` on ``app.state``."""
+    """Lifespan resources: a read-model pool (and a Redis client when ``with_redis``) and
+    ``make(application, pool[, redis])`` on ``app.state``."""
 
     @asynccontextmanager
     async def resources(app: FastAPI) -> AsyncIterator[None]:
         pool = read_model_pool(settings.database_url, settings.db_read_pool_max)
         await pool.open()
-        setattr(app.state, state_attr, make(app.state.application, pool))
+        redis = None
+        if with_redis:
+            import redis.asyncio as aioredis
+
+            redis = aioredis.Redis.from_url(
+                settings.redis_url, socket_timeout=3, socket_connect_timeout=3
+            )
+        extra = (redis,) if with_redis else ()
+        setattr(app.state, state_attr, make(app.state.application, pool, *extra))
         try:
             yield
         finally:
+            if redis is not None:
+                await redis.aclose()
             await pool.close()
 
     return resources

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from services.insights.application import InsightsApplication
@@ -19,8 +16,7 @@ from services.insights.routes.behavior import router as behavior_router
 from services.insights.routes.cohort import router as cohort_router
 from services.insights.settings import InsightsSettings, load_settings
 from shared.categorizer.categorizer import default_categorizer
-from shared.db import read_model_pool
-from shared.service import build_app
+from shared.service import build_app, pooled_context
 
 
 def advisor(cfg: InsightsSettings, redis: Any) -> Advisor | None:
@@ -47,25 +43,16 @@ def create_app(settings: InsightsSettings | None = None) -> FastAPI:
     """Build the insights service app."""
     cfg = settings or load_settings()
 
-    @asynccontextmanager
-    async def resources(app: FastAPI) -> AsyncIterator[None]:
-        pool = read_model_pool(cfg.database_url, cfg.db_read_pool_max)
-        await pool.open()
-        redis = aioredis.Redis.from_url(cfg.redis_url, socket_timeout=3, socket_connect_timeout=3)
-        app.state.insights = InsightsContext(
-            settings=cfg, application=app.state.application, pool=pool,
+    def context(application: InsightsApplication, pool: Any, redis: Any) -> InsightsContext:
+        return InsightsContext(
+            settings=cfg, application=application, pool=pool,
             categorizer=default_categorizer(), advisor=advisor(cfg, redis),
         )  # fmt: skip
-        try:
-            yield
-        finally:
-            await redis.aclose()
-            await pool.close()
 
     return build_app(
         cfg,
         "insights",
         application=InsightsApplication.for_database,
         routers=(analytics_router, advice_router, ai_router, behavior_router, cohort_router),
-        resources=resources,
+        resources=pooled_context(cfg, "insights", context, with_redis=True),
     )
