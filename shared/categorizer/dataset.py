@@ -1,4 +1,4 @@
-"""The labeled training set: written from ``vocabulary.py`` into ``data/labeled.csv``.
+"""The labeled training set: written from ``data/vocabulary.tsv`` into ``data/labeled.csv``.
 
 ``python -m shared.categorizer.dataset`` rewrites the file (deterministic); a test checks the
 committed file equals what this builds, so the two never drift apart.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from shared.categorizer.vocabulary import VOCABULARY
+from shared.categorizer.vocabulary import vocabulary
 
 PATH: Final = Path(__file__).with_name("data") / "labeled.csv"
 SEED: Final = 20261202
@@ -37,7 +37,7 @@ def build() -> list[Row]:
     """Every row: each vocabulary name as itself and in two receipt/statement-like forms."""
     rng = random.Random(SEED)
     rows: list[Row] = []
-    for category, (english, bulgarian) in sorted(VOCABULARY.items()):
+    for category, (english, bulgarian) in sorted(vocabulary().items()):
         for language, names, forms, places in (
             ("en", english, EN_FORMS, EN_PLACES),
             ("bg", bulgarian, BG_FORMS, BG_PLACES),
