@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 
 from services.insights.application import InsightsApplication
 from services.insights.llm import Advisor
@@ -61,6 +61,9 @@ def header_zone(
 
 
 HeaderZone = Annotated[str | None, Depends(header_zone)]
+#: ``?year&month`` of the month-scoped reads (default: the caller's current local month).
+AskedYear = Annotated[int | None, Query(ge=2000, le=2200)]
+AskedMonth = Annotated[int | None, Query(ge=1, le=12)]
 
 
 def local_today(person: Person) -> dt.date:

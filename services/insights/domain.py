@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
@@ -25,82 +25,70 @@ class InvalidEntry(ValueError):
         self.field = field
 
 
+#: Each entry's facts, declared once: the event carries them and its ``apply`` assigns them.
+MOOD_FIELDS: dict[str, Any] = {
+    "user_id": uuid.UUID, "mood": int, "day": dt.date, "note": str | None,
+    "recorded_at": dt.datetime,
+}  # fmt: skip
+USAGE_FIELDS: dict[str, Any] = {
+    "user_id": uuid.UUID, "kind": str, "feature": str | None, "screen": str | None,
+    "details": dict[str, Any], "occurred_at": dt.datetime,
+}  # fmt: skip
+
+
+def _assign(event: Any, aggregate: Aggregate, fields: dict[str, Any]) -> None:
+    for name in fields:
+        setattr(aggregate, name, getattr(event, name))
+
+
 class MoodEntry(Aggregate):
     """How the user felt on a local day (1..5)."""
 
     class Recorded(Aggregate.Created):
-        """A mood entry."""
+        """A mood entry (``MOOD_FIELDS``)."""
 
-        user_id: uuid.UUID
-        mood: int
-        day: dt.date
-        note: str | None
-        recorded_at: dt.datetime
+        __annotations__ = dict(MOOD_FIELDS)
+        if TYPE_CHECKING:
 
-    def __init__(
-        self,
-        user_id: uuid.UUID,
-        mood: int,
-        day: dt.date,
-        note: str | None,
-        recorded_at: dt.datetime,
-    ) -> None:
-        self.user_id = user_id
-        self.mood = mood
-        self.day = day
-        self.note = note
-        self.recorded_at = recorded_at
+            def __getattr__(self, name: str) -> Any: ...
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """Assign the entry's facts."""
+            _assign(self, aggregate, MOOD_FIELDS)
+
+    if TYPE_CHECKING:  # set from MOOD_FIELDS
+
+        def __getattr__(self, name: str) -> Any: ...
 
     @classmethod
-    def record(
-        cls,
-        *,
-        entry_id: uuid.UUID,
-        user_id: uuid.UUID,
-        mood: int,
-        day: dt.date,
-        note: str | None,
-        recorded_at: dt.datetime,
-    ) -> MoodEntry:
+    def record(cls, *, entry_id: uuid.UUID, **fields: Any) -> MoodEntry:
         """Decide a mood entry (1..5, a plausible day)."""
-        if not 1 <= mood <= 5:
+        if not 1 <= fields["mood"] <= 5:
             raise InvalidEntry("mood must be between 1 and 5", "mood")
-        if not dt.date(2000, 1, 1) <= day <= recorded_at.date() + dt.timedelta(days=2):
+        latest = fields["recorded_at"].date() + dt.timedelta(days=2)
+        if not dt.date(2000, 1, 1) <= fields["day"] <= latest:
             raise InvalidEntry("date must not be in the future", "date")
-        return cls._create(
-            cls.Recorded, id=entry_id, user_id=user_id, mood=mood, day=day, note=note,
-            recorded_at=recorded_at,
-        )  # fmt: skip
+        return cls._create(cls.Recorded, id=entry_id, **fields)
 
 
 class UsageEvent(Aggregate):
     """One app usage event (feature used, a premium feature tried, a paywall shown)."""
 
     class Recorded(Aggregate.Created):
-        """A usage event."""
+        """A usage event (``USAGE_FIELDS``)."""
 
-        user_id: uuid.UUID
-        kind: str
-        feature: str | None
-        screen: str | None
-        details: dict[str, Any]
-        occurred_at: dt.datetime
+        __annotations__ = dict(USAGE_FIELDS)
+        if TYPE_CHECKING:
 
-    def __init__(
-        self,
-        user_id: uuid.UUID,
-        kind: str,
-        feature: str | None,
-        screen: str | None,
-        details: dict[str, Any],
-        occurred_at: dt.datetime,
-    ) -> None:
-        self.user_id = user_id
-        self.kind = kind
-        self.feature = feature
-        self.screen = screen
-        self.details = details
-        self.occurred_at = occurred_at
+            def __getattr__(self, name: str) -> Any: ...
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """Assign the event's facts."""
+            _assign(self, aggregate, USAGE_FIELDS)
+
+    if TYPE_CHECKING:  # set from USAGE_FIELDS
+
+        def __getattr__(self, name: str) -> Any: ...
 
     @classmethod
     def record(cls, *, event_id: uuid.UUID, **fields: Any) -> UsageEvent:

@@ -16,6 +16,8 @@ from contracts.ledger import CATEGORIES
 from services.insights import analytics, engine
 from services.insights.advice import money, month_advice
 from services.insights.deps import (
+    AskedMonth,
+    AskedYear,
     Context,
     HeaderZone,
     InsightsContext,
@@ -28,8 +30,6 @@ from shared import tokens
 from shared.api import ok
 
 router = APIRouter()
-Year = Query(default=None, ge=2000, le=2200)
-Month = Query(default=None, ge=1, le=12)
 ANOMALY_HISTORY_DAYS = 180
 PREDICTION_WINDOW_DAYS = 90
 
@@ -44,8 +44,8 @@ async def spending_anomalies(
     caller: Reader,
     ctx: Context,
     zone: HeaderZone,
-    year: int | None = Year,
-    month: int | None = Month,
+    year: AskedYear = None,
+    month: AskedMonth = None,
 ) -> Response:
     """Unusually large transactions of the month, against the caller's own history."""
     async with viewing(ctx, caller, zone) as (reads, person, _):
@@ -144,8 +144,8 @@ async def spending_patterns(
     caller: Reader,
     ctx: Context,
     zone: HeaderZone,
-    year: int | None = Year,
-    month: int | None = Month,
+    year: AskedYear = None,
+    month: AskedMonth = None,
 ) -> Response:
     """How the month's money was spent, in sentences, with the figures behind them."""
     person, this, _ = await month_pair(ctx, caller, zone, year, month)
@@ -163,8 +163,8 @@ async def monthly_report(
     caller: Reader,
     ctx: Context,
     zone: HeaderZone,
-    year: int | None = Year,
-    month: int | None = Month,
+    year: AskedYear = None,
+    month: AskedMonth = None,
 ) -> Response:
     """The month in a summary, highlights and recommendations."""
     person, this, before = await month_pair(ctx, caller, zone, year, month)
@@ -197,8 +197,8 @@ async def personalized_feedback(
     caller: Reader,
     ctx: Context,
     zone: HeaderZone,
-    year: int | None = Year,
-    month: int | None = Month,
+    year: AskedYear = None,
+    month: AskedMonth = None,
 ) -> Response:
     """Feedback on the month and tips, from the caller's figures."""
     person, this, before = await month_pair(ctx, caller, zone, year, month)

@@ -12,6 +12,8 @@ from contracts.insights import FeatureAccessIn, FeatureUsageIn, PaywallImpressio
 from services.insights import analytics
 from services.insights.deps import (
     Admin,
+    AskedMonth,
+    AskedYear,
     Context,
     HeaderZone,
     InsightsContext,
@@ -26,8 +28,6 @@ from shared import tokens
 from shared.api import ApiError, invalid, ok, positioned
 
 router = APIRouter()
-Year = Query(default=None, ge=2000, le=2200)
-Month = Query(default=None, ge=1, le=12)
 
 
 async def figures(
@@ -49,8 +49,8 @@ async def monthly(
     caller: Reader,
     ctx: Context,
     zone: HeaderZone,
-    year: int | None = Year,
-    month: int | None = Month,
+    year: AskedYear = None,
+    month: AskedMonth = None,
 ) -> Response:
     """One local month of the caller's spending."""
     return ok(await figures(ctx, caller, zone, "monthly", year=year, month=month))
@@ -61,8 +61,8 @@ async def category_breakdown(
     caller: Reader,
     ctx: Context,
     zone: HeaderZone,
-    year: int | None = Year,
-    month: int | None = Month,
+    year: AskedYear = None,
+    month: AskedMonth = None,
 ) -> Response:
     """One local month's spending per category."""
     return ok(await figures(ctx, caller, zone, "breakdown", year=year, month=month))

@@ -6,11 +6,13 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from services.insights import cohort
 from services.insights.deps import (
+    AskedMonth,
+    AskedYear,
     Context,
     HeaderZone,
     InsightsContext,
@@ -60,8 +62,8 @@ async def peer_comparison(
     caller: Reader,
     ctx: Context,
     zone: HeaderZone,
-    year: int | None = Query(default=None, ge=2000, le=2200),
-    month: int | None = Query(default=None, ge=1, le=12),
+    year: AskedYear = None,
+    month: AskedMonth = None,
 ) -> Response:
     """The caller's month against people of the same income tier (aggregates only)."""
     return ok(await compared(ctx, caller, zone, year, month))
