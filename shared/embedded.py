@@ -52,6 +52,13 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or reuse) the server and return its URL (Unix socket)."""
+        # pgserver keeps a cross-process lock in the user's runtime dir, fixed when it is
+        # imported; without XDG_RUNTIME_DIR (containers, CI) that is /tmp/runtime-<uid>, which
+        # outlives every run. Beside the data it goes with the data.
+        if not os.environ.get("XDG_RUNTIME_DIR"):
+            run = self.data_dir.parent / "run"
+            run.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.environ["XDG_RUNTIME_DIR"] = str(run)
         from pgserver import get_server  # type: ignore[attr-defined]
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
