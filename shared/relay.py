@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
 from eventsourcing.persistence import StoredEvent
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
@@ -108,6 +109,9 @@ class Relay:
         self.published_total = 0
         self._producer: AIOKafkaProducer | None = None
         self._conn: AsyncConnection[DictRow] | None = None
+        # Highest offset the broker acknowledged per partition: one that goes back means the
+        # broker restarted empty under us, which the probe alone sees only if asked in time.
+        self._acked: dict[int, int] = {}
 
     # -- tracking -------------------------------------------------------------------------
     def _tracking(self) -> sql.Composed:
@@ -200,7 +204,16 @@ class Relay:
             row["published"],
         )
         await self._reset(conn)
+        self._acked.clear()
         return True
+
+    def _went_back(self, acks: list[RecordMetadata]) -> bool:
+        """Record ``acks``; return whether any partition's offset went backwards."""
+        back = False
+        for ack in acks:
+            back = back or ack.offset <= self._acked.get(ack.partition, -1)
+            self._acked[ack.partition] = ack.offset
+        return back
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
@@ -238,6 +251,13 @@ class Relay:
             )
         # The position moves only once the broker acknowledged every event of the batch.
         acks = await asyncio.gather(*futures)
+        if self._went_back(acks):
+            log.warning(
+                "broker lost %s (acknowledged offsets went back): re-publishing from the start",
+                self.topic,
+            )
+            await self._reset(conn)
+            return len(rows)
         probe = (int(acks[-1].partition), int(acks[-1].offset), last_event_id)
         await self._advance(conn, rows[-1][0], len(rows), probe)
         self.published_total += len(rows)
