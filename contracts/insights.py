@@ -300,6 +300,9 @@ class BehaviorCluster(BaseModel):
 
     cluster: str | None
     label: str | None
+    cluster_name: str | None = None
+    description: str | None = None
+    characteristics: list[str] = Field(default_factory=list)
     distance: float | None = None
     model_version: str | None = None
     users_in_cluster: int | None = None

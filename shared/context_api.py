@@ -32,16 +32,18 @@ class ServiceContext:
         """Run a (blocking) write-model use case off the event loop."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    async def caught_up(self, position: int, source: str | None = None) -> bool:
-        """Read-your-writes: wait (bounded) until the main read model has the event at
-        ``position`` of ``source`` (default: this service's own store)."""
+    async def caught_up(
+        self, position: int, source: str | None = None, projection: str | None = None
+    ) -> bool:
+        """Read-your-writes: wait (bounded) until ``projection`` (default: the main read model)
+        has the event at ``position`` of ``source`` (default: this service's own store)."""
         if position <= 0:
             return True
         async with self.pool.connection() as conn:
             return await wait_for_position(
                 conn,
                 self.schema,
-                self.projection,
+                projection or self.projection,
                 source or self.service,
                 position,
                 self.settings.read_your_writes_timeout,

@@ -7,13 +7,24 @@ import uuid
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
-from services.insights.domain import CLUSTER_MODEL_ID, ClusterModel, MoodEntry, UsageEvent
+from services.insights.domain import (
+    CLUSTER_MODEL_ID,
+    BehaviorSettings,
+    ClusterModel,
+    MoodEntry,
+    UsageEvent,
+    settings_id,
+)
 from shared.store import MitaApplication
+
+SAVE_ATTEMPTS = 5
 
 
 class InsightsApplication(MitaApplication):
-    """Write model of the insights service: mood entries and usage events."""
+    """Write model of the insights service: mood entries, usage events, behaviour settings
+    and the cluster model."""
 
     name = "insights"
     service = "insights"
@@ -37,6 +48,25 @@ class InsightsApplication(MitaApplication):
         """Take in one app usage event."""
         event = UsageEvent.record(event_id=uuid.uuid4(), user_id=user_id, kind=kind, **fields)
         return event, self._save(event)
+
+    def change_settings(
+        self, *, user_id: uuid.UUID, group: str, given: dict[str, bool | None], at: dt.datetime
+    ) -> tuple[dict[str, bool], int]:
+        """Change some behaviour settings; return the group's settings now and the position
+        (0 when nothing changed)."""
+        for attempt in range(SAVE_ATTEMPTS):
+            try:
+                found: Any = self.repository.get(settings_id(user_id))
+            except AggregateNotFoundError:
+                found = BehaviorSettings.start(user_id)
+            try:
+                position = self._save(found) if found.change(group, given, at) else 0
+            except IntegrityError:  # a concurrent change won: decide again on top of it
+                if attempt + 1 == SAVE_ATTEMPTS:
+                    raise
+                continue
+            return dict(getattr(found, group)), position
+        raise AssertionError("unreachable")
 
     def refit_clusters(self, model: dict[str, Any], at: dt.datetime) -> int:
         """Store a refitted cluster model (0 when it is the current one)."""

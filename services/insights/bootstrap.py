@@ -42,6 +42,7 @@ def projection(name: str) -> ConsumerSpec:
                 projections.MoodsProjection,
                 projections.UsageProjection,
                 projections.ClusterModelProjection,
+                projections.BehaviorSettingsProjection,
             )
         }
         return classes[name](settings.schema_for("insights"))
@@ -66,6 +67,7 @@ BOOTSTRAP = Bootstrap(
             "insights_moods",
             "insights_usage",
             "insights_cluster_model",
+            "insights_behavior_settings",
         )
     ),
     register_events,

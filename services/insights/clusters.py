@@ -31,6 +31,32 @@ RECOMMENDATIONS: Final[dict[str, list[str]]] = {
     "balanced": ["Keep tracking every purchase", "Set one savings goal for the next 3 months"],
 }
 
+DESCRIPTIONS: Final[dict[str, str]] = {
+    "spenders": "Spending takes a large part of income, much of it discretionary",
+    "struggling": "Spending is at or above income: little or nothing is left to save",
+    "savers": "A good part of income stays unspent each month",
+    "high_income": "Income well above most users; spending follows it",
+    "balanced": "Spending and saving in an even mix",
+}
+#: How each feature reads in a sentence (shares and rates are fractions).
+FEATURE_WORDS: Final[dict[str, str]] = {
+    "monthly_spend": "monthly spending", "income": "monthly income",
+    "savings_rate": "savings rate", "transactions_per_month": "purchases a month",
+    "weekend_share": "weekend share of spending", "impulse_rate": "small impulse purchases",
+}  # fmt: skip
+
+
+def characteristics(you: dict[str, float], peers: dict[str, float]) -> list[str]:
+    """Where the user differs most from their cluster's centre, in words and figures."""
+    out = []
+    for key, words in FEATURE_WORDS.items():
+        mine, theirs = you[key], peers[key]
+        fraction = key in ("savings_rate", "weekend_share", "impulse_rate")
+        shown = (f"{mine:.0%}", f"{theirs:.0%}") if fraction else (f"{mine:,.0f}", f"{theirs:,.0f}")
+        out.append((abs(mine - theirs) / max(abs(theirs), 1e-9), f"Your {words}: {shown[0]} "
+                    f"(cluster centre {shown[1]})"))  # fmt: skip
+    return [text for _, text in sorted(out, key=lambda t: -t[0])[:3]]
+
 
 @dataclass(frozen=True)
 class Model:

@@ -1,4 +1,5 @@
-"""Insights domain: what the app tells us directly — mood entries and usage events (no I/O).
+"""Insights domain: what the app tells us directly — mood entries, usage events and behaviour
+settings (no I/O).
 
 Spending is not held here: the analytics are projections of the ledger's events.
 """
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
+from contracts.behavior import NOTIFICATION_DEFAULTS, PREFERENCE_DEFAULTS
 from contracts.insights import USAGE_KINDS
 from shared.envelope import registry
 
@@ -100,6 +102,74 @@ class UsageEvent(Aggregate):
         return cls._create(cls.Recorded, id=event_id, **fields)
 
 
+SETTINGS_NAMESPACE = uuid.UUID("0b6a4e1c-3d2f-4a8b-9c7e-5f1d2a3b4c6d")
+#: The two groups of behaviour settings and their defaults (the published contract's).
+SETTINGS_DEFAULTS: dict[str, dict[str, bool]] = {
+    "preferences": dict(PREFERENCE_DEFAULTS),
+    "notifications": dict(NOTIFICATION_DEFAULTS),
+}
+
+
+def settings_id(user_id: uuid.UUID) -> uuid.UUID:
+    """The id of a user's one settings aggregate."""
+    return uuid.uuid5(SETTINGS_NAMESPACE, str(user_id))
+
+
+class BehaviorSettings(Aggregate):
+    """A user's behaviour analysis switches and behaviour notification settings."""
+
+    class Started(Aggregate.Created):
+        """The user's settings begin (every switch at its default)."""
+
+        user_id: uuid.UUID
+
+    class PreferencesChanged(Aggregate.Event):
+        """Some analysis switches changed (only those in ``changes``)."""
+
+        user_id: uuid.UUID
+        changes: dict[str, bool]
+        changed_at: dt.datetime
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """The switches now."""
+            assert isinstance(aggregate, BehaviorSettings)
+            aggregate.preferences = {**aggregate.preferences, **self.changes}
+
+    class NotificationsChanged(Aggregate.Event):
+        """Some notification settings changed (only those in ``changes``)."""
+
+        user_id: uuid.UUID
+        changes: dict[str, bool]
+        changed_at: dt.datetime
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """The settings now."""
+            assert isinstance(aggregate, BehaviorSettings)
+            aggregate.notifications = {**aggregate.notifications, **self.changes}
+
+    def __init__(self, user_id: uuid.UUID) -> None:
+        self.user_id = user_id
+        self.preferences: dict[str, bool] = dict(SETTINGS_DEFAULTS["preferences"])
+        self.notifications: dict[str, bool] = dict(SETTINGS_DEFAULTS["notifications"])
+
+    @classmethod
+    def start(cls, user_id: uuid.UUID) -> BehaviorSettings:
+        """A user's settings at their defaults."""
+        return cls._create(cls.Started, id=settings_id(user_id), user_id=user_id)
+
+    def change(self, group: str, given: dict[str, bool | None], at: dt.datetime) -> bool:
+        """Change the given switches of ``group`` (None: unchanged); False when none moved."""
+        current = getattr(self, group)
+        changes = {
+            k: v for k, v in given.items() if v is not None and k in current and current[k] != v
+        }
+        if not changes:
+            return False
+        event = self.PreferencesChanged if group == "preferences" else self.NotificationsChanged
+        self.trigger_event(event, user_id=self.user_id, changes=changes, changed_at=at)
+        return True
+
+
 CLUSTER_MODEL_ID = uuid.UUID("5f8e3c2a-7b1d-4e6f-9a0c-2d4b6e8f1a3c")
 
 
@@ -139,3 +209,4 @@ class ClusterModel(Aggregate):
 registry.register_aggregate("insights", MoodEntry)
 registry.register_aggregate("insights", ClusterModel)
 registry.register_aggregate("insights", UsageEvent)
+registry.register_aggregate("insights", BehaviorSettings)

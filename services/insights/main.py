@@ -14,6 +14,8 @@ from services.insights.routes.ai import router as ai_router
 from services.insights.routes.analytics import router as analytics_router
 from services.insights.routes.behavior import router as behavior_router
 from services.insights.routes.cohort import router as cohort_router
+from services.insights.routes.habits import router as habits_router
+from services.insights.routes.settings import router as settings_router
 from services.insights.settings import InsightsSettings, load_settings
 from shared.categorizer.categorizer import default_categorizer
 from shared.service import build_app, pooled_context
@@ -53,6 +55,14 @@ def create_app(settings: InsightsSettings | None = None) -> FastAPI:
         cfg,
         "insights",
         application=InsightsApplication.for_database,
-        routers=(analytics_router, advice_router, ai_router, behavior_router, cohort_router),
+        routers=(
+            analytics_router,
+            advice_router,
+            ai_router,
+            behavior_router,
+            habits_router,
+            settings_router,
+            cohort_router,
+        ),
         resources=pooled_context(cfg, "insights", context, with_redis=True),
     )

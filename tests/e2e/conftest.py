@@ -185,6 +185,7 @@ async def open_stack(
                     insights_read.MoodsProjection,
                     insights_read.UsageProjection,
                     insights_read.ClusterModelProjection,
+                    insights_read.BehaviorSettingsProjection,
                 )
             ]
             relays.append(Relay(insights_settings, "insights"))

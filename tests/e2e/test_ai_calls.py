@@ -178,6 +178,15 @@ async def test_behavior_cluster_after_a_refit(insights_stack: Stack) -> None:
     assert mine["peer_comparison"]["income"]["you"] == 15000.0
     assert mine["recommendations"]
     assert mine["model_version"] == model.version
+    # behavioral_insights_screen.dart shows cluster_name, description and characteristics.
+    assert mine["cluster_name"] == "High Income"
+    assert mine["description"]
+    assert any("15,000" in c for c in mine["characteristics"])
+    spender = data(
+        await stack.client.get("/api/behavior/recommendations", headers=users["spender"])
+    )
+    assert spender["cluster"] == "spenders"
+    assert "Try the no-spend weekend challenge" in spender["recommendations"]
     again, _ = await refit(stack.auth_settings)
     assert again.version == model.version  # same data, same model
 

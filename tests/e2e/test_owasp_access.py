@@ -38,6 +38,7 @@ from tests.e2e.owasp_support import (
     operations,
     payload_of,
 )
+from tests.helpers import wait_until
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -122,6 +123,22 @@ async def plant_usage(stack: Stack, headers: dict[str, str], marker: str) -> dic
     return {"user_id": me.json()["data"]["id"], "feature": marker}
 
 
+async def plant_merchant(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner buys groceries at a merchant named by the marker (a slug), visible to the
+    owner's category insights before the case runs."""
+    slug = marker.replace("-", "_")
+    body = {"amount": 23.45, "category": "groceries", "merchant": slug}
+    answer = await stack.client.post("/api/transactions", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+
+    async def visible() -> bool:
+        seen = await stack.client.get("/api/behavior/category/groceries", headers=headers)
+        return slug in seen.text
+
+    await wait_until(visible, 30, "the owner's category insights")
+    return {"category": "groceries"}
+
+
 RECEIPT_IMAGE = "/api/transactions/receipt/{receipt_id}/image"
 BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("GET", TRANSACTION, plant_transaction),
@@ -143,6 +160,8 @@ BOLA_CASES: tuple[BolaCase, ...] = (
     # Without the owner's signed link, nobody gets the image (403).
     BolaCase("GET", RECEIPT_IMAGE + "/file", plant_receipt),
     BolaCase("GET", "/api/analytics/feature-usage/{user_id}/{feature}", plant_usage),
+    # A category names no object: B gets B's own (empty) figures for it, never A's.
+    BolaCase("GET", "/api/behavior/category/{category}", plant_merchant, caller_scoped=True),
 )
 
 
@@ -299,7 +318,8 @@ BODIES: dict[str, JSON] = {
     "/api/transactions": {"amount": 1, "category": "food"},
 }
 PROTECTED = sorted(k for k, v in ROUTE_ACCESS.items() if v != PUBLIC)
-PATH_VALUES = {"{year}": "2026", "{month}": "12", "{day}": "1", "{feature}": "insights_tab"}
+PATH_VALUES = {"{year}": "2026", "{month}": "12", "{day}": "1", "{feature}": "insights_tab",
+               "{category}": "groceries"}  # fmt: skip
 
 
 def concrete(path: str) -> str:

@@ -16,6 +16,7 @@ from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from contracts.auth import USER_DELETED, USER_PROFILE_UPDATED, USER_REGISTERED
+from contracts.behavior import NOTIFICATIONS_CHANGED, PREFERENCES_CHANGED
 from contracts.insights import CLUSTERS_FITTED, MOOD_RECORDED, USAGE_RECORDED
 from contracts.ledger import TRANSACTION_AMENDED, TRANSACTION_DELETED, TRANSACTION_RECORDED
 from shared.envelope import EventEnvelope
@@ -201,4 +202,34 @@ class ClusterModelProjection(SimpleProjection):
                 "WHERE {}.position < EXCLUDED.position"
             ).format(self.table("cluster_model"), sql.Identifier("cluster_model")),
             (p["model"]["version"], Jsonb(p["model"]), p["fitted_at"], event.position),
+        )
+
+
+class BehaviorSettingsProjection(SimpleProjection):
+    """Each user's changed behaviour settings (the defaults fill in the rest on reading)."""
+
+    name = "insights_behavior_settings"
+    sources = ("insights",)
+    handles = frozenset({PREFERENCES_CHANGED, NOTIFICATIONS_CHANGED})
+    tables = ("behavior_settings",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {0} (user_id uuid PRIMARY KEY, "
+        "preferences jsonb NOT NULL DEFAULT '{{}}', notifications jsonb NOT NULL DEFAULT '{{}}', "
+        "preferences_at timestamptz, notifications_at timestamptz, version bigint NOT NULL)",
+    )
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Merge one change into the user's row (an older version never overwrites)."""
+        p = event.payload
+        group = "preferences" if event.type == PREFERENCES_CHANGED else "notifications"
+        column, at = sql.Identifier(group), sql.Identifier(f"{group}_at")
+        table = self.table("behavior_settings")
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {t} (user_id, {c}, {a}, version) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (user_id) DO UPDATE SET {c} = {me}.{c} || EXCLUDED.{c}, "
+                "{a} = EXCLUDED.{a}, version = EXCLUDED.version "
+                "WHERE {me}.version < EXCLUDED.version"
+            ).format(t=table, c=column, a=at, me=sql.Identifier("behavior_settings")),
+            (p["user_id"], Jsonb(p["changes"]), p["changed_at"], event.aggregate_version),
         )

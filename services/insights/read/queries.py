@@ -224,3 +224,15 @@ async def admin_figures(reads: Reads, days: int) -> dict[str, Any]:
         "active_users": int(active[0]["n"]) if active else 0,
         "events_per_day": [{"day": r["day"], "events": int(r["events"])} for r in per_day],
     }
+
+
+async def behavior_settings(reads: Reads, user: uuid.UUID) -> dict[str, Any]:
+    """The user's changed behaviour settings and when (empty before the first change)."""
+    rows = await reads._rows(
+        sql.SQL(
+            "SELECT preferences, notifications, preferences_at, notifications_at FROM {} "
+            "WHERE user_id = %s"
+        ).format(reads._t("behavior_settings")),
+        (user,),
+    )
+    return rows[0] if rows else {}

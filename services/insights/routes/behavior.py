@@ -3,13 +3,22 @@ exactly, so the payload is both in ``data`` and at the top level."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
 from starlette.responses import Response
 
 from services.insights import analytics, seasons
-from services.insights.clusters import FEATURES, RECOMMENDATIONS, Model
+from services.insights.clusters import (
+    DESCRIPTIONS,
+    FEATURES,
+    RECOMMENDATIONS,
+    Model,
+    characteristics,
+)
 from services.insights.deps import Context, HeaderZone, Reader, viewing
 from services.insights.read.features import features
 from services.insights.read.queries import cluster_model, month_bounds, shift
@@ -45,22 +54,37 @@ async def behavioral_insights(caller: Reader, ctx: Context, zone: HeaderZone) ->
     return both(seasons.behavioral(this, before, person.currency, caller.sub))
 
 
+async def my_cluster(
+    conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID
+) -> tuple[Model, str, float, dict[str, float], dict[str, float]] | str:
+    """The current model, the user's label, distance, centroid and own features; or why
+    there is none yet."""
+    stored = await cluster_model(conn, schema)
+    mine = await features(conn, schema, user)
+    if stored is None or not mine:
+        return "No cluster model yet" if stored is None else "Not enough spending to compare yet"
+    model = Model.from_json(stored)
+    you = {name: float(mine[0][name]) for name in FEATURES}
+    label, distance, peers = model.assign(you)
+    return model, label, distance, peers, you
+
+
 @router.get("/behavior/cluster")
 async def cluster(caller: Reader, ctx: Context) -> Response:
     """The caller's behavioural cluster, how close to its centre, and the peer comparison."""
     async with ctx.pool.connection() as conn:
-        stored = await cluster_model(conn, ctx.schema)
-        mine = await features(conn, ctx.schema, caller.sub)
-    if stored is None or not mine:
-        why = "No cluster model yet" if stored is None else "Not enough spending to compare yet"
-        return ok({"cluster": None, "label": None, "reason": why, "recommendations": []})
-    model = Model.from_json(stored)
-    you = {name: float(mine[0][name]) for name in FEATURES}
-    label, distance, peers = model.assign(you)
+        found = await my_cluster(conn, ctx.schema, caller.sub)
+    if isinstance(found, str):
+        return ok({"cluster": None, "label": None, "cluster_name": None, "reason": found,
+                   "characteristics": [], "recommendations": []})  # fmt: skip
+    model, label, distance, peers, you = found
     comparison = {n: {"you": round(you[n], 4), "peers": round(peers[n], 4)} for n in FEATURES}
     data = {
         "cluster": label,
         "label": label.replace("_", " "),
+        "cluster_name": label.replace("_", " ").title(),
+        "description": DESCRIPTIONS[label],
+        "characteristics": characteristics(you, peers),
         "distance": distance,
         "model_version": model.version,
         "users_in_cluster": model.sizes.get(label, 0),
