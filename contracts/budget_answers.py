@@ -296,3 +296,19 @@ class Monthly(Open):
     total_spent: Money
     categories: dict[str, Money]
     days: list[dict[str, Any]]
+
+
+class HealthScore(BaseModel):
+    """``GET /ai/financial-health-score`` and ``/analytics/health-score`` (budget-engine.md):
+    the month's past days scored; components 0..100; risk_score = 100 − score."""
+
+    score: int
+    grade: str
+    components: dict[str, Decimal]
+    improvements: list[str]
+    trend: str
+    risk_score: int
+    risk_level: str
+    recommendations: list[str]
+    previous_score: int | None = None
+    has_plan: bool

@@ -9,6 +9,7 @@ from services.budget.deps import BudgetContext
 from services.budget.read.dashboard import router as dashboard_router
 from services.budget.read.impact import router as impact_router
 from services.budget.routes.advice import router as advice_router
+from services.budget.routes.health import router as health_router
 from services.budget.routes.plans import router
 from services.budget.routes.settings import router as settings_router
 from services.budget.settings import load_settings
@@ -23,7 +24,14 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
         cfg,
         "budget",
         application=BudgetApplication.for_database,
-        routers=(router, settings_router, advice_router, dashboard_router, impact_router),
+        routers=(
+            router,
+            settings_router,
+            advice_router,
+            health_router,
+            dashboard_router,
+            impact_router,
+        ),
         resources=pooled_context(
             cfg,
             "budget",

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from contracts import insights as ins
+from contracts.budget_answers import HealthScore
 from contracts.envelope import Envelope as E
 from services.gateway.deps import InsightsReader, Services
 from services.gateway.routes_insights import Month, Year, ZoneHeader, month_params
@@ -92,3 +93,15 @@ async def assistant(
 ) -> Response:  # fmt: skip
     """Answers about the caller's own money, with the exact figures."""
     return await up.forward("insights", request, "/ai/assistant", json=body(payload), params={})
+
+
+@route("GET", "/ai/financial-health-score", tags=TAGS, response_model=E[HealthScore])
+async def financial_health_score(_: InsightsReader, request: Request, up: Services) -> Response:
+    """The month's financial health score (0..100, grade, components, risk), from the budget."""
+    return await up.forward("budget", request, "/budget/health-score", params={})
+
+
+@route("GET", "/analytics/health-score", tags=TAGS, response_model=E[HealthScore])
+async def health_score(_: InsightsReader, request: Request, up: Services) -> Response:
+    """The same score under the old backend's analytics path."""
+    return await up.forward("budget", request, "/budget/health-score", params={})

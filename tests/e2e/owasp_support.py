@@ -125,6 +125,8 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/ai/monthly-report"): "read:insights",
     ("GET", "/api/ai/personalized-feedback"): "read:insights",
     ("POST", "/api/ai/assistant"): "read:insights",
+    ("GET", "/api/ai/financial-health-score"): "read:insights",
+    ("GET", "/api/analytics/health-score"): "read:insights",
     ("GET", "/api/analytics/seasonal-patterns"): "read:insights",
     ("GET", "/api/analytics/behavioral-insights"): "read:insights",
     ("GET", "/api/behavior/cluster"): "read:insights",

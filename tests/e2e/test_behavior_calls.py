@@ -10,8 +10,9 @@ from typing import Any
 
 from tests.e2e.conftest import Stack
 from tests.e2e.owasp_support import assert_error
-from tests.e2e.test_app_calls import data
+from tests.e2e.test_app_calls import at, data, local_today, onboarded_user
 from tests.e2e.test_insights import insights_stack, settled, this_month, user_with_spending
+from tests.helpers import wait_until
 
 __all__ = ["insights_stack"]
 JSON = dict[str, Any]
@@ -181,3 +182,46 @@ async def test_another_user_sees_none_of_the_figures(insights_stack: Stack) -> N
         assert answer.status_code == 200, answer.text
         assert "200.75" not in answer.text, path
     assert this_month()[0] == first
+
+
+async def test_financial_health_score_from_the_budget_days(insights_stack: Stack) -> None:
+    """budget-engine.md: 25 % green days, 30 % efficiency, 25 % saving, 20 % consistency."""
+    stack = insights_stack
+    zone = "Europe/Sofia"
+    headers = await onboarded_user(stack, zone)
+    today = local_today(zone)
+    scored_days = max(1, today.day - 1)  # the past days (today on the 1st)
+    quiet = data(await stack.client.get("/api/ai/financial-health-score", headers=headers))
+    # Nothing spent: every day green, no overspend, savings on plan, nothing tracked.
+    assert quiet["components"] == {"budgeting": Decimal("100.00"),
+                                   "spending_efficiency": Decimal("100.00"),
+                                   "saving_potential": Decimal("100.00"),
+                                   "consistency": Decimal("0.00")}  # fmt: skip
+    assert (quiet["score"], quiet["grade"], quiet["risk_level"]) == (80, "B+", "low")
+    assert quiet["trend"] == "stable"  # last month (laid out from the same answers) scored 80
+    assert quiet["improvements"] == ["Record your spending every day to keep the budget accurate."]
+    # 20,000 on the 1st: that day red and tracked, far over plan and income.
+    body = {
+        "amount": 20000.0,
+        "category": "shopping",
+        "spent_at": at(zone, today.replace(day=1), 0, 5),
+    }
+    data(await stack.client.post("/api/transactions/", json=body, headers=headers), 201)
+    expected = round(Decimal(25) * (scored_days - 1) / scored_days + Decimal(20) / scored_days)
+    found: list[JSON] = []
+
+    async def rescored() -> bool:
+        found[:] = [data(await stack.client.get("/api/analytics/health-score", headers=headers))]
+        return bool(found[0]["score"] != 80)
+
+    await wait_until(rescored, 30, "the budget's spent figures")
+    score = found[0]
+    assert score["components"]["spending_efficiency"] == Decimal("0.00")
+    assert score["components"]["saving_potential"] == Decimal("0.00")
+    assert score["score"] == expected
+    assert score["trend"] == "declining"
+    assert score["risk_score"] == 100 - expected
+    other = await onboarded_user(stack, zone)
+    assert (
+        data(await stack.client.get("/api/ai/financial-health-score", headers=other))["score"] == 80
+    )
