@@ -264,3 +264,17 @@ class ExpenseSuggestions(BaseModel):
     category_average: Decimal | None
     is_unusual: bool
     suggestions: list[str]
+
+
+class AiProfile(BaseModel):
+    """``GET /ai/profile`` (getAIFinancialProfile; getBehaviorInsights maps key_strengths)."""
+
+    period: str
+    spending_personality: str
+    behavioral_score: float
+    cluster: str | None
+    key_traits: list[str]
+    key_strengths: list[str]
+    strengths: list[str]
+    improvement_areas: list[str]
+    recommended_strategies: list[str]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from contracts import behavior as bh
 from contracts import insights as ins
 from contracts.budget_answers import HealthScore
 from contracts.envelope import Envelope as E
@@ -105,3 +106,12 @@ async def financial_health_score(_: InsightsReader, request: Request, up: Servic
 async def health_score(_: InsightsReader, request: Request, up: Services) -> Response:
     """The same score under the old backend's analytics path."""
     return await up.forward("budget", request, "/budget/health-score", params={})
+
+
+@route("GET", "/ai/profile", tags=TAGS, response_model=E[bh.AiProfile])
+async def ai_profile(
+    _: InsightsReader, request: Request, up: Services, year: int | None = Year,
+    month: int | None = Month, x_user_timezone: ZoneHeader = None,
+) -> Response:  # fmt: skip
+    """The caller's spending personality for the month: traits, strengths, what to work on."""
+    return await monthly(up, request, "/ai/profile", year, month)

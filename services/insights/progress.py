@@ -234,3 +234,37 @@ def expense_suggestions(
         tips.append("Pick a category to compare this expense with your usual purchases.")
     return {"suggested_category": category, "category_average": usual, "is_unusual": unusual,
             "suggestions": tips}  # fmt: skip
+
+
+def profile(
+    found: dict[str, Any], income: Decimal | None, cluster: str | None, currency: str | None
+) -> dict[str, Any]:
+    """``/ai/profile``: the month's habits (``behavior.analysis``) as traits, strengths and
+    what to work on, each with the user's figures."""
+    weekend, impulse, total = found["weekend_share"], found["impulse_rate"], found["total_spent"]
+    traits = [t["description"] for t in found["traits"]]
+    strengths: list[str] = []
+    areas: list[str] = []
+    if found["transactions"]:
+        (strengths if impulse < 0.15 else areas).append(
+            f"Small impulse purchases: {impulse:.0%} of this month's purchases"
+        )
+        (strengths if weekend <= 0.35 else areas).append(
+            f"Weekend spending: {weekend:.0%} of this month's money"
+        )
+    if income:
+        kept = income - total
+        (strengths if kept >= income * Decimal("0.2") else areas).append(
+            f"Kept {money(cents(kept), currency)} of your {money(income, currency)} income so far"
+        )
+    return {
+        "period": found["period"],
+        "spending_personality": found["spending_personality"],
+        "behavioral_score": found["behavioral_score"],
+        "cluster": cluster,
+        "key_traits": traits,
+        "key_strengths": strengths,
+        "strengths": strengths,
+        "improvement_areas": areas,
+        "recommended_strategies": habit_advice(found, currency),
+    }

@@ -225,3 +225,25 @@ async def test_financial_health_score_from_the_budget_days(insights_stack: Stack
     assert (
         data(await stack.client.get("/api/ai/financial-health-score", headers=other))["score"] == 80
     )
+
+
+async def test_ai_profile_as_both_callers_read_it(insights_stack: Stack) -> None:
+    """getAIFinancialProfile sends ?year&month; getBehaviorInsights sends nothing and maps
+    key_strengths to strengths."""
+    stack = insights_stack
+    headers, known = await user_with_spending(stack)
+    await settled(stack, headers, "200.75")
+    first: dt.date = known["first"]
+    path = "/api/ai/profile"
+    month = {"year": first.year, "month": first.month}
+    asked = data(await stack.client.get(path, params=month, headers=headers))
+    plain = data(await stack.client.get(path, headers=headers))
+    assert asked == plain
+    assert asked["spending_personality"] in ("planner", "balanced spender", "weekend spender")
+    assert any("2,799.25" in s for s in asked["key_strengths"])  # 3000 income − 200.75
+    assert asked["strengths"] == asked["key_strengths"]
+    assert all(isinstance(t, str) for t in asked["key_traits"])
+    other = stack.bearer((await stack.register())["access_token"])
+    theirs = data(await stack.client.get(path, headers=other))
+    assert "200.75" not in str(theirs)
+    assert theirs["key_strengths"] == []

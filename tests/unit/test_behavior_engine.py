@@ -211,3 +211,17 @@ def test_settings_change_only_what_moved() -> None:
     assert settings.change("notifications", {"pattern_alerts": False}, at) is False
     assert settings.change("preferences", {"peer_comparison": True}, at) is True
     assert settings.preferences["peer_comparison"] is True
+
+
+def test_profile_turns_the_months_habits_into_strengths_and_areas() -> None:
+    found = behavior.analysis(june() + coffees(5), "2026-06", "EUR")
+    out = progress.profile(found, D("1000.00"), "spenders", "EUR")
+    assert out["spending_personality"] == "impulsive spender"
+    assert out["strengths"] == out["key_strengths"]
+    assert "Weekend spending: 21% of this month's money" in out["strengths"]  # 45.50 of 218.00
+    assert "Small impulse purchases: 62% of this month's purchases" in out["improvement_areas"]
+    assert "Kept 782.00 EUR of your 1,000.00 EUR income so far" in out["strengths"]
+    assert any("Wait a day" in s for s in out["recommended_strategies"])
+    empty = progress.profile(behavior.analysis([], "2026-06", None), None, None, None)
+    assert empty["strengths"] == []
+    assert empty["improvement_areas"] == []

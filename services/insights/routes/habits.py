@@ -217,6 +217,22 @@ async def recommendations(caller: Reader, ctx: Context, zone: HeaderZone) -> Res
     return ok({"recommendations": advice, "cluster": label})
 
 
+@router.get("/ai/profile")
+async def ai_profile(
+    caller: Reader, ctx: Context, zone: HeaderZone, year: AskedYear = None, month: AskedMonth = None
+) -> Response:
+    """The caller's spending personality for the month: traits, strengths, what to work on."""
+    async with viewing(ctx, caller, zone) as (reads, person, today):
+        y, m = asked(today, year, month)
+        rows = await local_history(reads, caller.sub, person, *month_bounds(y, m, person.zone))
+        found_cluster = await my_cluster(reads.conn, ctx.schema, caller.sub)
+    label = None if isinstance(found_cluster, str) else found_cluster[1]
+    found = behavior.analysis(rows, period(y, m), person.currency)
+    answer = progress.profile(found, person.income, label, person.currency)
+    answer["recommended_strategies"] += RECOMMENDATIONS.get(label or "", [])
+    return ok(answer)
+
+
 @router.post("/behavior/expense_suggestions")
 async def expense_suggestions(
     body: ExpenseSuggestionIn, caller: Reader, ctx: Context, zone: HeaderZone
