@@ -312,3 +312,24 @@ class HealthScore(BaseModel):
     recommendations: list[str]
     previous_score: int | None = None
     has_plan: bool
+
+
+class PlanMove(BaseModel):
+    """Planned money that could move from one category to another."""
+
+    from_category: str
+    to_category: str
+    amount: Decimal
+
+
+class BudgetOptimization(BaseModel):
+    """``GET /ai/budget-optimization``: each category's month-end projection at the current
+    pace, the moves from projected surpluses to deficits, a 0..100 score and sentences."""
+
+    year: int
+    month: int
+    overall_score: int
+    categories: dict[str, dict[str, Decimal]]
+    moves: list[PlanMove]
+    suggestions: list[str]
+    total_movable: Decimal

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from contracts import behavior as bh
 from contracts import insights as ins
-from contracts.budget_answers import HealthScore
+from contracts.budget_answers import BudgetOptimization, HealthScore
 from contracts.envelope import Envelope as E
 from services.gateway.deps import InsightsReader, Services
 from services.gateway.routes_insights import Month, Year, ZoneHeader, month_params
@@ -115,3 +115,9 @@ async def ai_profile(
 ) -> Response:  # fmt: skip
     """The caller's spending personality for the month: traits, strengths, what to work on."""
     return await monthly(up, request, "/ai/profile", year, month)
+
+
+@route("GET", "/ai/budget-optimization", tags=TAGS, response_model=E[BudgetOptimization])
+async def budget_optimization(_: InsightsReader, request: Request, up: Services) -> Response:
+    """Where each category is heading this month and the moves that would keep the plan."""
+    return await up.forward("budget", request, "/budget/optimization", params={})

@@ -127,6 +127,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/ai/assistant"): "read:insights",
     ("GET", "/api/ai/financial-health-score"): "read:insights",
     ("GET", "/api/ai/profile"): "read:insights",
+    ("GET", "/api/ai/budget-optimization"): "read:insights",
     ("GET", "/api/analytics/health-score"): "read:insights",
     ("GET", "/api/analytics/seasonal-patterns"): "read:insights",
     ("GET", "/api/analytics/behavioral-insights"): "read:insights",

@@ -247,3 +247,32 @@ async def test_ai_profile_as_both_callers_read_it(insights_stack: Stack) -> None
     theirs = data(await stack.client.get(path, headers=other))
     assert "200.75" not in str(theirs)
     assert theirs["key_strengths"] == []
+
+
+async def test_budget_optimization_moves_surplus_to_the_overspent_category(
+    insights_stack: Stack,
+) -> None:
+    stack = insights_stack
+    zone = "Europe/Sofia"
+    headers = await onboarded_user(stack, zone)
+    today = local_today(zone)
+    body = {"amount": 500.0, "category": "food", "spent_at": at(zone, today.replace(day=1), 0, 5)}
+    data(await stack.client.post("/api/transactions/", json=body, headers=headers), 201)
+    path = "/api/ai/budget-optimization"
+    found = data(await stack.client.get(path, headers=headers))
+    food = found["categories"]["food"]
+    assert food["spent"] == Decimal("500.00")
+    assert food["balance"] == food["planned"] - food["projected"] < 0
+    assert found["moves"], found
+    first = found["moves"][0]
+    assert first["to_category"] == "food"
+    assert first["from_category"] in ("entertainment", "travel")  # discretionary gives first
+    donor = found["categories"][first["from_category"]]
+    assert first["amount"] <= donor["balance"] / 2
+    assert found["total_movable"] == sum(m["amount"] for m in found["moves"])
+    assert "food" in found["suggestions"][0]
+    assert found["overall_score"] < 100
+    other = await onboarded_user(stack, zone)
+    theirs = data(await stack.client.get(path, headers=other))
+    assert theirs["categories"]["food"]["spent"] == Decimal("0.00")
+    assert theirs["moves"] == []

@@ -1,5 +1,6 @@
-"""The financial health score (budget-engine.md) from the month's grid: the past days'
-planned and spent, the income the plan sums to and the savings it sets aside."""
+"""The month's outlook from its grid: the financial health score (budget-engine.md: the past
+days' planned and spent, the income the plan sums to, the savings it sets aside) and the
+optimization of the plan at the current pace."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from services.budget.deps import Context, Reader
 from services.budget.engine import categories as cat
 from services.budget.engine.health import DayOutcome, health_score
 from services.budget.engine.money import ZERO
+from services.budget.engine.optimization import optimize
 from services.budget.read.queries import Grid
-from services.budget.read.views import month_view
+from services.budget.read.views import month_view, per_category
 from shared.api import ok
 
 router = APIRouter()
@@ -76,3 +78,13 @@ async def health(caller: Reader, ctx: Context) -> Response:
     return ok({**data, "risk_score": risk, "risk_level": level,
                "recommendations": list(data["improvements"]), "previous_score": previous,
                "has_plan": True})  # fmt: skip
+
+
+@router.get("/budget/optimization")
+async def optimization(caller: Reader, ctx: Context) -> Response:
+    """Where each category is heading this month, and the moves that would keep the plan."""
+    today = await ctx.today(caller.sub)
+    async with ctx.pool.connection() as conn:
+        month = await month_view(conn, ctx.schema, caller.sub, today.year, today.month)
+    planned, spent = per_category(month)
+    return ok({"year": today.year, "month": today.month, **optimize(planned, spent, today)})
