@@ -222,3 +222,13 @@ class MonthlyRequest(BaseModel):
     year: Annotated[int, Field(ge=2000, le=2100)]
     month: Annotated[int, Field(ge=1, le=12)]
     user_answers: OnboardingRequest | None = None
+
+
+class DayStatusQuestion(BaseModel):
+    """``POST /ai/day-status-explanation`` (api_service.dart:2721): the status the app shows
+    and its day; the status is recomputed from the budget (the app's is only what it showed)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status: Annotated[str, Field(max_length=20)] | None = None
+    date: DayOrInstant | None = None

@@ -333,3 +333,13 @@ class BudgetOptimization(BaseModel):
     moves: list[PlanMove]
     suggestions: list[str]
     total_movable: Decimal
+
+
+class DayStatusExplanation(BaseModel):
+    """``POST /ai/day-status-explanation``: the day's status by the one rule, and why."""
+
+    date: str
+    status: str
+    planned: Decimal
+    spent: Decimal
+    explanation: str

@@ -7,7 +7,8 @@ from starlette.responses import Response
 
 from contracts import behavior as bh
 from contracts import insights as ins
-from contracts.budget_answers import BudgetOptimization, HealthScore
+from contracts.budget import DayStatusQuestion
+from contracts.budget_answers import BudgetOptimization, DayStatusExplanation, HealthScore
 from contracts.envelope import Envelope as E
 from services.gateway.deps import InsightsReader, Services
 from services.gateway.routes_insights import Month, Year, ZoneHeader, month_params
@@ -121,3 +122,12 @@ async def ai_profile(
 async def budget_optimization(_: InsightsReader, request: Request, up: Services) -> Response:
     """Where each category is heading this month and the moves that would keep the plan."""
     return await up.forward("budget", request, "/budget/optimization", params={})
+
+
+@route("POST", "/ai/day-status-explanation", tags=TAGS, response_model=E[DayStatusExplanation])
+async def day_status_explanation(
+    payload: DayStatusQuestion, _: InsightsReader, request: Request, up: Services
+) -> Response:
+    """Why a day has its status (recomputed by the budget), with its planned and spent."""
+    path = "/budget/day-status-explanation"
+    return await up.forward("budget", request, path, json=body(payload), params={})

@@ -128,6 +128,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/ai/financial-health-score"): "read:insights",
     ("GET", "/api/ai/profile"): "read:insights",
     ("GET", "/api/ai/budget-optimization"): "read:insights",
+    ("POST", "/api/ai/day-status-explanation"): "read:insights",
     ("GET", "/api/analytics/health-score"): "read:insights",
     ("GET", "/api/analytics/seasonal-patterns"): "read:insights",
     ("GET", "/api/analytics/behavioral-insights"): "read:insights",

@@ -276,3 +276,31 @@ async def test_budget_optimization_moves_surplus_to_the_overspent_category(
     theirs = data(await stack.client.get(path, headers=other))
     assert theirs["categories"]["food"]["spent"] == Decimal("0.00")
     assert theirs["moves"] == []
+
+
+async def test_day_status_explanation_with_the_apps_body(insights_stack: Stack) -> None:
+    stack = insights_stack
+    zone = "Europe/Sofia"
+    headers = await onboarded_user(stack, zone)
+    first = local_today(zone).replace(day=1)
+    # Far more than redistribution can cover from the rest of the month: the day stays red.
+    body = {"amount": 20000.0, "category": "shopping", "spent_at": at(zone, first, 10, 0)}
+    data(await stack.client.post("/api/transactions/", json=body, headers=headers), 201)
+    path = "/api/ai/day-status-explanation"
+    # getAIDayStatusExplanation: {status, recommendations, date: 'YYYY-MM-DD'}.
+    asked = {"status": "green", "recommendations": ["ignored"], "date": first.isoformat()}
+    found = data(await stack.client.post(path, json=asked, headers=headers))
+    assert found["status"] == "red"
+    assert found["spent"] == Decimal("20000.00")
+    assert "20000.00" in found["explanation"]
+    assert "The app showed green; the budget now says red." in found["explanation"]
+    # A datetime names the user's local day too.
+    later = {"status": "red", "date": f"{first.isoformat()}T23:30:00"}
+    assert data(await stack.client.post(path, json=later, headers=headers))["spent"] == Decimal(
+        "20000.00"
+    )
+    other = await onboarded_user(stack, zone)
+    theirs = data(await stack.client.post(path, json=asked, headers=other))
+    assert theirs["spent"] == Decimal("0.00")
+    bad = {"status": "green", "date": "not a day"}
+    assert_error(await stack.client.post(path, json=bad, headers=headers), 422)

@@ -41,3 +41,23 @@ def test_nothing_to_move_and_an_uncovered_deficit() -> None:
     assert over["suggestions"][0].startswith("food is heading for 300.00 over plan")
     assert "slow it to 300.00" in over["suggestions"][0]
     assert projections({}, {}, dt.date(2026, 6, 30)) == {}
+
+
+def test_a_days_status_is_explained_with_its_figures() -> None:
+    from services.budget.engine.explain import explain_day
+
+    day = dt.date(2026, 6, 1)
+    cells = {"food": (D("20.00"), D("35.50")), "transportation": (D("10.00"), D("0.00")),
+             "savings": (D("600.00"), D("0.00"))}  # fmt: skip
+    found = explain_day(day, cells, "yellow")
+    assert (found["status"], found["planned"], found["spent"]) == ("red", D("30.00"), D("35.50"))
+    assert found["explanation"] == (
+        "On Monday 1 June 2026 you spent 35.50 of the 30.00 planned, 5.50 over plan, beyond "
+        "the 2.00 tolerance: red. Food decided it: 35.50 against 20.00 planned. "
+        "The app showed yellow; the budget now says red."
+    )
+    calm = explain_day(day, {"food": (D("20.00"), D("0"))}, "<b>hi</b>")
+    assert calm["status"] == "green"
+    assert calm["explanation"].endswith("20.00 under plan: green. Nothing was spent.")
+    near = explain_day(day, {"food": (D("20.00"), D("21.00"))}, None)
+    assert "within the 2.00 tolerance: yellow" in near["explanation"]

@@ -12,14 +12,17 @@ from typing import Any, Final
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from contracts.budget import DayStatusQuestion
 from services.budget.deps import Context, Reader
 from services.budget.engine import categories as cat
+from services.budget.engine.explain import explain_day
 from services.budget.engine.health import DayOutcome, health_score
 from services.budget.engine.money import ZERO
 from services.budget.engine.optimization import optimize
 from services.budget.read.queries import Grid
-from services.budget.read.views import month_view, per_category
+from services.budget.read.views import month_view, per_category, range_view
 from shared.api import ok
+from shared.dates import local_day
 
 router = APIRouter()
 RISK_LEVELS: Final = ((30, "low"), (60, "medium"))
@@ -88,3 +91,13 @@ async def optimization(caller: Reader, ctx: Context) -> Response:
         month = await month_view(conn, ctx.schema, caller.sub, today.year, today.month)
     planned, spent = per_category(month)
     return ok({"year": today.year, "month": today.month, **optimize(planned, spent, today)})
+
+
+@router.post("/budget/day-status-explanation")
+async def day_status_explanation(body: DayStatusQuestion, caller: Reader, ctx: Context) -> Response:
+    """Why a day (default: today) has its status, with its own planned and spent."""
+    zone = await ctx.zone_of(caller.sub)
+    day = local_day(body.date, zone) if body.date is not None else ctx.now().astimezone(zone).date()
+    async with ctx.pool.connection() as conn:
+        cells = (await range_view(conn, ctx.schema, caller.sub, day, day)).get(day, {})
+    return ok(explain_day(day, cells, body.status))
