@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from services.budget.engine import categories as cat
 from services.budget.engine.money import ZERO, to_cents
@@ -13,7 +14,7 @@ from services.budget.engine.status import Status, status, tolerance
 
 def explain_day(
     day: dt.date, cells: Mapping[str, tuple[Decimal, Decimal]], shown: str | None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The day's status (the one rule) and why: planned vs spent, the category that decided
     it, and the tolerance; ``shown`` is the status the app displayed."""
     spending = {c: v for c, v in cells.items() if c != cat.SAVINGS}
