@@ -232,3 +232,25 @@ class DayStatusQuestion(BaseModel):
 
     status: Annotated[str, Field(max_length=20)] | None = None
     date: DayOrInstant | None = None
+
+
+#: The financial health grade scale (budget-engine.md), published: every score in MITA that
+#: is shown as a letter uses it.
+GRADES: Final = (
+    (90, "A+"),
+    (85, "A"),
+    (80, "B+"),
+    (75, "B"),
+    (70, "C+"),
+    (65, "C"),
+    (60, "D+"),
+    (55, "D"),
+)
+
+
+def grade(score: int) -> str:
+    """Letter grade: A+ ≥ 90, A ≥ 85, B+ ≥ 80, B ≥ 75, C+ ≥ 70, C ≥ 65, D+ ≥ 60, D ≥ 55, else F."""
+    for floor, letter in GRADES:
+        if score >= floor:
+            return letter
+    return "F"

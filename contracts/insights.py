@@ -15,6 +15,7 @@ from contracts.envelope import Tolerant
 MOOD_RECORDED: Final = "insights.MoodEntryRecorded"
 USAGE_RECORDED: Final = "insights.UsageEventRecorded"
 CLUSTERS_FITTED: Final = "insights.ClusterModelFitted"
+SNAPSHOT_TAKEN: Final = "insights.MonthSnapshotTaken"
 #: The kinds of app usage events and the route each arrives on.
 USAGE_KINDS: Final = ("feature_usage", "feature_access_attempt", "paywall_impression")
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -376,3 +377,17 @@ class AdminInsights(BaseModel):
     events_per_day: list[DayEvents]
     cluster_sizes: dict[str, int]
     cluster_model: str | None
+
+
+class Snapshot(BaseModel):
+    """``GET /ai/latest-snapshots`` items and the ``POST /ai/snapshot`` answer: a month rated
+    on the health grade scale from the user's own figures (insights_screen.dart:1019)."""
+
+    year: int
+    month: int
+    rating: str
+    risk: str
+    score: int | None
+    components: dict[str, float]
+    summary: str
+    created_at: dt.datetime

@@ -10,7 +10,7 @@ from contracts import insights as ins
 from contracts.budget import DayStatusQuestion
 from contracts.budget_answers import BudgetOptimization, DayStatusExplanation, HealthScore
 from contracts.envelope import Envelope as E
-from services.gateway.deps import InsightsReader, Services
+from services.gateway.deps import InsightsReader, ProfileWriter, Services
 from services.gateway.routes_insights import Month, Year, ZoneHeader, month_params
 from services.gateway.routing import body, slash_tolerant
 
@@ -131,3 +131,19 @@ async def day_status_explanation(
     """Why a day has its status (recomputed by the budget), with its planned and spent."""
     path = "/budget/day-status-explanation"
     return await up.forward("budget", request, path, json=body(payload), params={})
+
+
+@route("POST", "/ai/snapshot", tags=TAGS, response_model=E[ins.Snapshot])
+async def snapshot(
+    _: ProfileWriter, request: Request, up: Services, year: int | None = Year,
+    month: int | None = Month, x_user_timezone: ZoneHeader = None,
+) -> Response:  # fmt: skip
+    """Rate the month (default: this one) from the caller's own figures and keep it."""
+    params = month_params(year, month)
+    return await up.forward("insights", request, "/ai/snapshot", params=params)
+
+
+@route("GET", "/ai/latest-snapshots", tags=TAGS, response_model=E[list[ins.Snapshot]])
+async def latest_snapshots(_: InsightsReader, request: Request, up: Services) -> Response:
+    """The caller's latest snapshots, most recent first."""
+    return await up.forward("insights", request, "/ai/latest-snapshots", params={})

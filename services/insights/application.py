@@ -13,9 +13,11 @@ from services.insights.domain import (
     CLUSTER_MODEL_ID,
     BehaviorSettings,
     ClusterModel,
+    MonthSnapshot,
     MoodEntry,
     UsageEvent,
     settings_id,
+    snapshot_id,
 )
 from shared.store import MitaApplication
 
@@ -66,6 +68,22 @@ class InsightsApplication(MitaApplication):
                     raise
                 continue
             return dict(getattr(found, group)), position
+        raise AssertionError("unreachable")
+
+    def record_snapshot(
+        self, *, user_id: uuid.UUID, year: int, month: int, **fields: Any
+    ) -> tuple[MonthSnapshot, int]:
+        """Record a month's snapshot (position 0 when it equals the last one)."""
+        for attempt in range(SAVE_ATTEMPTS):
+            try:
+                found: Any = self.repository.get(snapshot_id(user_id, year, month))
+            except AggregateNotFoundError:
+                found = MonthSnapshot.open(user_id, year, month)
+            try:
+                return found, self._save(found) if found.take(**fields) else 0
+            except IntegrityError:  # a concurrent snapshot won: compare with it
+                if attempt + 1 == SAVE_ATTEMPTS:
+                    raise
         raise AssertionError("unreachable")
 
     def refit_clusters(self, model: dict[str, Any], at: dt.datetime) -> int:

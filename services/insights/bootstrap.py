@@ -43,6 +43,7 @@ def projection(name: str) -> ConsumerSpec:
                 projections.UsageProjection,
                 projections.ClusterModelProjection,
                 projections.BehaviorSettingsProjection,
+                projections.SnapshotsProjection,
             )
         }
         return classes[name](settings.schema_for("insights"))
@@ -68,6 +69,7 @@ BOOTSTRAP = Bootstrap(
             "insights_usage",
             "insights_cluster_model",
             "insights_behavior_settings",
+            "insights_snapshots",
         )
     ),
     register_events,

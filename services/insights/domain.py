@@ -170,6 +170,69 @@ class BehaviorSettings(Aggregate):
         return True
 
 
+SNAPSHOT_NAMESPACE = uuid.UUID("7c2d9e4f-1a3b-4c5d-8e6f-9a0b1c2d3e4f")
+#: A snapshot's facts, declared once: the event carries them and its ``apply`` assigns them.
+SNAPSHOT_FIELDS: dict[str, Any] = {
+    "score": int | None, "rating": str, "risk": str, "components": dict[str, float],
+    "summary": str, "taken_at": dt.datetime,
+}  # fmt: skip
+
+
+def snapshot_id(user_id: uuid.UUID, year: int, month: int) -> uuid.UUID:
+    """The id of a user's snapshot of one month."""
+    return uuid.uuid5(SNAPSHOT_NAMESPACE, f"{user_id}:{year:04d}-{month:02d}")
+
+
+class MonthSnapshot(Aggregate):
+    """A user's rated snapshot of one month; taking it again records what changed."""
+
+    class Opened(Aggregate.Created):
+        """The month's snapshots begin."""
+
+        user_id: uuid.UUID
+        year: int
+        month: int
+
+    class Taken(Aggregate.Event):
+        """The month as it stood (``SNAPSHOT_FIELDS``)."""
+
+        __annotations__ = {"user_id": uuid.UUID, "year": int, "month": int, **SNAPSHOT_FIELDS}
+        if TYPE_CHECKING:
+
+            def __getattr__(self, name: str) -> Any: ...
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """Assign the snapshot's facts."""
+            _assign(self, aggregate, SNAPSHOT_FIELDS)
+
+    def __init__(self, user_id: uuid.UUID, year: int, month: int) -> None:
+        self.user_id, self.year, self.month = user_id, year, month
+        self.summary: str | None = None
+
+    if TYPE_CHECKING:  # set from SNAPSHOT_FIELDS
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    @classmethod
+    def open(cls, user_id: uuid.UUID, year: int, month: int) -> MonthSnapshot:
+        """A user's month, before its first snapshot."""
+        return cls._create(
+            cls.Opened, id=snapshot_id(user_id, year, month), user_id=user_id, year=year,
+            month=month,
+        )  # fmt: skip
+
+    def take(self, **fields: Any) -> bool:
+        """Record the month as it stands; False when it equals the last snapshot."""
+        same = self.summary is not None and all(
+            getattr(self, k) == v for k, v in fields.items() if k != "taken_at"
+        )
+        if same:
+            return False
+        self.trigger_event(self.Taken, user_id=self.user_id, year=self.year, month=self.month,
+                           **fields)  # fmt: skip
+        return True
+
+
 CLUSTER_MODEL_ID = uuid.UUID("5f8e3c2a-7b1d-4e6f-9a0c-2d4b6e8f1a3c")
 
 
@@ -210,3 +273,4 @@ registry.register_aggregate("insights", MoodEntry)
 registry.register_aggregate("insights", ClusterModel)
 registry.register_aggregate("insights", UsageEvent)
 registry.register_aggregate("insights", BehaviorSettings)
+registry.register_aggregate("insights", MonthSnapshot)

@@ -16,6 +16,7 @@ from services.insights.routes.behavior import router as behavior_router
 from services.insights.routes.cohort import router as cohort_router
 from services.insights.routes.habits import router as habits_router
 from services.insights.routes.settings import router as settings_router
+from services.insights.routes.snapshots import router as snapshots_router
 from services.insights.settings import InsightsSettings, load_settings
 from shared.categorizer.categorizer import default_categorizer
 from shared.service import build_app, pooled_context
@@ -62,6 +63,7 @@ def create_app(settings: InsightsSettings | None = None) -> FastAPI:
             behavior_router,
             habits_router,
             settings_router,
+            snapshots_router,
             cohort_router,
         ),
         resources=pooled_context(cfg, "insights", context, with_redis=True),

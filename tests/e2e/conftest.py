@@ -186,6 +186,7 @@ async def open_stack(
                     insights_read.UsageProjection,
                     insights_read.ClusterModelProjection,
                     insights_read.BehaviorSettingsProjection,
+                    insights_read.SnapshotsProjection,
                 )
             ]
             relays.append(Relay(insights_settings, "insights"))

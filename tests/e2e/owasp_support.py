@@ -129,6 +129,8 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/ai/profile"): "read:insights",
     ("GET", "/api/ai/budget-optimization"): "read:insights",
     ("POST", "/api/ai/day-status-explanation"): "read:insights",
+    ("POST", "/api/ai/snapshot"): "write:profile",
+    ("GET", "/api/ai/latest-snapshots"): "read:insights",
     ("GET", "/api/analytics/health-score"): "read:insights",
     ("GET", "/api/analytics/seasonal-patterns"): "read:insights",
     ("GET", "/api/analytics/behavioral-insights"): "read:insights",

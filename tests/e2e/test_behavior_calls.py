@@ -304,3 +304,31 @@ async def test_day_status_explanation_with_the_apps_body(insights_stack: Stack) 
     assert theirs["spent"] == Decimal("0.00")
     bad = {"status": "green", "date": "not a day"}
     assert_error(await stack.client.post(path, json=bad, headers=headers), 422)
+
+
+async def test_snapshots_as_the_insights_screen_takes_and_reads_them(insights_stack: Stack) -> None:
+    """_createAndFetchAISnapshot: POST /ai/snapshot?year&month (no body), then the first of
+    GET /ai/latest-snapshots."""
+    stack = insights_stack
+    headers, known = await user_with_spending(stack)
+    await settled(stack, headers, "200.75")
+    first: dt.date = known["first"]
+    month = {"year": first.year, "month": first.month}
+    taken = await stack.client.post("/api/ai/snapshot", params=month, headers=headers)
+    snap = data(taken)
+    # 2799.25 of 3000 kept → saving 1.0; 200.75 against the usual 160.00 → control 0.797.
+    assert snap["components"]["saving"] == 1.0
+    assert snap["components"]["control"] == Decimal("0.797")
+    assert "200.75" in snap["summary"]
+    assert "2,799.25" in snap["summary"]
+    assert snap["rating"] in ("A+", "A", "B+", "B", "C+", "C", "D+", "D", "F")
+    latest = data(await stack.client.get("/api/ai/latest-snapshots", headers=headers))
+    assert latest[0]["rating"] == snap["rating"]
+    assert latest[0]["summary"] == snap["summary"]
+    assert latest[0]["created_at"] == snap["created_at"]
+    again = data(await stack.client.post("/api/ai/snapshot", params=month, headers=headers))
+    assert again["created_at"] == snap["created_at"]  # nothing changed: nothing new stored
+    other = stack.bearer((await stack.register())["access_token"])
+    assert data(await stack.client.get("/api/ai/latest-snapshots", headers=other)) == []
+    bad = {"year": first.year, "month": 13}
+    assert_error(await stack.client.post("/api/ai/snapshot", params=bad, headers=headers), 422)

@@ -225,3 +225,42 @@ def test_profile_turns_the_months_habits_into_strengths_and_areas() -> None:
     empty = progress.profile(behavior.analysis([], "2026-06", None), None, None, None)
     assert empty["strengths"] == []
     assert empty["improvement_areas"] == []
+
+
+def test_snapshot_rates_the_month_on_the_grade_scale() -> None:
+    from services.insights.snapshots import snapshot
+
+    month = {"year": 2026, "month": 6, "income": D("3000.00"), "total_spent": D("2400.00"),
+             "savings": D("600.00"), "savings_rate": 0.2, "transaction_count": 12,
+             "by_category": [{"category": "groceries", "amount": D("900.00")}]}  # fmt: skip
+    found = snapshot(month, 0.5, D("2000.00"), "EUR")
+    # saving 1.0 × 0.4 + habits 0.5 × 0.3 + control (2000 / 2400) × 0.3 = 0.8
+    assert found["components"] == {"saving": 1.0, "habits": 0.5, "control": 0.8333}
+    assert (found["score"], found["rating"], found["risk"]) == (80, "B+", "low")
+    assert found["summary"] == (
+        "June 2026: 2,400.00 EUR spent of 3,000.00 EUR income, 600.00 EUR left (20%). "
+        "Groceries was the largest category at 900.00 EUR. "
+        "Spending is above your usual 2,000.00 EUR a month."
+    )
+    no_income = {**month, "income": None, "savings": None, "savings_rate": None}
+    partial = snapshot(no_income, 0.5, None, "EUR")
+    assert partial["components"] == {"habits": 0.5}
+    assert (partial["score"], partial["rating"], partial["risk"]) == (50, "F", "high")
+    empty = {**no_income, "total_spent": D("0"), "transaction_count": 0, "by_category": []}
+    assert snapshot(empty, 0.0, None, None)["rating"] == "N/A"
+
+
+def test_a_snapshot_taken_again_unchanged_records_nothing() -> None:
+    from services.insights.domain import MonthSnapshot, snapshot_id
+
+    user = uuid.uuid4()
+    taken = MonthSnapshot.open(user, 2026, 6)
+    assert taken.id == snapshot_id(user, 2026, 6)
+    facts = {"score": 80, "rating": "B+", "risk": "low", "components": {"saving": 1.0},
+             "summary": "June", "taken_at": dt.datetime(2026, 6, 5, tzinfo=dt.UTC)}  # fmt: skip
+    assert taken.take(**facts) is True
+    later = {**facts, "taken_at": dt.datetime(2026, 6, 6, tzinfo=dt.UTC)}
+    assert taken.take(**later) is False
+    assert taken.take(**{**later, "score": 70, "rating": "C+"}) is True
+    assert taken.rating == "C+"
+    assert len(taken.collect_events()) == 3

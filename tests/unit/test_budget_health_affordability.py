@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.budget import grade
 from services.budget.engine.affordability import WarningLevel, check_affordability
 from services.budget.engine.categories import CategoryError
 from services.budget.engine.health import (
     DayOutcome,
     consistency,
-    grade,
     health_score,
     saving_potential,
     spending_efficiency,

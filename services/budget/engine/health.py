@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Final
 
+from contracts.budget import grade
 from services.budget.engine.money import ZERO
 from services.budget.engine.status import Status, status
 
@@ -20,16 +21,6 @@ WEIGHTS: Final = MappingProxyType(
         "saving_potential": Decimal("0.25"),
         "consistency": Decimal("0.20"),
     }
-)
-GRADES: Final = (
-    (90, "A+"),
-    (85, "A"),
-    (80, "B+"),
-    (75, "B"),
-    (70, "C+"),
-    (65, "C"),
-    (60, "D+"),
-    (55, "D"),
 )
 VOLATILITY_FACTOR: Final = Decimal("0.10")
 MAX_VOLATILITY_PENALTY: Final = Decimal("0.20")
@@ -82,14 +73,6 @@ class HealthScore:
 
 def _clamp01(value: Decimal) -> Decimal:
     return min(ONE, max(ZERO, value))
-
-
-def grade(score: int) -> str:
-    """Letter grade: A+ ≥ 90, A ≥ 85, B+ ≥ 80, B ≥ 75, C+ ≥ 70, C ≥ 65, D+ ≥ 60, D ≥ 55, else F."""
-    for floor, letter in GRADES:
-        if score >= floor:
-            return letter
-    return "F"
 
 
 def budgeting(days: Sequence[DayOutcome]) -> Decimal:

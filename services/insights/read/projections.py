@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 
 from contracts.auth import USER_DELETED, USER_PROFILE_UPDATED, USER_REGISTERED
 from contracts.behavior import NOTIFICATIONS_CHANGED, PREFERENCES_CHANGED
-from contracts.insights import CLUSTERS_FITTED, MOOD_RECORDED, USAGE_RECORDED
+from contracts.insights import CLUSTERS_FITTED, MOOD_RECORDED, SNAPSHOT_TAKEN, USAGE_RECORDED
 from contracts.ledger import TRANSACTION_AMENDED, TRANSACTION_DELETED, TRANSACTION_RECORDED
 from shared.envelope import EventEnvelope
 from shared.profiles import fold_profile
@@ -233,3 +233,35 @@ class BehaviorSettingsProjection(SimpleProjection):
             ).format(t=table, c=column, a=at, me=sql.Identifier("behavior_settings")),
             (p["user_id"], Jsonb(p["changes"]), p["changed_at"], event.aggregate_version),
         )
+
+
+class SnapshotsProjection(SimpleProjection):
+    """Each user's latest snapshot of each month."""
+
+    name = "insights_snapshots"
+    sources = ("insights",)
+    handles = frozenset({SNAPSHOT_TAKEN})
+    tables = ("snapshots",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {0} (user_id uuid NOT NULL, year int NOT NULL, "
+        "month int NOT NULL, score int, rating text NOT NULL, risk text NOT NULL, "
+        "components jsonb NOT NULL, summary text NOT NULL, taken_at timestamptz NOT NULL, "
+        "version bigint NOT NULL, PRIMARY KEY (user_id, year, month))",
+        "CREATE INDEX IF NOT EXISTS insights_snapshots_latest ON {0} (user_id, taken_at DESC)",
+    )
+
+    async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
+        """Keep the month's latest snapshot (an older version never overwrites)."""
+        p = event.payload
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {t} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (user_id, year, month) DO UPDATE SET score = EXCLUDED.score, "
+                "rating = EXCLUDED.rating, risk = EXCLUDED.risk, "
+                "components = EXCLUDED.components, summary = EXCLUDED.summary, "
+                "taken_at = EXCLUDED.taken_at, version = EXCLUDED.version "
+                "WHERE {me}.version < EXCLUDED.version"
+            ).format(t=self.table("snapshots"), me=sql.Identifier("snapshots")),
+            (p["user_id"], p["year"], p["month"], p["score"], p["rating"], p["risk"],
+             Jsonb(p["components"]), p["summary"], p["taken_at"], event.aggregate_version),
+        )  # fmt: skip

@@ -236,3 +236,15 @@ async def behavior_settings(reads: Reads, user: uuid.UUID) -> dict[str, Any]:
         (user,),
     )
     return rows[0] if rows else {}
+
+
+async def latest_snapshots(reads: Reads, user: uuid.UUID, limit: int) -> list[dict[str, Any]]:
+    """The user's latest snapshots, most recently taken first."""
+    return await reads._rows(
+        sql.SQL(
+            "SELECT year, month, rating, risk, score, components, summary, "
+            "taken_at AS created_at FROM {} WHERE user_id = %s "
+            "ORDER BY taken_at DESC, year DESC, month DESC LIMIT %s"
+        ).format(reads._t("snapshots")),
+        (user, limit),
+    )
