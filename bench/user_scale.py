@@ -19,6 +19,7 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from bench.insights_probes import insights_probes
 from bench.profiling import Profiler
 from bench.report import Report, Target, fmt_num, progress, rate
 from bench.user_scale_http import Timed, drop_redis_keys, measure
@@ -31,7 +32,8 @@ from shared.settings import MitaSettings
 
 SECTION = "user scale"
 LATENCY_TARGET_MS = 50.0
-REBUILT = ("auth_users", "ledger_users", "ledger_transactions", "budget_days")
+REBUILT = ("auth_users", "ledger_users", "ledger_transactions", "budget_days",
+           "insights_users", "insights_spending")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ def report_figures(
             "s",
             f"{r.events:,} events, {fmt_num(rate(r.events, r.seconds))} ev/s ({path})",
         )
-    report.add(SECTION, "rebuild, all four", f"{total:.2f}", "s", "the user's read models")
+    report.add(SECTION, "rebuild, all", f"{total:.2f}", "s", "the user's read models")
     for t in timed:
         p50, p95, p99 = (t.percentile(q) for q in (0.50, 0.95, 0.99))
         report.add(
@@ -209,6 +211,10 @@ async def run(
     handlers, level = list(root.handlers), root.level
     try:
         timed = await measure(settings, seeded, requests, warmup, prof)
+        progress(f"user scale: timing {max(requests // 10, 5)} requests per insights read")
+        timed += await measure(
+            settings, seeded, max(requests // 10, 5), 2, prof, insights_probes(seeded.today)
+        )
     finally:
         root.handlers[:], root.level = handlers, level  # the apps log to stdout
         await drop_redis_keys(settings)

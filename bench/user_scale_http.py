@@ -30,6 +30,8 @@ from services.budget.main import create_app as create_budget
 from services.budget.settings import BudgetSettings
 from services.gateway.main import create_app as create_gateway
 from services.gateway.settings import GatewaySettings
+from services.insights.main import create_app as create_insights
+from services.insights.settings import InsightsSettings
 from services.ledger.main import create_app as create_ledger
 from services.ledger.settings import LedgerSettings
 from shared import tokens
@@ -155,6 +157,7 @@ def service_settings(settings: MitaSettings) -> dict[str, MitaSettings]:
         "auth": AuthSettings.namespaced(prefix, *urls, **quiet),
         "ledger": LedgerSettings.namespaced(prefix, *urls, **quiet),
         "budget": BudgetSettings.namespaced(prefix, *urls, **quiet),
+        "insights": InsightsSettings.namespaced(prefix, *urls, **quiet),
         "gateway": GatewaySettings.namespaced(
             prefix, *urls, rate_limit_per_minute=100_000, **quiet
         ),
@@ -170,14 +173,16 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
 
 @contextlib.asynccontextmanager
 async def gateway_client(settings: MitaSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """The public API in-process: gateway → auth, ledger and budget over ASGI."""
+    """The public API in-process: gateway → auth, ledger, budget and insights over ASGI."""
     cfg = service_settings(settings)
     assert isinstance(cfg["auth"], AuthSettings)
     assert isinstance(cfg["gateway"], GatewaySettings)
+    assert isinstance(cfg["insights"], InsightsSettings)
     upstreams = {
         "auth": create_auth(cfg["auth"]),
         "ledger": create_ledger(cfg["ledger"]),
         "budget": create_budget(cfg["budget"]),
+        "insights": create_insights(cfg["insights"]),
     }
     async with contextlib.AsyncExitStack() as stack:
         for app in upstreams.values():
@@ -225,9 +230,11 @@ async def measure(
     requests: int,
     warmup: int,
     prof: Profiler,
+    checks: list[Probe] | None = None,
 ) -> list[Timed]:
-    """Time ``requests`` of each probe after ``warmup`` rounds, probes interleaved."""
-    checks = probes(seeded.today, seeded.live)
+    """Time ``requests`` of each probe (default: the core screens) after ``warmup`` rounds,
+    probes interleaved."""
+    checks = checks if checks is not None else probes(seeded.today, seeded.live)
     headers = {"Authorization": f"Bearer {access_token(settings, seeded)}"}
     timed = [Timed(p, []) for p in checks]
     async with gateway_client(settings) as client:

@@ -76,18 +76,20 @@ def month_trend(this: Decimal, usual: Decimal | None) -> str:
 
 
 def category_pattern(
-    mine: list[dict[str, Any]], earlier: list[dict[str, Any]], months_before: int
+    mine: list[dict[str, Any]], earlier: dict[tuple[int, int], Decimal], months_before: int
 ) -> dict[str, Any]:
-    """One category's pattern this month against its earlier months (local rows)."""
+    """One category's pattern this month (local rows) against its totals of earlier local
+    months (``earlier``: (year, month) → total)."""
     amounts = [r["amount"] for r in mine]
     total = sum(amounts, ZERO)
     mean = total / len(amounts)
     cv = statistics.pstdev(amounts) / mean if mean else Decimal(0)
     by_month: dict[int, Decimal] = defaultdict(Decimal)
-    for r in [*earlier, *mine]:
-        by_month[r["at"].month] += r["amount"]
+    for (_, month), amount in earlier.items():
+        by_month[month] += amount
+    by_month[mine[0]["at"].month] += total
     usual = sum(by_month.values(), ZERO) / len(by_month)
-    earlier_total = sum((r["amount"] for r in earlier), ZERO)
+    earlier_total = sum(earlier.values(), ZERO)
     merchants: dict[str, Decimal] = defaultdict(Decimal)
     for r in mine:
         merchants[(r["merchant"] or "").strip().lower() or "?"] += r["amount"]
@@ -115,17 +117,21 @@ def _sum_by(rows: list[dict[str, Any]], key: Any) -> dict[str, Decimal]:
 
 
 def patterns(
-    month: list[dict[str, Any]], earlier: list[dict[str, Any]], months_before: int, period: str
+    month: list[dict[str, Any]],
+    earlier: dict[tuple[int, int, str], Decimal],
+    months_before: int,
+    period: str,
 ) -> dict[str, Any]:
-    """``/behavior/patterns``: each category of the month (local rows) and the dominant one."""
+    """``/behavior/patterns``: each category of the month (local rows) against its earlier
+    months' totals (``earlier``: (year, month, category) → total), and the dominant one."""
     by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    before: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    before: dict[str, dict[tuple[int, int], Decimal]] = defaultdict(dict)
     for r in month:
         by_category[r["category"]].append(r)
-    for r in earlier:
-        before[r["category"]].append(r)
+    for (year, number, category), amount in earlier.items():
+        before[category][(year, number)] = amount
     found = {
-        c: category_pattern(rows, before.get(c, []), months_before)
+        c: category_pattern(rows, before.get(c, {}), months_before)
         for c, rows in sorted(by_category.items(), key=lambda kv: -sum(r["amount"] for r in kv[1]))
     }
     dominant = next(iter(found), None)
@@ -249,16 +255,12 @@ def triggers(month: list[dict[str, Any]], period: str, currency: str | None) -> 
     return {"period": period, "triggers": found, "transactions_analyzed": len(month)}
 
 
-def weekday_rates(
-    history: list[dict[str, Any]], start: dt.date, end: dt.date
-) -> dict[int, Decimal]:
-    """Average spending per weekday over the local days [start, end)."""
+def weekday_rates(spent: dict[int, Decimal], start: dt.date, end: dt.date) -> dict[int, Decimal]:
+    """Average spending per weekday over the local days [start, end), from the spending per
+    weekday (0 = Monday) in them."""
     days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
     counts = Counter(d.weekday() for d in days)
-    spent: dict[int, Decimal] = defaultdict(Decimal)
-    for r in history:
-        spent[r["at"].weekday()] += r["amount"]
-    return {w: cents(spent[w] / counts[w]) if counts[w] else ZERO for w in range(7)}
+    return {w: cents(spent.get(w, ZERO) / counts[w]) if counts[w] else ZERO for w in range(7)}
 
 
 def risk(expected: Decimal, usual: Decimal) -> str:

@@ -26,24 +26,23 @@ def _cents(value: Decimal | float) -> Decimal:
 
 
 def anomalies(
-    rows: list[dict[str, Any]], since: dt.datetime, zone: dt.tzinfo, currency: str | None
+    rows: list[dict[str, Any]],
+    spread: dict[str, tuple[Decimal, Decimal, int]],
+    zone: dt.tzinfo,
+    currency: str | None,
 ) -> list[dict[str, Any]]:
-    """Transactions since ``since`` far above the user's usual amount in their category
-    (modified z-score over median and MAD of the category's history), each with a reason."""
-    by_category: dict[str, list[Decimal]] = defaultdict(list)
-    for row in rows:
-        by_category[row["category"]].append(row["amount"])
+    """The ``rows`` far above the user's usual amount in their category: modified z-score
+    over the category's history's median and MAD (``spread``: median, MAD, count), each with
+    a reason."""
     found = []
     for row in rows:
-        if row["spent_at"] < since:
+        if row["category"] not in spread:
             continue
-        amounts = by_category[row["category"]]
-        if len(amounts) < MIN_HISTORY:
+        median, mad, count = spread[row["category"]]
+        if count < MIN_HISTORY:
             continue
-        median = statistics.median(amounts)
-        mad = statistics.median([abs(a - median) for a in amounts])
-        spread = mad if mad > 0 else max(median * Decimal("0.05"), CENT)
-        score = float(Decimal("0.6745") * (row["amount"] - median) / spread)
+        spread_of = mad if mad > 0 else max(median * Decimal("0.05"), CENT)
+        score = float(Decimal("0.6745") * (row["amount"] - median) / spread_of)
         if score < ANOMALY_Z:
             continue
         times = row["amount"] / median if median else Decimal(0)
@@ -75,14 +74,13 @@ def anomalies(
     return sorted(found, key=lambda a: -a["anomaly_score"])
 
 
-def prediction(
-    rows: list[dict[str, Any]], days: int, window: int, zone: dt.tzinfo
-) -> dict[str, Any]:
-    """Spending over the next ``days`` per category from the last ``window`` days' daily
-    rate, with a ±1.96σ interval from the day-to-day variation."""
+def prediction(daily_rows: list[dict[str, Any]], days: int, window: int) -> dict[str, Any]:
+    """Spending over the next ``days`` per category from the last ``window`` local days' sums
+    per category and day (``daily_rows``), with a ±1.96σ interval from the day-to-day
+    variation."""
     daily: dict[str, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for row in rows:
-        daily[row["category"]][row["spent_at"].astimezone(zone).date()] += row["amount"]
+    for row in daily_rows:
+        daily[row["category"]][row["date"]] += row["amount"]
     predictions: dict[str, Any] = {}
     total = Decimal(0)
     variance = 0.0

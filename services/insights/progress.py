@@ -3,7 +3,6 @@ category's behaviour, recommendations and advice on an expense being entered."""
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from collections import defaultdict
 from decimal import Decimal
@@ -19,17 +18,17 @@ UNUSUAL_TIMES: Final = Decimal("2")
 
 
 def predictions(
-    history: list[dict[str, Any]],
+    daily: list[dict[str, Any]],
     window: int,
     month_rows: list[dict[str, Any]],
-    zone: dt.tzinfo,
     income: Decimal | None,
     currency: str | None,
 ) -> dict[str, Any]:
-    """``/behavior/predictions``: the next 7 and 30 days from the last ``window`` days, what
-    trimming would keep, and the risks that could push spending over the forecast."""
-    month = engine.prediction(history, 30, window, zone)
-    week = engine.prediction(history, 7, window, zone)
+    """``/behavior/predictions``: the next 7 and 30 days from the last ``window`` local days'
+    sums per category (``daily``), what trimming would keep, and the risks that could push
+    spending over the forecast."""
+    month = engine.prediction(daily, 30, window)
+    week = engine.prediction(daily, 7, window)
     by_category: dict[str, Decimal] = defaultdict(Decimal)
     for r in month_rows:
         by_category[r["category"]] += r["amount"]
@@ -86,21 +85,18 @@ def habit_advice(found: dict[str, Any], currency: str | None) -> list[str]:
     return out
 
 
-def month_figures(rows: list[dict[str, Any]], months: list[str]) -> list[dict[str, Any]]:
-    """Per local month ``YYYY-MM`` (all of ``months``, oldest first): total, purchases,
-    discretionary share and impulse rate."""
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        grouped[r["at"].strftime("%Y-%m")].append(r)
+def month_figures(found: dict[str, dict[str, Any]], months: list[str]) -> list[dict[str, Any]]:
+    """Per local month ``YYYY-MM`` (all of ``months``, oldest first) from the month sums
+    (``Reads.month_habits``): total, purchases, discretionary share and impulse rate."""
     out = []
     for key in months:
-        mine = grouped.get(key, [])
-        total, _, impulse = habits(mine)
-        optional = sum((r["amount"] for r in mine if r["category"] in engine.DISCRETIONARY), ZERO)
+        mine = found.get(key, {})
+        total, count = mine.get("total", ZERO), int(mine.get("count", 0))
+        optional, impulse = mine.get("optional", ZERO), int(mine.get("impulse", 0))
         out.append({
-            "month": key, "total_spent": cents(total), "transaction_count": len(mine),
+            "month": key, "total_spent": cents(total), "transaction_count": count,
             "discretionary_share": round(float(optional / total), 4) if total else 0.0,
-            "impulse_rate": impulse,
+            "impulse_rate": round(impulse / count, 4) if count else 0.0,
         })  # fmt: skip
     return out
 

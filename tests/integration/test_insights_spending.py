@@ -5,6 +5,7 @@ in the user's local months (property test); and a rebuild from zero gives the sa
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 import uuid
 import zoneinfo
 from decimal import Decimal
@@ -29,6 +30,7 @@ from tests.helpers import ledger_app
 ZONE = zoneinfo.ZoneInfo("America/New_York")
 START = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
 CATEGORIES = ("food", "dining", "groceries", "rent", "taxi")
+WINDOW = dt.timedelta(hours=24 * 76)  # every hour the operations use
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), places=2)
 hours = st.integers(min_value=0, max_value=24 * 75)  # Sept..mid-Nov, crossing local midnights
@@ -80,6 +82,22 @@ def expected(app: LedgerApplication, ids: list[uuid.UUID]) -> dict[tuple[int, in
     return out
 
 
+def expected_spread(
+    app: LedgerApplication, ids: list[uuid.UUID]
+) -> dict[str, tuple[Decimal, Decimal, int]]:
+    """Per category of the live transactions: statistics.median, the MAD, the count."""
+    amounts: dict[str, list[Decimal]] = {}
+    for tx_id in ids:
+        tx = app.transaction(tx_id)
+        if not tx.deleted:
+            amounts.setdefault(tx.category, []).append(tx.amount)
+    out = {}
+    for category, values in amounts.items():
+        median = statistics.median(values)
+        out[category] = (median, statistics.median([abs(v - median) for v in values]), len(values))
+    return out
+
+
 async def project(conn: AsyncConnection[DictRow], app: LedgerApplication, schema: str) -> None:
     """Feed every stored ledger event to the spending projection (in batches of 7)."""
     projection = SpendingProjection(schema)
@@ -118,6 +136,9 @@ async def test_totals_are_the_sum_of_live_transactions(
         ids = run(app, user, ops)
         await project(conn, app, schema)
         assert await totals(conn, schema, user) == expected(app, ids)
+        # The anomaly engine's median and MAD, computed in SQL, are exact (Decimal) too.
+        spread = await Reads(conn, schema).category_spread(user, START, START + WINDOW)
+        assert spread == expected_spread(app, ids)
         # Rebuilt from zero, the same.
         await SpendingProjection(schema).drop(conn)
         await conn.execute(f'DELETE FROM "{schema}".projection_applied')

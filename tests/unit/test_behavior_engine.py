@@ -41,9 +41,7 @@ def coffees(n: int) -> list[dict[str, Any]]:
 
 
 def test_patterns_per_category_against_earlier_months() -> None:
-    earlier = behavior.local_rows(
-        [row("2026-03-02", "10:00", "100.00", "groceries", "Lidl")], SOFIA
-    )
+    earlier = {(2026, 3, "groceries"): D("100.00")}
     found = behavior.patterns(june(), earlier, 12, "2026-06")
     assert list(found["patterns"]) == ["groceries", "dining"]  # largest first
     assert found["dominant_pattern"] == "groceries"
@@ -63,7 +61,7 @@ def test_patterns_per_category_against_earlier_months() -> None:
     assert g["variability"] == 0.6  # pstdev 45 / mean 75
     assert g["consistency"] == 0.625
     assert found["patterns"]["dining"]["trend"] == "new"
-    assert behavior.patterns([], [], 12, "2026-06")["dominant_pattern"] == "none"
+    assert behavior.patterns([], {}, 12, "2026-06")["dominant_pattern"] == "none"
 
 
 def test_analysis_measures_weekend_and_impulse_habits() -> None:
@@ -102,10 +100,7 @@ def test_weekday_rates_warnings_and_calendar() -> None:
         for i in range(90)
         if (start + dt.timedelta(days=i)).weekday() == 0
     ]
-    history = behavior.local_rows(
-        [row(d.isoformat(), "12:00", "70.00", "groceries", None) for d in mondays], SOFIA
-    )
-    rates = behavior.weekday_rates(history, start, end)
+    rates = behavior.weekday_rates({0: D("70.00") * len(mondays)}, start, end)
     assert rates[0] == D("70.00")
     assert rates[1] == D("0.00")
     usual = D("10.00")  # 70 / 7
@@ -133,7 +128,8 @@ def test_weekday_rates_warnings_and_calendar() -> None:
 def test_predictions_risks_and_savings() -> None:
     history = [row(f"2026-06-{d:02d}", "12:00", "30.00", "dining", "Bar") for d in range(1, 31)]
     month = behavior.local_rows(history, SOFIA)
-    found = progress.predictions(history, 30, month, SOFIA, D("500.00"), "EUR")
+    daily = [{"category": "dining", "date": r["at"].date(), "amount": r["amount"]} for r in month]
+    found = progress.predictions(daily, 30, month, D("500.00"), "EUR")
     assert found["next_month_spending"] == D("900.00")
     assert found["next_week_spending"] == D("210.00")
     assert found["savings_potential"] == D("180.00")  # a fifth of 900 dining
@@ -146,12 +142,10 @@ def test_predictions_risks_and_savings() -> None:
 
 
 def test_progress_scores_the_months_and_says_what_improved() -> None:
-    rows = behavior.local_rows(
-        [row("2026-04-10", "12:00", "400.00", "dining", None),
-         row("2026-06-10", "12:00", "200.00", "groceries", None)],
-        SOFIA,
-    )  # fmt: skip
-    figures = progress.month_figures(rows, ["2026-04", "2026-05", "2026-06"])
+    april = {"total": D("400.00"), "count": 1, "optional": D("400.00"), "impulse": 0}
+    june_sums = {"total": D("200.00"), "count": 1, "optional": D("0"), "impulse": 0}
+    sums = {"2026-04": april, "2026-06": june_sums}
+    figures = progress.month_figures(sums, ["2026-04", "2026-05", "2026-06"])
     assert [f["total_spent"] for f in figures] == [D("400.00"), D("0.00"), D("200.00")]
     found = progress.progress(figures, D("1000.00"), "EUR")
     metrics = {m["name"]: m for m in found["metrics"]}
@@ -167,7 +161,7 @@ def test_progress_scores_the_months_and_says_what_improved() -> None:
     assert "less" in found["progress_message"]
     assert "Monthly spending improved since 2026-04" in found["improvements"]
     assert (
-        progress.progress(progress.month_figures([], ["2026-06"]), None, None)["overall_score"] == 0
+        progress.progress(progress.month_figures({}, ["2026-06"]), None, None)["overall_score"] == 0
     )
 
 

@@ -53,24 +53,36 @@ def test_an_outlier_is_an_anomaly_with_its_reason() -> None:
         row("21.00", 10),
         row("250.00", 1),
     ]
-    found = engine.anomalies(rows, NOW - dt.timedelta(days=7), dt.UTC, "EUR")
+    # The history's median 21.00 and MAD 1.00 (|20-21|, |22-21|, |19.5-21|, 0, 229 → 1.00).
+    spread = {"groceries": (Decimal("21.00"), Decimal("1.00"), 5)}
+    found = engine.anomalies(rows[-1:], spread, dt.UTC, "EUR")
     assert [a["amount"] for a in found] == [Decimal("250.00")]
     assert found[0]["expected_amount"] == Decimal("21.00")
     assert "250.00 EUR" in found[0]["description"]
+    assert "11.9x" in found[0]["description"]
+    assert found[0]["anomaly_score"] == 154.46  # 0.6745 × 229 / 1
     assert 0.5 < found[0]["confidence"] < 1
-    # Too little history, or nothing unusual: no anomaly.
-    assert engine.anomalies(rows[-2:], NOW - dt.timedelta(days=7), dt.UTC, None) == []
-    assert engine.anomalies(rows[:4], NOW - dt.timedelta(days=60), dt.UTC, None) == []
+    # Too little history, nothing unusual, or no history of the category: no anomaly.
+    assert (
+        engine.anomalies(rows[-1:], {"groceries": (*spread["groceries"][:2], 3)}, dt.UTC, None)
+        == []
+    )
+    assert engine.anomalies(rows[:4], spread, dt.UTC, None) == []
+    assert engine.anomalies(rows[-1:], {}, dt.UTC, None) == []
+    flat = {"groceries": (Decimal("21.00"), Decimal("0"), 5)}  # no spread: 5 % of the median
+    assert engine.anomalies([row("30.00", 1)], flat, dt.UTC, None)[0]["anomaly_score"] == 5.78
 
 
 def test_prediction_is_the_daily_rate_with_an_interval() -> None:
-    rows = [row("30.00", d, "dining") for d in (1, 3, 5)] + [row("90.00", 2, "rent")]
-    forecast = engine.prediction(rows, 30, 90, dt.UTC)
+    days = [(NOW - dt.timedelta(days=d)).date() for d in (1, 3, 5, 2)]
+    daily = [{"category": "dining", "date": d, "amount": Decimal("30.00")} for d in days[:3]]
+    daily.append({"category": "rent", "date": days[3], "amount": Decimal("90.00")})
+    forecast = engine.prediction(daily, 30, 90)
     assert forecast["predictions"]["dining"]["predicted_amount"] == Decimal("30.00")
     assert forecast["predictions"]["rent"]["predicted_amount"] == Decimal("30.00")
     assert forecast["predicted_amount"] == Decimal("60.00")
     assert forecast["lower_bound"] < Decimal("60.00") < forecast["upper_bound"]
-    assert engine.prediction([], 30, 90, dt.UTC)["predicted_amount"] == Decimal("0.00")
+    assert engine.prediction([], 30, 90)["predicted_amount"] == Decimal("0.00")
 
 
 def test_weekly_and_savings_sentences_carry_the_amounts() -> None:

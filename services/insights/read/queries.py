@@ -146,6 +146,79 @@ class Reads:
         )
         return {(r["y"], r["m"], r["category"]): r["total"] for r in rows}
 
+    async def by_day_category(
+        self, user: uuid.UUID, start: dt.datetime, end: dt.datetime, zone: str
+    ) -> list[dict[str, Any]]:
+        """Live spending per local day and category in [start, end)."""
+        return await self._rows(
+            sql.SQL(
+                "SELECT (spent_at AT TIME ZONE %s)::date AS date, category, "
+                "sum(amount) AS amount FROM {} WHERE user_id = %s AND NOT deleted "
+                "AND spent_at >= %s AND spent_at < %s GROUP BY 1, 2 ORDER BY 1, 2"
+            ).format(self._t("spending")),
+            (zone, user, start, end),
+        )
+
+    async def category_spread(
+        self, user: uuid.UUID, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, tuple[Decimal, Decimal, int]]:
+        """Per category in [start, end): the exact median amount, the median absolute
+        deviation from it, and the count (the middle values' mean, as ``statistics.median``)."""
+        rows = await self._rows(
+            sql.SQL(
+                "WITH s AS (SELECT category, amount FROM {} WHERE user_id = %s AND NOT deleted "
+                "AND spent_at >= %s AND spent_at < %s), "
+                "m AS (SELECT category, count(*) AS n, "
+                "(percentile_disc(0.5) WITHIN GROUP (ORDER BY amount) + "
+                "percentile_disc(0.5) WITHIN GROUP (ORDER BY amount DESC)) / 2 AS median "
+                "FROM s GROUP BY category) "
+                "SELECT m.category, m.n, m.median, "
+                "(percentile_disc(0.5) WITHIN GROUP (ORDER BY abs(s.amount - m.median)) + "
+                "percentile_disc(0.5) WITHIN GROUP (ORDER BY abs(s.amount - m.median) DESC)) "
+                "/ 2 AS mad FROM s JOIN m USING (category) GROUP BY m.category, m.n, m.median"
+            ).format(self._t("spending")),
+            (user, start, end),
+        )
+        return {r["category"]: (r["median"], r["mad"], int(r["n"])) for r in rows}
+
+    async def by_weekday(
+        self, user: uuid.UUID, start: dt.datetime, end: dt.datetime, zone: str
+    ) -> dict[int, Decimal]:
+        """Live spending per local weekday (0 = Monday) in [start, end)."""
+        rows = await self._rows(
+            sql.SQL(
+                "SELECT extract(isodow FROM spent_at AT TIME ZONE %s)::int - 1 AS weekday, "
+                "sum(amount) AS amount FROM {} WHERE user_id = %s AND NOT deleted "
+                "AND spent_at >= %s AND spent_at < %s GROUP BY 1"
+            ).format(self._t("spending")),
+            (zone, user, start, end),
+        )
+        return {int(r["weekday"]): r["amount"] for r in rows}
+
+    async def month_habits(
+        self,
+        user: uuid.UUID,
+        start: dt.datetime,
+        end: dt.datetime,
+        zone: str,
+        optional: list[str],
+        impulse_below: Decimal,
+    ) -> dict[str, dict[str, Any]]:
+        """Per local month ``YYYY-MM`` in [start, end): total, purchases, the ``optional``
+        categories' total and the small (< ``impulse_below``) optional purchases."""
+        rows = await self._rows(
+            sql.SQL(
+                "SELECT to_char(spent_at AT TIME ZONE %s, 'YYYY-MM') AS month, "
+                "sum(amount) AS total, count(*) AS count, "
+                "coalesce(sum(amount) FILTER (WHERE category = ANY(%s)), 0) AS optional, "
+                "count(*) FILTER (WHERE category = ANY(%s) AND amount < %s) AS impulse "
+                "FROM {} WHERE user_id = %s AND NOT deleted AND spent_at >= %s "
+                "AND spent_at < %s GROUP BY 1"
+            ).format(self._t("spending")),
+            (zone, optional, optional, impulse_below, user, start, end),
+        )
+        return {r["month"]: r for r in rows}
+
 
 async def history(
     reads: Reads, user: uuid.UUID, start: dt.datetime, end: dt.datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -25,13 +26,21 @@ from services.insights.deps import (
     local_today,
     viewing,
 )
-from services.insights.read.queries import Person, history, month_bounds, shift
+from services.insights.read.queries import Person, Reads, history, month_bounds, shift
 from shared import tokens
 from shared.api import ok
 
 router = APIRouter()
 ANOMALY_HISTORY_DAYS = 180
 PREDICTION_WINDOW_DAYS = 90
+
+
+async def recent_days(
+    reads: Reads, user: uuid.UUID, person: Person, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Spending per local day and category over the prediction window before ``now``."""
+    start = now - dt.timedelta(days=PREDICTION_WINDOW_DAYS)
+    return await reads.by_day_category(user, start, now, person.zone_name)
 
 
 def asked(today: dt.date, year: int | None, month: int | None) -> tuple[int, int]:
@@ -51,8 +60,11 @@ async def spending_anomalies(
     async with viewing(ctx, caller, zone) as (reads, person, _):
         y, m = asked(local_today(person), year, month)
         start, end = month_bounds(y, m, person.zone)
-        rows = await history(reads, caller.sub, end - dt.timedelta(days=ANOMALY_HISTORY_DAYS), end)
-    return ok(engine.anomalies(rows, start, person.zone, person.currency))
+        rows = await history(reads, caller.sub, start, end)
+        spread = await reads.category_spread(
+            caller.sub, end - dt.timedelta(days=ANOMALY_HISTORY_DAYS), end
+        )
+    return ok(engine.anomalies(rows, spread, person.zone, person.currency))
 
 
 @router.get("/ai/spending-prediction")
@@ -64,11 +76,8 @@ async def spending_prediction(
 ) -> Response:
     """Spending over the next days per category, with an interval, from the last 90 days."""
     async with viewing(ctx, caller, zone) as (reads, person, _):
-        now = ctx.now()
-        rows = await history(
-            reads, caller.sub, now - dt.timedelta(days=PREDICTION_WINDOW_DAYS), now
-        )
-    return ok(engine.prediction(rows, days_ahead, PREDICTION_WINDOW_DAYS, person.zone))
+        daily = await recent_days(reads, caller.sub, person, ctx.now())
+    return ok(engine.prediction(daily, days_ahead, PREDICTION_WINDOW_DAYS))
 
 
 @router.get("/ai/weekly-insights")
@@ -266,10 +275,8 @@ async def offline_answer(
         today, currency = local_today(person), person.currency
         if any(w in text for w in ("forecast", "predict", "next month", "will i")):
             now = ctx.now()
-            rows = await history(
-                reads, caller.sub, now - dt.timedelta(days=PREDICTION_WINDOW_DAYS), now
-            )
-            forecast = engine.prediction(rows, 30, PREDICTION_WINDOW_DAYS, person.zone)
+            daily = await recent_days(reads, caller.sub, person, now)
+            forecast = engine.prediction(daily, 30, PREDICTION_WINDOW_DAYS)
             return (
                 f"At your pace over the last {PREDICTION_WINDOW_DAYS} days you will spend about "
                 f"{money(forecast['predicted_amount'], currency)} in the next 30 days "

@@ -22,9 +22,11 @@ from services.insights.deps import (
     local_today,
     viewing,
 )
+from services.insights.engine import DISCRETIONARY
 from services.insights.engine import anomalies as find_anomalies
+from services.insights.read.features import IMPULSE_BELOW
 from services.insights.read.queries import Person, Reads, history, month_bounds, shift
-from services.insights.routes.ai import asked
+from services.insights.routes.ai import PREDICTION_WINDOW_DAYS, asked, recent_days
 from services.insights.routes.behavior import both, my_cluster
 from shared.api import ok
 
@@ -67,9 +69,8 @@ async def patterns(
         y, m = asked(today, year, month)
         start, end = month_bounds(y, m, person.zone)
         earlier_start, _ = month_bounds(*shift(y, m, -PATTERN_MONTHS), person.zone)
-        rows = await local_history(reads, caller.sub, person, earlier_start, end)
-    month_rows = [r for r in rows if r["spent_at"] >= start]
-    earlier = [r for r in rows if r["spent_at"] < start]
+        month_rows = await local_history(reads, caller.sub, person, start, end)
+        earlier = await reads.by_month_category(caller.sub, earlier_start, start, person.zone_name)
     return ok(behavior.patterns(month_rows, earlier, PATTERN_MONTHS, period(y, m)))
 
 
@@ -77,13 +78,12 @@ async def patterns(
 async def predictions(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
     """The next 7 and 30 days at the last 90 days' pace, and what could push them over."""
     async with viewing(ctx, caller, zone) as (reads, person, today):
-        now = ctx.now()
-        rows = await history(reads, caller.sub, now - dt.timedelta(days=WINDOW_DAYS), now)
+        daily = await recent_days(reads, caller.sub, person, ctx.now())
         start, end = month_bounds(today.year, today.month, person.zone)
         month_rows = await local_history(reads, caller.sub, person, start, end)
     return ok(
         progress.predictions(
-            rows, WINDOW_DAYS, month_rows, person.zone, person.income, person.currency
+            daily, PREDICTION_WINDOW_DAYS, month_rows, person.income, person.currency
         )
     )
 
@@ -107,8 +107,9 @@ async def anomalies(
             y, m = asked(today, year, month)
             since, end = month_bounds(y, m, person.zone)
         start = min(since, end - dt.timedelta(days=ANOMALY_HISTORY_DAYS))
-        rows = await history(reads, caller.sub, start, end)
-    found = find_anomalies(rows, since, person.zone, person.currency)
+        rows = await history(reads, caller.sub, since, end)
+        spread = await reads.category_spread(caller.sub, start, end)
+    found = find_anomalies(rows, spread, person.zone, person.currency)
     if days is not None:
         return ok(found)
     summary = {"period": period(y, m), "anomalies": found, "count": len(found),
@@ -132,9 +133,9 @@ async def rates_before(
 ) -> dict[int, Any]:
     """Each weekday's average spending over the 90 local days before ``end``."""
     start = end - dt.timedelta(days=WINDOW_DAYS)
-    rows = await local_history(reads, user, person, start, end)
+    spent = await reads.by_weekday(user, start, end, person.zone_name)
     first, last = start.astimezone(person.zone).date(), end.astimezone(person.zone).date()
-    return behavior.weekday_rates(rows, first, last)
+    return behavior.weekday_rates(spent, first, last)
 
 
 @router.get("/behavior/warnings")
@@ -175,8 +176,10 @@ async def behavior_progress(
         keys = [shift(today.year, today.month, -k) for k in range(months - 1, -1, -1)]
         start, _ = month_bounds(*keys[0], person.zone)
         _, end = month_bounds(today.year, today.month, person.zone)
-        rows = await local_history(reads, caller.sub, person, start, end)
-    figures = progress.month_figures(rows, [period(y, m) for y, m in keys])
+        sums = await reads.month_habits(
+            caller.sub, start, end, person.zone_name, list(DISCRETIONARY), IMPULSE_BELOW
+        )
+    figures = progress.month_figures(sums, [period(y, m) for y, m in keys])
     return ok(progress.progress(figures, person.income, person.currency))
 
 
