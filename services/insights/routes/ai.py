@@ -35,6 +35,17 @@ ANOMALY_HISTORY_DAYS = 180
 PREDICTION_WINDOW_DAYS = 90
 
 
+async def unusual(
+    reads: Reads, user: uuid.UUID, person: Person, since: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """Unusually large purchases in [since, end), against each category's history over the
+    180 days before ``end`` (or from ``since`` when that is longer)."""
+    rows = await history(reads, user, since, end)
+    start = min(since, end - dt.timedelta(days=ANOMALY_HISTORY_DAYS))
+    spread = await reads.category_spread(user, start, end)
+    return engine.anomalies(rows, spread, person.zone, person.currency)
+
+
 async def recent_days(
     reads: Reads, user: uuid.UUID, person: Person, now: dt.datetime
 ) -> list[dict[str, Any]]:
@@ -59,12 +70,8 @@ async def spending_anomalies(
     """Unusually large transactions of the month, against the caller's own history."""
     async with viewing(ctx, caller, zone) as (reads, person, _):
         y, m = asked(local_today(person), year, month)
-        start, end = month_bounds(y, m, person.zone)
-        rows = await history(reads, caller.sub, start, end)
-        spread = await reads.category_spread(
-            caller.sub, end - dt.timedelta(days=ANOMALY_HISTORY_DAYS), end
-        )
-    return ok(engine.anomalies(rows, spread, person.zone, person.currency))
+        found = await unusual(reads, caller.sub, person, *month_bounds(y, m, person.zone))
+    return ok(found)
 
 
 @router.get("/ai/spending-prediction")

@@ -23,17 +23,15 @@ from services.insights.deps import (
     viewing,
 )
 from services.insights.engine import DISCRETIONARY
-from services.insights.engine import anomalies as find_anomalies
 from services.insights.read.features import IMPULSE_BELOW
 from services.insights.read.queries import Person, Reads, history, month_bounds, shift
-from services.insights.routes.ai import PREDICTION_WINDOW_DAYS, asked, recent_days
+from services.insights.routes.ai import PREDICTION_WINDOW_DAYS, asked, recent_days, unusual
 from services.insights.routes.behavior import both, my_cluster
 from shared.api import ok
 
 router = APIRouter()
 WINDOW_DAYS: Final = 90
 PATTERN_MONTHS: Final = 12
-ANOMALY_HISTORY_DAYS: Final = 180
 CategoryName = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -106,10 +104,7 @@ async def anomalies(
         else:
             y, m = asked(today, year, month)
             since, end = month_bounds(y, m, person.zone)
-        start = min(since, end - dt.timedelta(days=ANOMALY_HISTORY_DAYS))
-        rows = await history(reads, caller.sub, since, end)
-        spread = await reads.category_spread(caller.sub, start, end)
-    found = find_anomalies(rows, spread, person.zone, person.currency)
+        found = await unusual(reads, caller.sub, person, since, end)
     if days is not None:
         return ok(found)
     summary = {"period": period(y, m), "anomalies": found, "count": len(found),
