@@ -1,8 +1,10 @@
 """The insights screens timed for the user-scale user (``make bench``): every GET of the
-Insights, AI and behaviour screens with the app's parameters, through the gateway."""
+Insights, AI and behaviour screens with the app's parameters, through the gateway; the cached
+ones also with the answer cache off."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -42,3 +44,20 @@ def insights_probes(today: dt.date) -> list[Probe]:
         Probe("behavior/progress", "/api/behavior/progress", {"months": 6}, answered),
     ]  # fmt: skip
     return out
+
+
+# The reads behind the insights answer cache (services/insights/answers.py).
+CACHED = frozenset(
+    {"analytics/seasonal-patterns", "insights/history", "ai/spending-anomalies",
+     "behavior/patterns", "behavior/anomalies", "behavior/anomalies?days"}
+)  # fmt: skip
+
+
+def uncached_probes(today: dt.date) -> list[Probe]:
+    """The cached reads again, to be timed with the cache off (figures, not targets: the
+    issue's target is met cached)."""
+    return [
+        dataclasses.replace(p, label=f"{p.label} (uncached)", target=False)
+        for p in insights_probes(today)
+        if p.label in CACHED
+    ]

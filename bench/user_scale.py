@@ -19,7 +19,7 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from bench.insights_probes import insights_probes
+from bench.insights_probes import insights_probes, uncached_probes
 from bench.profiling import Profiler
 from bench.report import Report, Target, fmt_num, progress, rate
 from bench.user_scale_http import Timed, drop_redis_keys, measure
@@ -215,6 +215,10 @@ async def run(
         timed += await measure(
             settings, seeded, max(requests // 10, 5), 2, prof, insights_probes(seeded.today)
         )
+        timed += await measure(
+            settings, seeded, max(requests // 10, 5), 2, prof, uncached_probes(seeded.today),
+            cache=False,
+        )  # fmt: skip
     finally:
         root.handlers[:], root.level = handlers, level  # the apps log to stdout
         await drop_redis_keys(settings)

@@ -148,8 +148,9 @@ def probes(today: dt.date, live: int) -> list[Probe]:
     ]
 
 
-def service_settings(settings: MitaSettings) -> dict[str, MitaSettings]:
-    """Settings of each app in the phase's namespace (quiet logs, no rate limit in the way)."""
+def service_settings(settings: MitaSettings, cache: bool = True) -> dict[str, MitaSettings]:
+    """Settings of each app in the phase's namespace (quiet logs, no rate limit in the way;
+    without ``cache`` the insights answer cache is off)."""
     prefix = settings.topic_prefix
     urls = (settings.database_url, settings.kafka_bootstrap, settings.redis_url)
     quiet: dict[str, Any] = {"log_level": "WARNING", "log_json": False}
@@ -157,7 +158,9 @@ def service_settings(settings: MitaSettings) -> dict[str, MitaSettings]:
         "auth": AuthSettings.namespaced(prefix, *urls, **quiet),
         "ledger": LedgerSettings.namespaced(prefix, *urls, **quiet),
         "budget": BudgetSettings.namespaced(prefix, *urls, **quiet),
-        "insights": InsightsSettings.namespaced(prefix, *urls, **quiet),
+        "insights": InsightsSettings.namespaced(
+            prefix, *urls, answer_cache_seconds=600 if cache else 0, **quiet
+        ),
         "gateway": GatewaySettings.namespaced(
             prefix, *urls, rate_limit_per_minute=100_000, **quiet
         ),
@@ -172,9 +175,11 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
 
 
 @contextlib.asynccontextmanager
-async def gateway_client(settings: MitaSettings) -> AsyncIterator[httpx.AsyncClient]:
+async def gateway_client(
+    settings: MitaSettings, cache: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
     """The public API in-process: gateway → auth, ledger, budget and insights over ASGI."""
-    cfg = service_settings(settings)
+    cfg = service_settings(settings, cache)
     assert isinstance(cfg["auth"], AuthSettings)
     assert isinstance(cfg["gateway"], GatewaySettings)
     assert isinstance(cfg["insights"], InsightsSettings)
@@ -231,13 +236,14 @@ async def measure(
     warmup: int,
     prof: Profiler,
     checks: list[Probe] | None = None,
+    cache: bool = True,
 ) -> list[Timed]:
     """Time ``requests`` of each probe (default: the core screens) after ``warmup`` rounds,
     probes interleaved."""
     checks = checks if checks is not None else probes(seeded.today, seeded.live)
     headers = {"Authorization": f"Bearer {access_token(settings, seeded)}"}
     timed = [Timed(p, []) for p in checks]
-    async with gateway_client(settings) as client:
+    async with gateway_client(settings, cache) as client:
         for probe in checks:  # the answers are right before their speed counts
             answer = await client.get(probe.path, params=probe.params, headers=headers)
             problem = (

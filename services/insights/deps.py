@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from starlette.responses import Response
 
+from services.insights.answers import AnswerCache, answer_key
 from services.insights.application import InsightsApplication
 from services.insights.llm import Advisor
 from services.insights.read.queries import Person, Reads
@@ -32,6 +34,7 @@ class InsightsContext(ServiceContext):
     application: InsightsApplication
     categorizer: Categorizer
     advisor: Advisor | None = None
+    answers: AnswerCache | None = None
 
     service = "insights"
     projection = PROJECTION
@@ -80,6 +83,35 @@ async def viewing(
         reads = Reads(conn, ctx.schema)
         person = await reads.person(caller.sub, zone)
         yield reads, person, local_today(person)
+
+
+Compute = Callable[[Reads, Person, dt.date], Awaitable[Response]]
+
+
+async def remembered(
+    ctx: InsightsContext,
+    caller: tokens.Claims,
+    zone: str | None,
+    request: Request,
+    compute: Compute,
+) -> Response:
+    """A heavy read's answer: from the cache while the caller's spending has not moved, else
+    ``compute``d on the read models (and kept when it is a 200)."""
+    async with viewing(ctx, caller, zone) as (reads, person, today):
+        if ctx.answers is None:
+            return await compute(reads, person, today)
+        mark = await reads.spending_mark(caller.sub)
+        key = answer_key(
+            ctx.answers.prefix, caller.sub, mark, person, today, request.url.path,
+            list(request.query_params.multi_items()),
+        )  # fmt: skip
+        hit = await ctx.answers.get(key)
+        if hit is not None:
+            return Response(hit, media_type="application/json")
+        answer = await compute(reads, person, today)
+    if answer.status_code == 200:
+        await ctx.answers.put(key, bytes(answer.body))
+    return answer
 
 
 __all__ = [

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.insights.answers import AnswerCache
 from services.insights.application import InsightsApplication
 from services.insights.deps import InsightsContext
 from services.insights.llm import Advisor
@@ -50,6 +51,10 @@ def create_app(settings: InsightsSettings | None = None) -> FastAPI:
         return InsightsContext(
             settings=cfg, application=application, pool=pool,
             categorizer=default_categorizer(), advisor=advisor(cfg, redis),
+            answers=(
+                AnswerCache(redis, cfg.redis_prefix("insights"), cfg.answer_cache_seconds)
+                if cfg.answer_cache_seconds else None
+            ),
         )  # fmt: skip
 
     return build_app(

@@ -21,6 +21,8 @@ class InsightsSettings(MitaSettings):
     openai_max_tokens: int = Field(default=400, ge=16, le=4096)
     openai_daily_tokens: int = Field(default=20_000, ge=0, le=10_000_000)
     openai_per_minute: int = Field(default=10, ge=1, le=10_000)
+    #: Heavy reads (seasons, patterns, anomalies, history) are cached this long; 0: never.
+    answer_cache_seconds: int = Field(default=600, ge=0, le=86_400)
 
 
 def load_settings() -> InsightsSettings:

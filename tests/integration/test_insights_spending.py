@@ -136,6 +136,9 @@ async def test_totals_are_the_sum_of_live_transactions(
         ids = run(app, user, ops)
         await project(conn, app, schema)
         assert await totals(conn, schema, user) == expected(app, ids)
+        # Every event moved the user's mark: it is the position of the last one.
+        last = app.recorder.max_notification_id() or 0
+        assert await Reads(conn, schema).spending_mark(user) == last
         # The anomaly engine's median and MAD, computed in SQL, are exact (Decimal) too.
         spread = await Reads(conn, schema).category_spread(user, START, START + WINDOW)
         assert spread == expected_spread(app, ids)
@@ -145,6 +148,8 @@ async def test_totals_are_the_sum_of_live_transactions(
         await conn.commit()
         await project(conn, app, schema)
         assert await totals(conn, schema, user) == expected(app, ids)
+        assert await Reads(conn, schema).spending_mark(user) == last
+        assert await Reads(conn, schema).spending_mark(uuid.uuid4()) == 0
     finally:
         app.close()
         await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

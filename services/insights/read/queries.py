@@ -27,6 +27,10 @@ class Person:
     currency: str | None
 
 
+# One zone conversion per row, formatted per group: to_char/extract on every row cost 2x.
+LOCAL_MONTH = "date_trunc('month', spent_at AT TIME ZONE %s)"
+
+
 def month_bounds(year: int, month: int, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
     """The instants a local month starts and ends at (end exclusive)."""
     start = dt.datetime(year, month, 1, tzinfo=zone)
@@ -116,16 +120,24 @@ class Reads:
             (user, start, end, limit),
         )
 
+    async def spending_mark(self, user: uuid.UUID) -> int:
+        """The ledger position of the user's latest spending event (0: none yet)."""
+        rows = await self._rows(
+            sql.SQL("SELECT position FROM {} WHERE user_id = %s").format(self._t("spending_marks")),
+            (user,),
+        )
+        return int(rows[0]["position"]) if rows else 0
+
     async def by_month(
         self, user: uuid.UUID, start: dt.datetime, end: dt.datetime, zone: str
     ) -> dict[str, dict[str, Any]]:
         """Live spending per local month in [start, end), keyed ``YYYY-MM``."""
         rows = await self._rows(
             sql.SQL(
-                "SELECT to_char(spent_at AT TIME ZONE %s, 'YYYY-MM') AS month, "
-                "sum(amount) AS total, count(*) AS count FROM {} "
+                "SELECT to_char(t, 'YYYY-MM') AS month, total, count FROM ("
+                f"SELECT {LOCAL_MONTH} AS t, sum(amount) AS total, count(*) AS count FROM {{}} "
                 "WHERE user_id = %s AND NOT deleted AND spent_at >= %s AND spent_at < %s "
-                "GROUP BY 1"
+                "GROUP BY 1) g"
             ).format(self._t("spending")),
             (zone, user, start, end),
         )
@@ -137,12 +149,12 @@ class Reads:
         """Live spending per local (year, month, category) in [start, end)."""
         rows = await self._rows(
             sql.SQL(
-                "SELECT extract(year FROM spent_at AT TIME ZONE %s)::int AS y, "
-                "extract(month FROM spent_at AT TIME ZONE %s)::int AS m, category, "
+                "SELECT extract(year FROM t)::int AS y, extract(month FROM t)::int AS m, "
+                f"category, total FROM (SELECT {LOCAL_MONTH} AS t, category, "
                 "sum(amount) AS total FROM {} WHERE user_id = %s AND NOT deleted "
-                "AND spent_at >= %s AND spent_at < %s GROUP BY 1, 2, 3"
+                "AND spent_at >= %s AND spent_at < %s GROUP BY 1, 2) g"
             ).format(self._t("spending")),
-            (zone, zone, user, start, end),
+            (zone, user, start, end),
         )
         return {(r["y"], r["m"], r["category"]): r["total"] for r in rows}
 
@@ -208,12 +220,12 @@ class Reads:
         categories' total and the small (< ``impulse_below``) optional purchases."""
         rows = await self._rows(
             sql.SQL(
-                "SELECT to_char(spent_at AT TIME ZONE %s, 'YYYY-MM') AS month, "
-                "sum(amount) AS total, count(*) AS count, "
+                "SELECT to_char(t, 'YYYY-MM') AS month, total, count, optional, impulse FROM ("
+                f"SELECT {LOCAL_MONTH} AS t, sum(amount) AS total, count(*) AS count, "
                 "coalesce(sum(amount) FILTER (WHERE category = ANY(%s)), 0) AS optional, "
                 "count(*) FILTER (WHERE category = ANY(%s) AND amount < %s) AS impulse "
                 "FROM {} WHERE user_id = %s AND NOT deleted AND spent_at >= %s "
-                "AND spent_at < %s GROUP BY 1"
+                "AND spent_at < %s GROUP BY 1) g"
             ).format(self._t("spending")),
             (zone, optional, optional, impulse_below, user, start, end),
         )

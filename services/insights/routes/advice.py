@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from typing import Any, Final
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from contracts.insights import CategorySuggestionIn, MoodIn
@@ -18,7 +18,7 @@ from services.insights.deps import (
     InsightsContext,
     Reader,
     Writer,
-    local_today,
+    remembered,
     viewing,
 )
 from services.insights.domain import InvalidEntry
@@ -58,14 +58,21 @@ async def history_of(
     ctx: InsightsContext, caller: tokens.Claims, zone: str | None, count: int
 ) -> tuple[Person, list[tuple[dict[str, Any], dict[str, str]]]]:
     """Each recent month with spending and its advice, newest first."""
-    async with viewing(ctx, caller, zone) as (reads, person, _):
-        months = await months_back(reads, caller, person, local_today(person), count + 1)
+    async with viewing(ctx, caller, zone) as (reads, person, today):
+        return person, await advised(reads, caller, person, today, count)
+
+
+async def advised(
+    reads: Reads, caller: tokens.Claims, person: Person, today: dt.date, count: int
+) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """Each of the last ``count`` months with spending and its advice, newest first."""
+    months = await months_back(reads, caller, person, today, count + 1)
     found = []
     for index, this in enumerate(months[:count]):
         advice = month_advice(this, months[index + 1], person.currency)
         if advice is not None:
             found.append((this, advice))
-    return person, found
+    return found
 
 
 @router.get("/insights")
@@ -89,14 +96,19 @@ async def latest(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
 
 
 @router.get("/insights/history")
-async def history(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
-    """Advice of the recent months, newest first."""
-    _, found = await history_of(ctx, caller, zone, HISTORY_MONTHS)
-    entries = [
-        {"date": f"{m['year']}-{m['month']:02d}-01", "text": a["text"], "title": a["title"]}
-        for m, a in found
-    ]
-    return ok(entries)
+async def history(request: Request, caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
+    """Advice of the recent months, newest first (cached: a year of monthly figures)."""
+
+    async def compute(reads: Reads, person: Person, today: dt.date) -> Response:
+        found = await advised(reads, caller, person, today, HISTORY_MONTHS)
+        return ok(
+            [
+                {"date": f"{m['year']}-{m['month']:02d}-01", "text": a["text"], "title": a["title"]}
+                for m, a in found
+            ]
+        )
+
+    return await remembered(ctx, caller, zone, request, compute)
 
 
 @router.get("/insights/income_based_tips")

@@ -9,7 +9,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from contracts.insights import AssistantAnswer, AssistantQuestion
@@ -24,6 +24,7 @@ from services.insights.deps import (
     InsightsContext,
     Reader,
     local_today,
+    remembered,
     viewing,
 )
 from services.insights.read.queries import Person, Reads, history, month_bounds, shift
@@ -61,17 +62,20 @@ def asked(today: dt.date, year: int | None, month: int | None) -> tuple[int, int
 
 @router.get("/ai/spending-anomalies")
 async def spending_anomalies(
+    request: Request,
     caller: Reader,
     ctx: Context,
     zone: HeaderZone,
     year: AskedYear = None,
     month: AskedMonth = None,
 ) -> Response:
-    """Unusually large transactions of the month, against the caller's own history."""
-    async with viewing(ctx, caller, zone) as (reads, person, _):
-        y, m = asked(local_today(person), year, month)
-        found = await unusual(reads, caller.sub, person, *month_bounds(y, m, person.zone))
-    return ok(found)
+    """Unusually large transactions of the month, against the caller's own history (cached)."""
+
+    async def compute(reads: Reads, person: Person, today: dt.date) -> Response:
+        y, m = asked(today, year, month)
+        return ok(await unusual(reads, caller.sub, person, *month_bounds(y, m, person.zone)))
+
+    return await remembered(ctx, caller, zone, request, compute)
 
 
 @router.get("/ai/spending-prediction")

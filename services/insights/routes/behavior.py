@@ -3,10 +3,11 @@ exactly, so the payload is both in ``data`` and at the top level."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 from starlette.responses import Response
@@ -19,9 +20,9 @@ from services.insights.clusters import (
     Model,
     characteristics,
 )
-from services.insights.deps import Context, HeaderZone, Reader, viewing
+from services.insights.deps import Context, HeaderZone, Reader, remembered, viewing
 from services.insights.read.features import features
-from services.insights.read.queries import cluster_model, month_bounds, shift
+from services.insights.read.queries import Person, Reads, cluster_model, month_bounds, shift
 from shared.api import JSONResponse, envelope, ok
 
 router = APIRouter()
@@ -34,13 +35,19 @@ def both(data: dict[str, Any]) -> Response:
 
 
 @router.get("/analytics/seasonal-patterns")
-async def seasonal_patterns(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
-    """How each calendar month compares with the caller's average month (last 24 months)."""
-    async with viewing(ctx, caller, zone) as (reads, person, today):
+async def seasonal_patterns(
+    request: Request, caller: Reader, ctx: Context, zone: HeaderZone
+) -> Response:
+    """How each calendar month compares with the caller's average month (last 24 months;
+    cached)."""
+
+    async def compute(reads: Reads, person: Person, today: dt.date) -> Response:
         start, _ = month_bounds(*shift(today.year, today.month, -(SEASON_MONTHS - 1)), person.zone)
         _, end = month_bounds(today.year, today.month, person.zone)
         months = await reads.by_month_category(caller.sub, start, end, person.zone_name)
-    return both(seasons.seasonal(months, person.currency))
+        return both(seasons.seasonal(months, person.currency))
+
+    return await remembered(ctx, caller, zone, request, compute)
 
 
 @router.get("/analytics/behavioral-insights")

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from contracts.behavior import CalendarIn, ExpenseSuggestionIn
@@ -20,6 +20,7 @@ from services.insights.deps import (
     HeaderZone,
     Reader,
     local_today,
+    remembered,
     viewing,
 )
 from services.insights.engine import DISCRETIONARY
@@ -60,16 +61,24 @@ async def analysis(
 
 @router.get("/behavior/patterns")
 async def patterns(
-    caller: Reader, ctx: Context, zone: HeaderZone, year: AskedYear = None, month: AskedMonth = None
+    request: Request,
+    caller: Reader,
+    ctx: Context,
+    zone: HeaderZone,
+    year: AskedYear = None,
+    month: AskedMonth = None,
 ) -> Response:
-    """Each category of the month against its last 12 months."""
-    async with viewing(ctx, caller, zone) as (reads, person, today):
+    """Each category of the month against its last 12 months (cached: 13 months' reads)."""
+
+    async def compute(reads: Reads, person: Person, today: dt.date) -> Response:
         y, m = asked(today, year, month)
         start, end = month_bounds(y, m, person.zone)
         earlier_start, _ = month_bounds(*shift(y, m, -PATTERN_MONTHS), person.zone)
         month_rows = await local_history(reads, caller.sub, person, start, end)
         earlier = await reads.by_month_category(caller.sub, earlier_start, start, person.zone_name)
-    return ok(behavior.patterns(month_rows, earlier, PATTERN_MONTHS, period(y, m)))
+        return ok(behavior.patterns(month_rows, earlier, PATTERN_MONTHS, period(y, m)))
+
+    return await remembered(ctx, caller, zone, request, compute)
 
 
 @router.get("/behavior/predictions")
@@ -88,6 +97,7 @@ async def predictions(caller: Reader, ctx: Context, zone: HeaderZone) -> Respons
 
 @router.get("/behavior/anomalies")
 async def anomalies(
+    request: Request,
     caller: Reader,
     ctx: Context,
     zone: HeaderZone,
@@ -96,20 +106,19 @@ async def anomalies(
     days: Annotated[int | None, Query(ge=1, le=366)] = None,
 ) -> Response:
     """Unusually large purchases: of the last ``days`` days as a list (getBehaviorAnomalies),
-    else of the month with a summary (getBehavioralAnomalies)."""
-    async with viewing(ctx, caller, zone) as (reads, person, today):
+    else of the month with a summary (getBehavioralAnomalies); cached (180 days' history)."""
+
+    async def compute(reads: Reads, person: Person, today: dt.date) -> Response:
         if days is not None:
             end = ctx.now()
-            since = end - dt.timedelta(days=days)
-        else:
-            y, m = asked(today, year, month)
-            since, end = month_bounds(y, m, person.zone)
-        found = await unusual(reads, caller.sub, person, since, end)
-    if days is not None:
-        return ok(found)
-    summary = {"period": period(y, m), "anomalies": found, "count": len(found),
-               "unusual_total": sum((a["amount"] for a in found), behavior.ZERO)}  # fmt: skip
-    return ok(summary)
+            return ok(await unusual(reads, caller.sub, person, end - dt.timedelta(days=days), end))
+        y, m = asked(today, year, month)
+        found = await unusual(reads, caller.sub, person, *month_bounds(y, m, person.zone))
+        summary = {"period": period(y, m), "anomalies": found, "count": len(found),
+                   "unusual_total": sum((a["amount"] for a in found), behavior.ZERO)}  # fmt: skip
+        return ok(summary)
+
+    return await remembered(ctx, caller, zone, request, compute)
 
 
 @router.get("/behavior/triggers")
