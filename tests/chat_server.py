@@ -15,7 +15,8 @@ from tests.json_server import json_server
 class ChatServer:
     """The fake service: its URL, the script of behaviours and the requests it got.
 
-    Behaviours: ``ok`` (a JSON answer quoting the facts' ``computed_answer``), ``malformed``
+    Behaviours: ``ok`` (a JSON answer quoting the facts' ``computed_answer``, or for the
+    ``feedback`` task its ``computed_feedback`` and ``computed_tips``), ``malformed``
     (not JSON), ``wrong_shape``, ``slow``, ``oversized`` (cut at the token limit), ``refusal``,
     ``unsafe`` (an answer with a link and a phone number), ``error`` (HTTP 500).
     """
@@ -34,9 +35,13 @@ class ChatServer:
         if mode == "slow":
             time.sleep(3)
         document = json.loads(body["messages"][-1]["content"])
+        facts = document["facts"]
         good = json.dumps(
-            {"answer": f"From your figures: {document['facts'].get('computed_answer')}"}
-        )
+            {"feedback": f"From your figures: {facts['computed_feedback']}",
+             "tips": facts["computed_tips"]}
+            if document["task"] == "feedback"
+            else {"answer": f"From your figures: {facts.get('computed_answer')}"}
+        )  # fmt: skip
         content: str | None = good
         finish, refusal = "stop", None
         if mode == "malformed":

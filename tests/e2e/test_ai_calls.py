@@ -203,7 +203,7 @@ async def test_the_assistant_asks_a_configured_model_and_falls_back(infra: Infra
         config = {"openai_api_key": "sk-local", "openai_base_url": model.url,
                   "openai_timeout_seconds": 1.0}  # fmt: skip
         async with open_stack(infra, {"read_your_writes_timeout": 10.0}, insights=config) as stack:
-            headers, _ = await user_with_spending(stack)
+            headers, known = await user_with_spending(stack)
             await settled(stack, headers, "200.75")
             answer = await ask(stack, headers, "What did I spend this month?")
             assert answer.startswith("From your figures: You spent 200.75")
@@ -216,3 +216,28 @@ async def test_the_assistant_asks_a_configured_model_and_falls_back(infra: Infra
             model.script = ["slow"]
             offline = await ask(stack, headers, "How much did I spend on dining this month?")
             assert offline == "You spent 45.50 on dining this month (1 purchase)."
+            # The month's feedback too: the model's over the same figures, else the offline.
+            model.script = []
+            feedback = await get(stack, "personalized-feedback", headers)
+            asked = json.loads(model.requests[-1]["messages"][1]["content"])
+            assert asked["task"] == "feedback"
+            assert asked["facts"]["previous_total"] == "160.00"
+            assert feedback == {
+                "feedback": f"From your figures: {asked['facts']['computed_feedback']}",
+                "tips": asked["facts"]["computed_tips"],
+            }
+            assert "200.75" in feedback["feedback"]
+            # Asked again: the cached answer (the same figures), the model not asked.
+            calls = len(model.requests)
+            assert await get(stack, "personalized-feedback", headers) == feedback
+            assert len(model.requests) == calls
+            # Another month, and the model answers with a link: the offline feedback.
+            model.script = ["unsafe"]
+            last = known["previous"]
+            plain = await get(
+                stack, "personalized-feedback", headers, year=last.year, month=last.month
+            )
+            refused = json.loads(model.requests[-1]["messages"][1]["content"])["facts"]
+            assert refused["month"] == f"{last.year}-{last.month:02d}"
+            assert plain["feedback"] == refused["computed_feedback"]
+            assert not plain["feedback"].startswith("From your figures")

@@ -27,6 +27,7 @@ from services.insights.deps import (
     remembered,
     viewing,
 )
+from services.insights.prompts import FeedbackAdvice, assistant_facts, feedback_facts
 from services.insights.read.queries import Person, Reads, history, month_bounds, shift
 from shared import tokens
 from shared.api import ok
@@ -220,16 +221,19 @@ async def personalized_feedback(
     year: AskedYear = None,
     month: AskedMonth = None,
 ) -> Response:
-    """Feedback on the month and tips, from the caller's figures."""
+    """Feedback on the month and tips, from the caller's figures: the model's when one is
+    configured (over those figures), else the offline engine's."""
     person, this, before = await month_pair(ctx, caller, zone, year, month)
     advice = month_advice(this, before, person.currency)
-    feedback = advice["text"] if advice else "No spending recorded for this month yet."
-    return ok(
-        {
-            "feedback": feedback,
-            "tips": engine.savings(this["by_category"], person.currency)["suggestions"],
-        }
-    )
+    offline = {
+        "feedback": advice["text"] if advice else "No spending recorded for this month yet.",
+        "tips": engine.savings(this["by_category"], person.currency)["suggestions"],
+    }
+    if ctx.advisor is None or not this["by_category"]:
+        return ok(offline)
+    facts = feedback_facts(this, before, person, offline)
+    found = await ctx.advisor.ask(str(caller.sub), "feedback", facts, FeedbackAdvice)
+    return ok(found.model_dump() if found else offline)
 
 
 CATEGORY_WORDS = {c.replace("_", " "): c for c in CATEGORIES} | {
@@ -261,17 +265,7 @@ async def assistant(
         return ok({"answer": offline})
     async with viewing(ctx, caller, zone) as (reads, person, today):
         this = await analytics.monthly(reads, caller.sub, person, today.year, today.month)
-    facts = {
-        "question": body.question,
-        "currency": person.currency,
-        "month": f"{today.year}-{today.month:02d}",
-        "total_spent": this["total_spent"],
-        "by_category": [
-            {k: c[k] for k in ("category", "amount", "count")} for c in this["by_category"]
-        ],
-        "top_merchants": this["top_merchants"][:5],
-        "computed_answer": offline,
-    }
+    facts = assistant_facts(body.question, this, person, offline)
     found = await ctx.advisor.ask(str(caller.sub), "assistant", facts, AssistantAnswer)
     return ok({"answer": found.answer if found else offline})
 
