@@ -21,6 +21,7 @@ from services.gateway.routes_auth import router as auth_router
 from services.gateway.routes_behavior import router as behavior_router
 from services.gateway.routes_budget import router as budget_router
 from services.gateway.routes_dashboard import router as dashboard_router
+from services.gateway.routes_goals import router as goals_router
 from services.gateway.routes_habits import router as habits_router
 from services.gateway.routes_insights import router as insights_router
 from services.gateway.routes_ledger import router as ledger_router
@@ -74,6 +75,7 @@ def create_app(
             dashboard_router,
             ocr_router,
             ledger_router,
+            goals_router,
             budget_router,
             insights_router,
             ai_router,

@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.ledger.domain import IdempotencyKey, Transaction, idempotency_key_id
+from services.ledger.goals.application import GoalCases
 from shared.store import MitaApplication
 
 DEFAULT_CURRENCY = "USD"
@@ -26,8 +27,8 @@ class Saved:
     replayed: bool = False
 
 
-class LedgerApplication(MitaApplication):
-    """Write model of the ledger service."""
+class LedgerApplication(GoalCases, MitaApplication):
+    """Write model of the ledger service (transactions and goals)."""
 
     name = "ledger"
     service = "ledger"

@@ -42,6 +42,13 @@ def users(settings: MitaSettings) -> Consumer:
     return UsersProjection(settings.schema_for("ledger"))
 
 
+def goals(settings: MitaSettings) -> Consumer:
+    """``ledger_goals``: the goals the app lists."""
+    from services.ledger.goals.projections import GoalsProjection
+
+    return GoalsProjection(settings.schema_for("ledger"))
+
+
 def receipts(settings: MitaSettings) -> Consumer:
     """``ledger_receipts``: whose each receipt is (``receipt_url`` is checked against it)."""
     from services.ledger.receipts import ReceiptLinksProjection
@@ -58,7 +65,8 @@ def receipt_recording(settings: MitaSettings) -> Consumer:
 
 def register_events() -> None:
     """Declare the ledger's event types."""
-    import services.ledger.domain  # noqa: F401 - importing the domain registers its events
+    import services.ledger.domain
+    import services.ledger.goals.domain  # noqa: F401
 
 
 BOOTSTRAP = Bootstrap(
@@ -68,6 +76,7 @@ BOOTSTRAP = Bootstrap(
     (
         ConsumerSpec("ledger_transactions", "ledger", transactions),
         ConsumerSpec("ledger_users", "ledger", users),
+        ConsumerSpec("ledger_goals", "ledger", goals),
         ConsumerSpec("ledger_receipts", "ledger", receipts),
         ConsumerSpec("ledger_receipt_recording", "ledger", receipt_recording),
     ),

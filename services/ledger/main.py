@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.ledger.api import router
 from services.ledger.application import LedgerApplication
 from services.ledger.deps import LedgerContext
+from services.ledger.goals.api import router as goals_router
 from services.ledger.settings import load_settings
 from shared.service import build_app, pooled_context
 from shared.settings import MitaSettings
@@ -19,7 +20,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
         cfg,
         "ledger",
         application=LedgerApplication.for_database,
-        routers=(router,),
+        routers=(router, goals_router),
         resources=pooled_context(
             cfg,
             "ledger",

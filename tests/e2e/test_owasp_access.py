@@ -139,6 +139,18 @@ async def plant_merchant(stack: Stack, headers: dict[str, str], marker: str) -> 
     return {"category": "groceries"}
 
 
+async def plant_goal(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner creates a goal titled by the marker."""
+    body = {"title": marker, "description": "", "category": "Travel", "target_amount": 900.0,
+            "saved_amount": 0, "monthly_contribution": 50.0, "priority": "medium",
+            "target_date": None}  # fmt: skip
+    answer = await stack.client.post("/api/goals/", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    return {"goal_id": answer.json()["data"]["id"]}
+
+
+GOAL = "/api/goals/{goal_id}"
+GOAL_FORM = {"title": "overwritten", "target_amount": 1.0}
 RECEIPT_IMAGE = "/api/transactions/receipt/{receipt_id}/image"
 BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("GET", TRANSACTION, plant_transaction),
@@ -162,7 +174,14 @@ BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("GET", "/api/analytics/feature-usage/{user_id}/{feature}", plant_usage),
     # A category names no object: B gets B's own (empty) figures for it, never A's.
     BolaCase("GET", "/api/behavior/category/{category}", plant_merchant, caller_scoped=True),
-)
+    BolaCase("GET", GOAL, plant_goal),
+    BolaCase("GET", GOAL + "/health", plant_goal),
+    BolaCase("PATCH", GOAL, plant_goal, body=GOAL_FORM, read=GOAL),
+    BolaCase("DELETE", GOAL, plant_goal, read=GOAL),
+    BolaCase("POST", GOAL + "/add_savings", plant_goal, body={"amount": 5}, read=GOAL),
+    *(BolaCase("POST", f"{GOAL}/{action}", plant_goal, read=GOAL)
+      for action in ("complete", "pause", "resume", "cancel")),
+)  # fmt: skip
 
 
 async def test_every_route_with_an_id_has_a_bola_case(env: Env) -> None:

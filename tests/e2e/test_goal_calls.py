@@ -1,0 +1,223 @@
+"""The Goals tab's calls (goals_screen.dart, goals_provider.dart, goal_insights_screen.dart,
+smart_goal_recommendations_screen.dart) with the app's exact payloads, through the gateway."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.conftest import Infra
+from tests.e2e.conftest import Stack, open_stack
+from tests.e2e.owasp_support import assert_error
+from tests.e2e.test_app_calls import data
+
+JSON = dict[str, Any]
+SOFIA = "Europe/Sofia"
+
+
+@pytest.fixture(scope="module")
+async def goals_stack(infra: Infra) -> AsyncIterator[Stack]:
+    """One stack for the module."""
+    async with open_stack(
+        infra, {"read_your_writes_timeout": 10.0}, rate_limit_per_minute=10_000,
+        auth_rate_limit_per_minute=10_000,
+    ) as stack:  # fmt: skip
+        yield stack
+
+
+def form(**over: Any) -> JSON:
+    """goals_screen.dart:225: the whole form, as the app sends it."""
+    return {
+        "title": "Trip to Lisbon", "description": "", "category": "Travel",
+        "target_amount": 1200.0, "saved_amount": 0, "monthly_contribution": None,
+        "priority": "medium", "target_date": None,
+    } | over  # fmt: skip
+
+
+async def user(stack: Stack, income: int | None = 3000) -> dict[str, str]:
+    """A fresh Sofia user (with a monthly income)."""
+    account = await stack.register(timezone=SOFIA)
+    headers = stack.bearer(account["access_token"])
+    if income is not None:
+        data(await stack.client.patch("/api/users/me", json={"income": income}, headers=headers))
+    return headers
+
+
+async def create(stack: Stack, headers: dict[str, str], **over: Any) -> JSON:
+    """POST /api/goals/."""
+    goal: JSON = data(await stack.client.post("/api/goals/", json=form(**over), headers=headers),
+                      201)  # fmt: skip
+    return goal
+
+
+async def listed(stack: Stack, headers: dict[str, str], **params: str) -> list[JSON]:
+    """GET /api/goals/ (getGoals)."""
+    found: list[JSON] = data(await stack.client.get("/api/goals/", params=params, headers=headers))
+    return found
+
+
+async def test_the_goal_form_round_trip(goals_stack: Stack) -> None:
+    stack = goals_stack
+    headers = await user(stack)
+    today = dt.datetime.now(dt.UTC).date()
+    goal = await create(stack, headers, saved_amount=200.5, monthly_contribution=100.0,
+                        target_date=(today + dt.timedelta(days=400)).isoformat(),
+                        priority="high")  # fmt: skip
+    assert isinstance(goal["id"], str)
+    assert goal["category"] == "Travel"  # echoed exactly
+    assert goal["saved_amount"] == goal["current_amount"] == Decimal("200.50")
+    assert goal["remaining_amount"] == Decimal("999.50")
+    assert goal["progress"] == Decimal("16.71")
+    assert goal["status"] == "active"
+    assert goal["target_date"] == goal["deadline"]
+    assert dt.datetime.fromisoformat(goal["created_at"]).tzinfo is not None
+    assert dt.datetime.fromisoformat(goal["last_updated"]).tzinfo is not None
+    assert (goal["is_completed"], goal["is_overdue"]) == (False, False)
+    # The list has it at once (read-your-writes), filtered by status and category.
+    assert [g["id"] for g in await listed(stack, headers)] == [goal["id"]]
+    assert await listed(stack, headers, status="paused") == []
+    assert [g["id"] for g in await listed(stack, headers, category="Travel")] == [goal["id"]]
+    # The edit form sends the whole form again: the saving is applied, nulls clear.
+    path = f"/api/goals/{goal['id']}"
+    edited = data(await stack.client.patch(path, json=form(saved_amount=300, target_date=None,
+                                                           description="Flights"),
+                                           headers=headers))  # fmt: skip
+    assert (edited["saved_amount"], edited["target_date"], edited["description"]) == (
+        Decimal("300.00"), None, "Flights",
+    )  # fmt: skip
+    assert (edited["monthly_contribution"], edited["priority"]) == (None, "medium")
+    again = data(await stack.client.get(path, headers=headers))
+    assert again["saved_amount"] == Decimal("300.00")
+
+
+async def test_savings_statuses_and_statistics(goals_stack: Stack) -> None:
+    stack = goals_stack
+    headers = await user(stack)
+    trip = await create(stack, headers, target_amount=500.0, saved_amount=100)
+    fund = await create(stack, headers, title="Laptop", category="Technology",
+                        target_amount=1000.0)  # fmt: skip
+    base = f"/api/goals/{trip['id']}"
+    # add_savings {amount}: the target reached completes the goal by itself.
+    saved = data(await stack.client.post(f"{base}/add_savings", json={"amount": 150.25},
+                                         headers=headers))  # fmt: skip
+    assert saved["saved_amount"] == Decimal("250.25")
+    done = data(await stack.client.post(f"{base}/add_savings", json={"amount": 249.75},
+                                        headers=headers))  # fmt: skip
+    assert (done["status"], done["progress"], done["is_completed"]) == ("completed", 100.0, True)
+    assert done["completed_at"] is not None
+    other = f"/api/goals/{fund['id']}"
+    assert data(await stack.client.post(f"{other}/pause", headers=headers))["status"] == "paused"
+    assert data(await stack.client.post(f"{other}/pause", headers=headers))["status"] == "paused"
+    answer = await stack.client.post(f"{base}/resume", headers=headers)
+    assert_error(answer, 409)
+    stats = data(await stack.client.get("/api/goals/statistics", headers=headers))
+    assert (stats["total_goals"], stats["completed_goals"], stats["paused_goals"]) == (2, 1, 1)
+    assert stats["completion_rate"] == 50.0  # 0..100, as goals_screen.dart:507 shows it
+    assert stats["average_progress"] == 50.0  # (100 + 0) / 2
+    assert stats["total_target_amount"] == Decimal("1500.00")
+    assert stats["total_saved_amount"] == Decimal("500.00")
+    assert data(await stack.client.post(f"{other}/resume", headers=headers))["status"] == "active"
+    data(await stack.client.delete(other, headers=headers))
+    assert_error(await stack.client.get(other, headers=headers), 404)
+    assert [g["id"] for g in await listed(stack, headers)] == [trip["id"]]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("target_amount", 0), ("target_amount", -5), ("target_amount", 10.005),
+     ("saved_amount", 1.001), ("category", "Cats"), ("priority", "urgent"),
+     ("target_date", "next week")],
+)  # fmt: skip
+async def test_bad_forms_are_422_and_store_nothing(
+    goals_stack: Stack, field: str, value: Any
+) -> None:
+    stack = goals_stack
+    headers = await user(stack, income=None)
+    answer = await stack.client.post("/api/goals/", json=form(**{field: value}), headers=headers)
+    assert_error(answer, 422)
+    assert await listed(stack, headers) == []
+
+
+async def test_blank_and_null_mean_not_set(goals_stack: Stack) -> None:
+    stack = goals_stack
+    headers = await user(stack, income=None)
+    goal = await create(stack, headers, category="", priority=None, description=None,
+                        target_date="", saved_amount=None)  # fmt: skip
+    assert (goal["category"], goal["priority"], goal["description"]) == ("Other", "medium", "")
+    assert (goal["saved_amount"], goal["target_date"]) == (Decimal("0.00"), None)
+    # A datetime for the date is its day; extra keys are ignored, server-owned ones not applied.
+    other = await create(stack, headers, target_date="2030-01-31T00:00:00.000",
+                         progress=99, status="completed", user_id="x", id="y")  # fmt: skip
+    assert (other["target_date"], other["progress"], other["status"]) == (
+        "2030-01-31", 0.0, "active",
+    )  # fmt: skip
+    answer = await stack.client.post(f"/api/goals/{goal['id']}/add_savings",
+                                     json={"amount": 0}, headers=headers)  # fmt: skip
+    assert_error(answer, 422)
+
+
+async def test_health_on_track_or_not(goals_stack: Stack) -> None:
+    stack = goals_stack
+    headers = await user(stack)
+    today = dt.datetime.now(zoneinfo.ZoneInfo(SOFIA)).date()
+    due = today + dt.timedelta(days=365)
+    goal = await create(stack, headers, target_amount=1200.0, saved_amount=0,
+                        monthly_contribution=50.0, target_date=due.isoformat())  # fmt: skip
+    health = data(await stack.client.get(f"/api/goals/{goal['id']}/health", headers=headers))
+    assert isinstance(health["health_score"], int)
+    assert health["on_track"] is False
+    assert health["months_left"] == 12
+    assert health["monthly_needed"] == Decimal("100.00")
+    assert any("100.00" in r for r in health["recommendations"])
+    assert health["predicted_completion_date"] is not None
+    data(await stack.client.patch(f"/api/goals/{goal['id']}",
+                                  json=form(target_amount=1200.0, monthly_contribution=100.0,
+                                            target_date=due.isoformat()),
+                                  headers=headers))  # fmt: skip
+    health = data(await stack.client.get(f"/api/goals/{goal['id']}/health", headers=headers))
+    assert health["on_track"] is True
+    assert health["health_score"] == 60  # 40 × 0 % + 60 × full pace
+
+
+async def test_recommendations_from_the_users_numbers(goals_stack: Stack) -> None:
+    stack = goals_stack
+    headers = await user(stack, income=3000)
+    ideas = data(await stack.client.get("/api/goals/income_based_suggestions", headers=headers))
+    emergency = next(i for i in ideas if i["category"] == "Emergency")
+    assert emergency["target_amount"] == Decimal("8400")  # 4 × 70 % of 3000, rounded up to 10
+    assert emergency["monthly_contribution"] == Decimal("450.00")  # 15 %
+    smart = data(await stack.client.get("/api/goals/smart_recommendations", headers=headers))
+    assert smart["monthly_income"] == Decimal("3000.00")
+    assert isinstance(smart["recommendations"], list)
+    created = data(await stack.client.post("/api/goals/", json={
+        "title": emergency["title"], "description": emergency["description"],
+        "category": emergency["category"], "target_amount": float(emergency["target_amount"]),
+        "saved_amount": 0, "monthly_contribution": float(emergency["monthly_contribution"]),
+        "priority": emergency["priority"], "target_date": emergency["suggested_deadline"],
+    }, headers=headers), 201)  # fmt: skip
+    assert created["category"] == "Emergency"
+    adjustments = data(await stack.client.get("/api/goals/adjustments/suggestions",
+                                              headers=headers))  # fmt: skip
+    assert adjustments == {"adjustments": []}  # the contribution meets its date
+    found = data(await stack.client.get("/api/goals/opportunities/detect", headers=headers))
+    assert found == {"opportunities": []}  # no spending yet
+
+
+async def test_another_users_goal_is_not_found(goals_stack: Stack) -> None:
+    stack = goals_stack
+    owner, intruder = await user(stack), await user(stack)
+    goal = await create(stack, owner)
+    base = f"/api/goals/{goal['id']}"
+    calls = [("GET", base, None), ("GET", f"{base}/health", None), ("PATCH", base, form()),
+             ("DELETE", base, None), ("POST", f"{base}/add_savings", {"amount": 5}),
+             ("POST", f"{base}/pause", None), ("POST", f"{base}/complete", None)]  # fmt: skip
+    for method, path, body in calls:
+        answer = await stack.client.request(method, path, json=body, headers=intruder)
+        assert_error(answer, 404)
+    assert await listed(stack, intruder) == []
+    assert data(await stack.client.get(base, headers=owner))["saved_amount"] == Decimal("0.00")
