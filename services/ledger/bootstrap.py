@@ -49,6 +49,13 @@ def goals(settings: MitaSettings) -> Consumer:
     return GoalsProjection(settings.schema_for("ledger"))
 
 
+def goal_linking(settings: MitaSettings) -> Consumer:
+    """``ledger_goal_linking``: transactions linked by ``goal_id`` count towards the goal."""
+    from services.ledger.goals.policy import GoalLinking
+
+    return GoalLinking.from_settings(settings)
+
+
 def receipts(settings: MitaSettings) -> Consumer:
     """``ledger_receipts``: whose each receipt is (``receipt_url`` is checked against it)."""
     from services.ledger.receipts import ReceiptLinksProjection
@@ -77,6 +84,7 @@ BOOTSTRAP = Bootstrap(
         ConsumerSpec("ledger_transactions", "ledger", transactions),
         ConsumerSpec("ledger_users", "ledger", users),
         ConsumerSpec("ledger_goals", "ledger", goals),
+        ConsumerSpec("ledger_goal_linking", "ledger", goal_linking),
         ConsumerSpec("ledger_receipts", "ledger", receipts),
         ConsumerSpec("ledger_receipt_recording", "ledger", receipt_recording),
     ),

@@ -27,6 +27,7 @@ from services.gateway.settings import GatewaySettings
 from services.insights.main import create_app as create_insights
 from services.insights.read import projections as insights_read
 from services.insights.settings import InsightsSettings
+from services.ledger.goals.policy import GoalLinking
 from services.ledger.goals.projections import GoalsProjection
 from services.ledger.main import create_app as create_ledger
 from services.ledger.projections import TransactionsProjection
@@ -158,6 +159,7 @@ async def open_stack(
             ProjectionRunner(ledger_settings, TransactionsProjection(ledger_schema)),
             ProjectionRunner(ledger_settings, LedgerUsersProjection(ledger_schema)),
             ProjectionRunner(ledger_settings, GoalsProjection(ledger_schema)),
+            ProjectionRunner(ledger_settings, GoalLinking.from_settings(ledger_settings)),
             ProjectionRunner(
                 budget_settings, BudgetDaysProjection(budget_settings.schema_for("budget"))
             ),

@@ -15,6 +15,7 @@ from tests.conftest import Infra
 from tests.e2e.conftest import Stack, open_stack
 from tests.e2e.owasp_support import assert_error
 from tests.e2e.test_app_calls import data
+from tests.helpers import wait_until
 
 JSON = dict[str, Any]
 SOFIA = "Europe/Sofia"
@@ -221,3 +222,41 @@ async def test_another_users_goal_is_not_found(goals_stack: Stack) -> None:
         assert_error(answer, 404)
     assert await listed(stack, intruder) == []
     assert data(await stack.client.get(base, headers=owner))["saved_amount"] == Decimal("0.00")
+
+
+async def test_transactions_linked_by_goal_id_count_towards_the_goal(goals_stack: Stack) -> None:
+    stack = goals_stack
+    headers = await user(stack)
+    goal, other = await create(stack, headers, target_amount=300.0), await create(stack, headers)
+    path = f"/api/goals/{goal['id']}"
+
+    async def saved(at: str, amount: str) -> None:
+        async def holds() -> bool:
+            found = data(await stack.client.get(at, headers=headers))
+            return bool(found["saved_amount"] == Decimal(amount))
+
+        await wait_until(holds, 30, f"{at} saving {amount}")
+
+    body = {"amount": 120.5, "category": "other", "goal_id": goal["id"]}
+    tx = data(await stack.client.post("/api/transactions/", json=body, headers=headers), 201)
+    await saved(path, "120.50")
+    tx_path = f"/api/transactions/{tx['id']}"
+    data(await stack.client.put(tx_path, json={"amount": 80}, headers=headers))
+    await saved(path, "80.00")
+    # Moved to the other goal: it leaves the first.
+    data(await stack.client.put(tx_path, json={"goal_id": other["id"]}, headers=headers))
+    await saved(f"/api/goals/{other['id']}", "80.00")
+    await saved(path, "0.00")
+    data(await stack.client.delete(tx_path, headers=headers))
+    await saved(f"/api/goals/{other['id']}", "0.00")
+    # A link to someone else's goal saves nothing there.
+    stranger = await user(stack)
+    theirs = await create(stack, stranger)
+    body = {"amount": 50, "category": "other", "goal_id": theirs["id"]}
+    data(await stack.client.post("/api/transactions/", json=body, headers=headers), 201)
+    mine = {"amount": 300, "category": "other", "goal_id": goal["id"]}
+    data(await stack.client.post("/api/transactions/", json=mine, headers=headers), 201)
+    await saved(path, "300.00")  # decided after the foreign link: that one was decided too
+    assert data(await stack.client.get(path, headers=headers))["status"] == "completed"
+    foreign = data(await stack.client.get(f"/api/goals/{theirs['id']}", headers=stranger))
+    assert foreign["saved_amount"] == Decimal("0.00")

@@ -17,6 +17,7 @@ from psycopg.rows import DictRow
 from services.ledger.application import LedgerApplication
 from services.ledger.goals.api import row_of
 from services.ledger.goals.domain import GoalClosed
+from services.ledger.goals.policy import GoalLinking
 from services.ledger.goals.projections import GoalsProjection
 from services.ledger.goals.queries import list_goals
 from shared.projections import apply_batch, setup_tracking
@@ -123,3 +124,35 @@ async def test_rows_are_the_goals_state(
         await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_ledger" CASCADE')
         await conn.commit()
+
+
+def test_linking_decides_each_transaction_event_once_in_effect(settings: MitaSettings) -> None:
+    """The policy decided again on the same event (a crash before its tracking row), or late,
+    changes nothing; each version moves the amount between the goals it left and joined."""
+    schema = f"{settings.schema_prefix}gk_{uuid.uuid4().hex[:8]}"
+    app = ledger_app(settings.model_copy(update={"schema_prefix": f"{schema}_"}))
+    policy = GoalLinking(schema, settings.database_url, app)
+    user = uuid.uuid4()
+    try:
+        one = app.create_goal(user_id=user, title="A", target_amount=Decimal("500")).goal.id
+        two = app.create_goal(user_id=user, title="B", target_amount=Decimal("500")).goal.id
+        tx = app.record(user_id=user, amount=Decimal("42.10"), category="other", goal_id=one)
+        tx_id = tx.transaction.id
+        for _ in range(2):
+            policy._decide(tx_id, 1)
+        assert app.goal(one).saved_amount == Decimal("42.10")
+        app.amend(tx_id, user_id=user, goal_id=two)
+        for _ in range(2):
+            policy._decide(tx_id, 2)
+        assert (app.goal(one).saved_amount, app.goal(two).saved_amount) == (
+            Decimal("0.00"), Decimal("42.10"),
+        )  # fmt: skip
+        policy._decide(tx_id, 1)  # an old event decided late: the transaction as it is now
+        assert (app.goal(one).saved_amount, app.goal(two).saved_amount) == (
+            Decimal("0.00"), Decimal("42.10"),
+        )  # fmt: skip
+        app.delete(tx_id, user_id=user)
+        policy._decide(tx_id, 3)
+        assert app.goal(two).saved_amount == Decimal("0.00")
+    finally:
+        app.close()
