@@ -247,3 +247,39 @@ class GoalOpportunities(BaseModel):
     """``GET /goals/opportunities/detect`` → ``data{opportunities}``."""
 
     opportunities: list[GoalOpportunity]
+
+
+class AnalyzedGoal(BaseModel):
+    """One open goal in the analysis, funding order first."""
+
+    id: str
+    title: str
+    category: str
+    priority: str
+    status: str
+    progress: float
+    saved_amount: Decimal
+    target_amount: Decimal
+    monthly_contribution: Decimal | None
+    monthly_needed: Decimal | None
+    on_track: bool
+    months_left: int | None
+    predicted_completion_date: str | None
+
+
+class GoalAnalysis(BaseModel):
+    """``GET /ai/goal-analysis``: the open goals against the caller's money (insights tab)."""
+
+    summary: str
+    goals: list[AnalyzedGoal]
+    open_goals: int
+    completed_goals: int
+    total_target_amount: Decimal
+    total_saved_amount: Decimal
+    monthly_planned: Decimal
+    monthly_needed: Decimal
+    monthly_income: Decimal | None
+    average_monthly_spending: Decimal
+    free_monthly: Decimal | None
+    on_track: bool
+    recommendations: list[str]

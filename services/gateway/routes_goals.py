@@ -84,6 +84,15 @@ async def income_based(
     return await up.forward("ledger", request, "/goals/income_based_suggestions", params={})
 
 
+@route("GET", "/ai/goal-analysis", tags=["ai"], response_model=E[gl.GoalAnalysis])
+async def goal_analysis(
+    _: GoalsReader, request: Request, up: Services, x_user_timezone: ZoneHeader = None
+) -> Response:
+    """The open goals against the caller's income and spending: what they need a month, what
+    is planned, which to fund first (served with the goals, by the ledger context)."""
+    return await up.forward("ledger", request, "/goals/analysis", params={})
+
+
 @route("GET", "/goals/{goal_id:uuid}", tags=TAGS, response_model=E[gl.GoalOut])
 async def one(
     goal_id: GoalId, _: GoalsReader, request: Request, up: Services,

@@ -145,6 +145,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/behavior/progress"): "read:insights",
     ("GET", "/api/behavior/category/{category}"): "read:insights",
     ("GET", "/api/goals"): "read:goals",
+    ("GET", "/api/ai/goal-analysis"): "read:goals",
     ("POST", "/api/goals"): "write:goals",
     ("GET", "/api/goals/statistics"): "read:goals",
     ("GET", "/api/goals/smart_recommendations"): "read:goals",

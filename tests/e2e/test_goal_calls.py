@@ -260,3 +260,35 @@ async def test_transactions_linked_by_goal_id_count_towards_the_goal(goals_stack
     assert data(await stack.client.get(path, headers=headers))["status"] == "completed"
     foreign = data(await stack.client.get(f"/api/goals/{theirs['id']}", headers=stranger))
     assert foreign["saved_amount"] == Decimal("0.00")
+
+
+async def test_ai_goal_analysis_weighs_the_goals_against_the_money(goals_stack: Stack) -> None:
+    """insights_screen.dart:321 (getAIGoalAnalysis): a map in ``data``, from the caller's own
+    goals, income and spending."""
+    stack = goals_stack
+    headers = await user(stack, income=2000)
+    empty = data(await stack.client.get("/api/ai/goal-analysis", headers=headers))
+    assert empty["open_goals"] == 0
+    assert empty["summary"] == "No open goals. You keep about 2,000.00 a month after spending."
+    today = dt.datetime.now(zoneinfo.ZoneInfo(SOFIA)).date()
+    due = (today + dt.timedelta(days=365)).isoformat()
+    await create(stack, headers, title="Car", category="Vehicle", target_amount=2400.0,
+                 monthly_contribution=100.0, target_date=due, priority="low")  # fmt: skip
+    await create(stack, headers, title="Buffer", category="Emergency", target_amount=600.0,
+                 saved_amount=150, monthly_contribution=50.0, priority="high")  # fmt: skip
+    found = data(await stack.client.get("/api/ai/goal-analysis", headers=headers))
+    assert [g["title"] for g in found["goals"]] == ["Buffer", "Car"]  # priority first
+    assert found["total_target_amount"] == Decimal("3000.00")
+    assert found["total_saved_amount"] == Decimal("150.00")
+    assert found["monthly_planned"] == Decimal("150.00")
+    assert found["monthly_needed"] == Decimal("200.00")  # 2,400 over 12 months; Buffer: no date
+    assert found["on_track"] is False
+    assert found["summary"] == (
+        "2 open goals: 150.00 of 3,000.00 saved (5%). You plan 150.00 a month; their dates "
+        "need 200.00, out of the 2,000.00 you keep after spending."
+    )
+    assert any("200.00 a month" in r for r in found["recommendations"])
+    assert "Behind plan: Car." in found["recommendations"]
+    stranger = await user(stack)
+    theirs = data(await stack.client.get("/api/ai/goal-analysis", headers=stranger))
+    assert theirs["open_goals"] == 0

@@ -66,11 +66,14 @@ async def test_scan_then_the_app_records_the_transaction(ocr_stack: Stack) -> No
     assert receipt["status"] == "completed"
     assert receipt["total"] == spec.total == Decimal("14.10")
     assert receipt["merchant"] == "Kaufland"
-    assert receipt["currency"] == "BGN"
     assert receipt["date"] == today.isoformat()
     assert receipt["category"] == "groceries"
     assert receipt["metadata"]["engine"] == "tesseract"
     assert "eng" in receipt["metadata"]["languages"]
+    # "лв" reads as such only with Debian's Bulgarian data (optional: English alone leaves
+    # the currency unknown rather than guessing it).
+    bulgarian = "bul" in receipt["metadata"]["languages"]
+    assert receipt["currency"] == ("BGN" if bulgarian else None)
     assert [i["price"] for i in receipt["items"]] == [Decimal("1.20"), Decimal("12.90")]
     assert (await calendar_day(stack, headers, today))["spent"] == before
     listed = data(await stack.client.get("/api/transactions/", headers=headers))

@@ -14,7 +14,9 @@ from eventsourcing.domain import Aggregate
 from pydantic import ValidationError
 
 import services.ledger.domain  # noqa: F401 - registers the ledger events
+from contracts.goals import GOAL_CREATED, GOAL_EVENTS
 from services.ledger.domain import Transaction
+from services.ledger.goals.domain import Goal
 from shared.envelope import (
     BASE_FIELDS,
     EventEnvelope,
@@ -131,7 +133,8 @@ def test_extra_fields_forbidden_and_frozen() -> None:
 
 def test_global_registry_has_exactly_the_ledger_events() -> None:
     ledger = {e.name for e in registry.all() if e.service == "ledger"}
-    assert ledger == {*LEDGER_EVENTS, "ledger.IdempotencyKeyClaimed"}
+    assert ledger == {*LEDGER_EVENTS, *GOAL_EVENTS, "ledger.IdempotencyKeyClaimed"}
+    assert registry.get(GOAL_CREATED).cls is Goal.Created
     assert registry.get("ledger.TransactionRecorded").cls is Transaction.Recorded
     assert registry.get("ledger.TransactionAmended").cls is Transaction.Amended
     assert registry.get("ledger.TransactionDeleted").cls is Transaction.Deleted

@@ -257,3 +257,23 @@ def test_opportunities_and_income_tiers() -> None:
     assert emergency["target_amount"] == D("33600.00")  # 6 × 70 % of 8,000
     assert emergency["monthly_contribution"] == D("1600.00")
     assert invest["monthly_contribution"] == D("1200.00")
+
+
+def test_analysis_orders_by_priority_and_weighs_the_free_money() -> None:
+    car = row(
+        id=uuid.UUID(int=1), title="Car", priority="low", target_amount=D("2400.00"),
+        monthly_contribution=D("100.00"), target_date=TODAY + dt.timedelta(days=365),
+    )  # fmt: skip
+    buffer = row(id=uuid.UUID(int=2), title="Buffer", priority="high", target_amount=D("600.00"),
+                 saved_amount=D("150.00"), monthly_contribution=D("50.00"))  # fmt: skip
+    gone = row(id=uuid.UUID(int=3), status="cancelled", target_amount=D("9999.00"))
+    found = ideas.analysis([car, buffer, gone], D("1200.00"), MONTHS, TODAY, "EUR")
+    assert [g["title"] for g in found["goals"]] == ["Buffer", "Car"]
+    assert (found["monthly_planned"], found["monthly_needed"]) == (D("150.00"), D("200.00"))
+    assert found["free_monthly"] == D("113.33")  # 1,200 − 1,086.67
+    assert found["recommendations"][-2].startswith(
+        "Your planned contributions (150.00 EUR) exceed what you keep after spending "
+        "(113.33 EUR): fund 'Buffer' first."
+    )
+    assert found["recommendations"][-1] == "Behind plan: Car."
+    assert ideas.analysis([], None, {}, TODAY, None)["summary"] == "No open goals."

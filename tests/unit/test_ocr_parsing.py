@@ -52,7 +52,11 @@ def lines(text: str, confidence: float = 0.9) -> list[Line]:
         ("ЯБЪЛКИ 15,71Б", ["15.71"]),
         ("TOTAL 12.5O", ["12.50"]),
         ("2.000 x 46,07", ["46.07"]),
-        ("ДДС B = 20,00% 26,44", ["20.00", "26.44"]),
+        # A rate is not money: "20,00%" on a VAT line is never an amount (nor an item's price
+        # when the OCR reads the line's letters as Latin: "HOC 6 = 20,00% 2435").
+        ("ДДС B = 20,00% 26,44", ["26.44"]),
+        ("HOC 6 = 20,00% 2435", []),
+        ("VAT 20.00 % 3.10", ["3.10"]),
         ("UNLEADED 95 100.71", ["100.71"]),
         ("no money here 12 34", []),
     ],

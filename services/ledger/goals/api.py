@@ -149,6 +149,13 @@ async def income_based(caller: Reader, ctx: Context, zone: HeaderZone) -> Respon
     return ok(ideas.income_ideas(income, today, currency))
 
 
+@router.get("/goals/analysis")
+async def goal_analysis(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
+    """The open goals against the caller's income and spending (``/api/ai/goal-analysis``)."""
+    today, currency, income, months, goals = await numbers(ctx, caller, zone)
+    return ok(ideas.analysis(goals, income, months, today, currency))
+
+
 @router.get("/goals/{goal_id}")
 async def one(goal_id: uuid.UUID, caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
     """One of the caller's goals."""

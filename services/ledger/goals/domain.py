@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
-from contracts.goals import FORM_FIELDS, GOAL_CATEGORIES, PRIORITIES
+from contracts.goals import FORM_FIELDS, GOAL_CATEGORIES, GOAL_CREATED, PRIORITIES
 from shared.envelope import registry
 
 CENT = Decimal("0.01")
@@ -87,6 +87,17 @@ def _set(aggregate: Aggregate, **values: Any) -> None:
         setattr(aggregate, name, value)
 
 
+class _StatusChange:
+    """A goal event after which the goal has ``status`` (``contracts.goals.STATUS_AFTER``)."""
+
+    status: ClassVar[str]
+    at: dt.datetime
+
+    def apply(self, aggregate: Aggregate) -> None:
+        """The new status."""
+        _set(aggregate, status=self.status, updated_at=self.at)
+
+
 class Goal(Aggregate):
     """A user's saving goal."""
 
@@ -146,51 +157,39 @@ class Goal(Aggregate):
             aggregate.linked = linked | ({key: self.amount} if self.amount else {})
             _set(aggregate, saved_amount=self.saved_amount, updated_at=self.changed_at)
 
-    class Paused(Aggregate.Event):
+    class Paused(_StatusChange, Aggregate.Event):
         """Saving towards the goal is paused."""
 
         user_id: uuid.UUID
         at: dt.datetime
+        status: ClassVar[str] = "paused"
 
-        def apply(self, aggregate: Aggregate) -> None:
-            """Now paused."""
-            assert isinstance(aggregate, Goal)
-            aggregate.status, aggregate.updated_at = "paused", self.at
-
-    class Resumed(Aggregate.Event):
+    class Resumed(_StatusChange, Aggregate.Event):
         """Saving towards the goal goes on."""
 
         user_id: uuid.UUID
         at: dt.datetime
+        status: ClassVar[str] = "active"
 
-        def apply(self, aggregate: Aggregate) -> None:
-            """Active again."""
-            assert isinstance(aggregate, Goal)
-            aggregate.status, aggregate.updated_at = "active", self.at
-
-    class Completed(Aggregate.Event):
+    class Completed(_StatusChange, Aggregate.Event):
         """The goal is reached: by hand, or ``automatic`` when savings reached the target."""
 
         user_id: uuid.UUID
         automatic: bool
         at: dt.datetime
+        status: ClassVar[str] = "completed"
 
         def apply(self, aggregate: Aggregate) -> None:
-            """Completed."""
-            assert isinstance(aggregate, Goal)
-            aggregate.status, aggregate.updated_at = "completed", self.at
-            aggregate.completed_at = self.at
+            """Completed, and when."""
+            super().apply(aggregate)
+            _set(aggregate, completed_at=self.at)
 
-    class Cancelled(Aggregate.Event):
+    class Cancelled(_StatusChange, Aggregate.Event):
         """The user gave the goal up (kept in the history, no longer saved for)."""
 
         user_id: uuid.UUID
         at: dt.datetime
-
-        def apply(self, aggregate: Aggregate) -> None:
-            """Cancelled."""
-            assert isinstance(aggregate, Goal)
-            aggregate.status, aggregate.updated_at = "cancelled", self.at
+        status: ClassVar[str] = "cancelled"
 
     class Deleted(Aggregate.Event):
         """The goal is gone from every list."""
@@ -200,8 +199,7 @@ class Goal(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             """Deleted."""
-            assert isinstance(aggregate, Goal)
-            aggregate.deleted, aggregate.updated_at = True, self.at
+            _set(aggregate, deleted=True, updated_at=self.at)
 
     def __init__(self, user_id: uuid.UUID, created_at: dt.datetime) -> None:
         self.user_id = user_id
@@ -321,3 +319,5 @@ class Goal(Aggregate):
 
 
 registry.register_aggregate("ledger", Goal)
+# "Created" is also the library's base name, which register_aggregate passes over.
+registry.register("ledger", Goal.Created, GOAL_CREATED)

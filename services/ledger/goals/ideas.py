@@ -22,7 +22,16 @@ import math
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from services.ledger.goals.rules import CENT, ZERO, add_months, money, monthly_needed, up_to_cent
+from services.ledger.goals.rules import (
+    CENT,
+    ZERO,
+    add_months,
+    health,
+    money,
+    monthly_needed,
+    progress_of,
+    up_to_cent,
+)
 
 DISCRETIONARY = (
     "dining", "entertainment", "shopping", "coffee", "clothing", "subscriptions", "gifts",
@@ -208,3 +217,77 @@ def income_ideas(income: Decimal | None, today: dt.date, currency: str | None
              "a year.",
              "Investment", yearly * 12, yearly, "medium", today),
     ]  # fmt: skip
+
+
+PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def analysis(
+    goals: list[dict[str, Any]],
+    income: Decimal | None,
+    months: dict[tuple[str, str], Decimal],
+    today: dt.date,
+    currency: str | None,
+) -> dict[str, Any]:
+    """All the caller's open goals against their money: what they need a month, what is
+    planned, what the free money allows, and which to fund first (priority, then date)."""
+    average = average_month(months)
+    free = free_money(income, average)
+    open_goals = sorted(
+        (g for g in goals if g["status"] in OPEN),
+        key=lambda g: (PRIORITY_ORDER.get(g["priority"], 1), g["target_date"] or dt.date.max),
+    )
+    rows = []
+    for goal in open_goals:
+        state = health(goal, today, currency)
+        rows.append({
+            "id": str(goal["id"]), "title": goal["title"], "category": goal["category"],
+            "priority": goal["priority"], "status": goal["status"],
+            "progress": progress_of(goal["saved_amount"], goal["target_amount"]),
+            "saved_amount": goal["saved_amount"], "target_amount": goal["target_amount"],
+            "monthly_contribution": goal["monthly_contribution"],
+            "monthly_needed": state["monthly_needed"], "on_track": state["on_track"],
+            "months_left": state["months_left"],
+            "predicted_completion_date": state["predicted_completion_date"],
+        })  # fmt: skip
+    target = sum((g["target_amount"] for g in open_goals), ZERO)
+    saved = sum((g["saved_amount"] for g in open_goals), ZERO)
+    planned = sum((g["monthly_contribution"] or ZERO for g in open_goals
+                   if g["status"] == "active"), ZERO)  # fmt: skip
+    needed = sum((r["monthly_needed"] or ZERO for r in rows), ZERO)
+    completed = sum(1 for g in goals if g["status"] == "completed")
+    if not open_goals:
+        summary = (
+            f"No open goals{f' ({completed} completed)' if completed else ''}."
+            + (f" You keep about {money(free, currency)} a month after spending."
+               if free is not None and free > 0 else "")
+        )  # fmt: skip
+    else:
+        summary = (
+            f"{len(open_goals)} open goal{'s' if len(open_goals) != 1 else ''}: "
+            f"{money(saved, currency)} of {money(target, currency)} saved "
+            f"({progress_of(saved, target):g}%). You plan {money(planned, currency)} a month"
+            + (f"; their dates need {money(needed, currency)}" if needed else "")
+            + (f", out of the {money(max(free, ZERO), currency)} you keep after spending"
+               if free is not None else "")
+            + "."
+        )  # fmt: skip
+    advice = [a["reason"] for a in adjustments(goals, income, months, today, currency)]
+    if free is not None and planned > max(free, ZERO):
+        advice.append(
+            f"Your planned contributions ({money(planned, currency)}) exceed what you keep "
+            f"after spending ({money(max(free, ZERO), currency)}): fund "
+            f"{rows[0]['title']!r} first."
+            if rows
+            else ""
+        )
+    behind = [r["title"] for r in rows if not r["on_track"]]
+    if behind:
+        advice.append(f"Behind plan: {', '.join(behind)}.")
+    return {
+        "summary": summary, "goals": rows, "open_goals": len(open_goals),
+        "completed_goals": completed, "total_target_amount": target,
+        "total_saved_amount": saved, "monthly_planned": planned, "monthly_needed": needed,
+        "monthly_income": income, "average_monthly_spending": average, "free_monthly": free,
+        "on_track": not behind, "recommendations": [a for a in advice if a],
+    }  # fmt: skip

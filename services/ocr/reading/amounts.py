@@ -12,8 +12,8 @@ DIGIT_LOOKALIKES: Final = str.maketrans({"O": "0", "О": "0", "o": "0", "о": "0
                                           "З": "3", "l": "1", "I": "1", "S": "5"})  # fmt: skip
 AMOUNT: Final = re.compile(
     r"(?<![\d.,])(?P<int>\d{1,3}(?:[.,'’]\d{3})+|\d+)\s?[.,]\s?(?P<dec>\d{2})"
-    r"(?P<glued>[БбBbВв]|(?<=\d{2})[568](?=\s|$))?(?![\d])"
-)
+    r"(?P<glued>[БбBbВв]|(?<=\d{2})[568](?=\s|$))?(?![\d])(?!\s?%)"
+)  # a number followed by % is a rate (a VAT line read without its letters), never money
 LOOKALIKE_NUMBER: Final = re.compile(r"(?<=\s)[OОoозЗlIS\d]{1,6}[.,][OОoоlIS\d]{2}(?=\s|$|[БбBb])")
 CURRENCY_MARKS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(r"\bBGN\b|\bлв\.?(?!\w)|\bлева\b", re.IGNORECASE), "BGN"),
