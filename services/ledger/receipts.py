@@ -20,14 +20,12 @@ from psycopg.rows import DictRow
 
 from contracts.ledger import CATEGORIES
 from contracts.ocr import IMAGE_PATH, RECEIPT_PROCESSED, RECEIPT_UPLOADED
-from services.ledger.application import LedgerApplication
 from services.ledger.deps import pick_zone
 from services.ledger.domain import InvalidTransaction
+from services.ledger.policies import LedgerPolicy
 from services.ledger.queries import user_defaults
 from shared.envelope import EventEnvelope
-from shared.policy import Policy
 from shared.projections import Projection, poll
-from shared.settings import MitaSettings
 
 RECEIPT_NAMESPACE: Final = uuid.UUID("2b0f7c1e-93a4-4e0b-8d55-6a1f3c9e7b42")
 NOTE: Final = "Source: OCR Receipt (recorded automatically)"
@@ -130,23 +128,12 @@ def decided_fields(
     }
 
 
-class ReceiptRecording(Policy):
+class ReceiptRecording(LedgerPolicy):
     """``ocr.ReceiptProcessed`` with ``auto_record`` → the ledger records its transaction."""
 
     name = "ledger_receipt_recording"
     sources = ("ocr",)
     handles = frozenset({RECEIPT_PROCESSED})
-
-    def __init__(self, schema: str, database_url: str, application: LedgerApplication) -> None:
-        super().__init__(schema, database_url)
-        self.application = application
-
-    @classmethod
-    def from_settings(cls, settings: MitaSettings) -> ReceiptRecording:
-        """The policy over the ledger write model of ``settings``."""
-        app = LedgerApplication.from_settings(settings)
-        assert isinstance(app, LedgerApplication)
-        return cls(settings.schema_for("ledger"), settings.database_url, app)
 
     async def decide(self, reader: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Record the receipt's transaction once (a client asked for it)."""
@@ -170,8 +157,3 @@ class ReceiptRecording(Policy):
             return  # decided before (a crash between the record and its tracking row)
         except InvalidTransaction:
             return  # a reading the ledger refuses (e.g. an implausible date) records nothing
-
-    async def close(self) -> None:
-        """Close the pool and the write model."""
-        await super().close()
-        self.application.close()

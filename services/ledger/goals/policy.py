@@ -17,11 +17,9 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from contracts.ledger import TRANSACTION_AMENDED, TRANSACTION_DELETED, TRANSACTION_RECORDED
-from services.ledger.application import LedgerApplication
 from services.ledger.domain import Transaction
+from services.ledger.policies import LedgerPolicy
 from shared.envelope import EventEnvelope
-from shared.policy import Policy
-from shared.settings import MitaSettings
 
 ZERO = Decimal("0.00")
 
@@ -33,23 +31,12 @@ def linked(tx: Transaction | None) -> tuple[uuid.UUID | None, Decimal]:
     return uuid.UUID(str(tx.goal_id)), tx.amount
 
 
-class GoalLinking(Policy):
+class GoalLinking(LedgerPolicy):
     """Transactions with a ``goal_id`` → the goal's saved amount."""
 
     name = "ledger_goal_linking"
     sources = ("ledger",)
     handles = frozenset({TRANSACTION_RECORDED, TRANSACTION_AMENDED, TRANSACTION_DELETED})
-
-    def __init__(self, schema: str, database_url: str, application: LedgerApplication) -> None:
-        super().__init__(schema, database_url)
-        self.application = application
-
-    @classmethod
-    def from_settings(cls, settings: MitaSettings) -> GoalLinking:
-        """The policy over the ledger write model of ``settings``."""
-        app = LedgerApplication.from_settings(settings)
-        assert isinstance(app, LedgerApplication)
-        return cls(settings.schema_for("ledger"), settings.database_url, app)
 
     async def decide(self, reader: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Move the transaction's amount between the goals it left and joined."""
@@ -72,8 +59,3 @@ class GoalLinking(Policy):
             link(before_goal, user_id=now.user_id, transaction_id=transaction_id, amount=ZERO)
         if goal is not None:
             link(goal, user_id=now.user_id, transaction_id=transaction_id, amount=amount)
-
-    async def close(self) -> None:
-        """Close the pool and the write model."""
-        await super().close()
-        self.application.close()
