@@ -73,5 +73,6 @@ TransactionsWriter = Annotated[tokens.Claims, Depends(require("write:transaction
 OcrReader = Annotated[tokens.Claims, Depends(require("read:ocr"))]
 OcrWriter = Annotated[tokens.Claims, Depends(require("write:ocr"))]
 InsightsReader = Annotated[tokens.Claims, Depends(require("read:insights"))]
+BudgetReader = Annotated[tokens.Claims, Depends(require("read:budget"))]
 GoalsReader = Annotated[tokens.Claims, Depends(require("read:goals"))]
 GoalsWriter = Annotated[tokens.Claims, Depends(require("write:goals"))]

@@ -24,6 +24,7 @@ from services.gateway.routes_dashboard import router as dashboard_router
 from services.gateway.routes_goals import router as goals_router
 from services.gateway.routes_habits import router as habits_router
 from services.gateway.routes_insights import router as insights_router
+from services.gateway.routes_installments import router as installments_router
 from services.gateway.routes_ledger import router as ledger_router
 from services.gateway.routes_ocr import router as ocr_router
 from services.gateway.settings import GatewaySettings, load_settings
@@ -76,6 +77,7 @@ def create_app(
             ocr_router,
             ledger_router,
             goals_router,
+            installments_router,
             budget_router,
             insights_router,
             ai_router,

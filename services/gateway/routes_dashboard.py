@@ -13,23 +13,21 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from contracts import budget_answers as b
 from contracts.budget import AffordabilityRequest, look
 from contracts.envelope import Envelope as E
-from services.gateway.deps import Services, require
+from services.gateway.deps import BudgetReader, Services
 from services.gateway.routing import body, slash_tolerant
 from services.gateway.upstream import is_error_envelope
-from shared import tokens
 from shared.api import JSONResponse, error_body, ok
 from shared.dates import DayOrInstant, as_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", redirect_slashes=False)
 route = slash_tolerant(router)
-BudgetReader = Annotated[tokens.Claims, Depends(require("read:budget"))]
 LATEST = 10
 
 

@@ -145,6 +145,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/behavior/progress"): "read:insights",
     ("GET", "/api/behavior/category/{category}"): "read:insights",
     ("GET", "/api/goals"): "read:goals",
+    ("POST", "/api/installments/calculator"): "read:budget",
     ("GET", "/api/ai/goal-analysis"): "read:goals",
     ("POST", "/api/goals"): "write:goals",
     ("GET", "/api/goals/statistics"): "read:goals",
