@@ -196,7 +196,12 @@ async def open_stack(
             relays.append(Relay(insights_settings, "insights"))
         tasks = [asyncio.create_task(r.run(stop)) for r in relays]
         tasks += [asyncio.create_task(r.run(stop)) for r in runners]
-        await asyncio.wait_for(asyncio.gather(*(r.assigned.wait() for r in runners)), 60)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(r.assigned.wait() for r in runners)), 60)
+        except BaseException:  # stop what started: a failed stack must not hold connections
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         transports = {
             "auth": httpx.ASGITransport(auth_app),
             "ledger": httpx.ASGITransport(ledger_app),
