@@ -1,0 +1,147 @@
+"""The BOLA cases of test_owasp_access.py: every gateway route with an id in its path, and how
+its owner plants an object there (the structural guard there checks none is missing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bench.receipts import encoded, random_spec
+from tests.e2e.conftest import Stack
+from tests.e2e.owasp_support import JSON
+from tests.helpers import wait_until
+
+Planter = Callable[[Stack, dict[str, str], str], Awaitable[dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class BolaCase:
+    """An id-bearing route and how its owner creates an object there.
+
+    ``plant(stack, owner_headers, marker)`` creates the owner's object with ``marker`` in it and
+    returns the path parameters that address it. ``read`` (a GET template) proves after a
+    foreign write that the owner's object is intact. ``caller_scoped`` marks parameters that
+    name no object (e.g. ``{year}/{month}``): there B may get a 2xx, of B's own data only.
+    """
+
+    method: str
+    path: str
+    plant: Planter
+    body: JSON | None = None
+    read: str | None = None
+    caller_scoped: bool = False
+    #: The parameter whose value ``read`` must show (default: the marker).
+    proof: str | None = None
+
+
+async def plant_transaction(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner records a transaction described by ``marker``."""
+    answer = await stack.client.post(
+        "/api/transactions",
+        json={"amount": 12.34, "category": "food", "description": marker},
+        headers=headers,
+    )
+    assert answer.status_code == 201, answer.text
+    return {"transaction_id": answer.json()["data"]["id"]}
+
+
+async def plant_onboarding(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner onboards (amounts are the owner's data) and addresses this month's calendar."""
+    answer = await stack.client.post(
+        "/api/onboarding/submit",
+        json={"income": {"monthly_income": 3917.13}, "fixed_expenses": {marker: 911.07}},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+    today = dt.date.today()
+    # A named fixed expense is due on day 5 (budget-engine.md), so that day shows it.
+    return {"year": str(today.year), "month": str(today.month), "day": "5"}
+
+
+TRANSACTION = "/api/transactions/{transaction_id}"
+
+
+# Every gateway route with a {param} must have a case here (see the structural guard below).
+async def plant_receipt(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner uploads a receipt photo (the job is queued; the marker names the file)."""
+    image = encoded(random_spec(random.Random(1), "en"))
+    answer = await stack.client.post(
+        "/api/ocr/process", files={"receipt": (f"{marker}.jpg", image, "application/octet-stream")},
+        headers=headers,
+    )  # fmt: skip
+    assert answer.status_code == 202, answer.text
+    job = answer.json()["data"]["job_id"]
+    return {"job_id": job, "receipt_id": job}
+
+
+async def plant_usage(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner uses a feature named by the marker; the path names the owner and feature."""
+    answer = await stack.client.post(
+        "/api/analytics/feature-usage", json={"feature": marker}, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    me = await stack.client.get("/api/users/me", headers=headers)
+    return {"user_id": me.json()["data"]["id"], "feature": marker}
+
+
+async def plant_merchant(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner buys groceries at a merchant named by the marker (a slug), visible to the
+    owner's category insights before the case runs."""
+    slug = marker.replace("-", "_")
+    body = {"amount": 23.45, "category": "groceries", "merchant": slug}
+    answer = await stack.client.post("/api/transactions", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+
+    async def visible() -> bool:
+        seen = await stack.client.get("/api/behavior/category/groceries", headers=headers)
+        return slug in seen.text
+
+    await wait_until(visible, 30, "the owner's category insights")
+    return {"category": "groceries"}
+
+
+async def plant_goal(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner creates a goal titled by the marker."""
+    body = {"title": marker, "description": "", "category": "Travel", "target_amount": 900.0,
+            "saved_amount": 0, "monthly_contribution": 50.0, "priority": "medium",
+            "target_date": None}  # fmt: skip
+    answer = await stack.client.post("/api/goals/", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    return {"goal_id": answer.json()["data"]["id"]}
+
+
+GOAL = "/api/goals/{goal_id}"
+GOAL_FORM = {"title": "overwritten", "target_amount": 1.0}
+RECEIPT_IMAGE = "/api/transactions/receipt/{receipt_id}/image"
+BOLA_CASES: tuple[BolaCase, ...] = (
+    BolaCase("GET", TRANSACTION, plant_transaction),
+    BolaCase(
+        "PUT",
+        TRANSACTION,
+        plant_transaction,
+        body={"amount": 1, "description": "overwritten"},
+        read=TRANSACTION,
+    ),
+    BolaCase("DELETE", TRANSACTION, plant_transaction, read=TRANSACTION),
+    # Calendar paths name a month, not an object: B gets B's own (empty) calendar, never A's.
+    BolaCase("GET", "/api/calendar/saved/{year}/{month}", plant_onboarding, caller_scoped=True),
+    BolaCase("GET", "/api/calendar/day/{year}/{month}/{day}", plant_onboarding, caller_scoped=True),
+    BolaCase("GET", "/api/ocr/status/{job_id}", plant_receipt),
+    BolaCase("GET", "/api/transactions/receipt/status/{job_id}", plant_receipt),
+    BolaCase("GET", RECEIPT_IMAGE, plant_receipt),
+    BolaCase("DELETE", RECEIPT_IMAGE, plant_receipt, read=RECEIPT_IMAGE, proof="receipt_id"),
+    # Without the owner's signed link, nobody gets the image (403).
+    BolaCase("GET", RECEIPT_IMAGE + "/file", plant_receipt),
+    BolaCase("GET", "/api/analytics/feature-usage/{user_id}/{feature}", plant_usage),
+    # A category names no object: B gets B's own (empty) figures for it, never A's.
+    BolaCase("GET", "/api/behavior/category/{category}", plant_merchant, caller_scoped=True),
+    BolaCase("GET", GOAL, plant_goal),
+    BolaCase("GET", GOAL + "/health", plant_goal),
+    BolaCase("PATCH", GOAL, plant_goal, body=GOAL_FORM, read=GOAL),
+    BolaCase("DELETE", GOAL, plant_goal, read=GOAL),
+    BolaCase("POST", GOAL + "/add_savings", plant_goal, body={"amount": 5}, read=GOAL),
+    *(BolaCase("POST", f"{GOAL}/{action}", plant_goal, read=GOAL)
+      for action in ("complete", "pause", "resume", "cancel")),
+)  # fmt: skip
