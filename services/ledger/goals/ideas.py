@@ -273,13 +273,12 @@ def analysis(
             + "."
         )  # fmt: skip
     advice = [a["reason"] for a in adjustments(goals, income, months, today, currency)]
-    if free is not None and planned > max(free, ZERO):
+    # Planned money is only that of active goals, so there is a row to name when it exceeds.
+    if rows and free is not None and planned > max(free, ZERO):
         advice.append(
             f"Your planned contributions ({money(planned, currency)}) exceed what you keep "
             f"after spending ({money(max(free, ZERO), currency)}): fund "
             f"{rows[0]['title']!r} first."
-            if rows
-            else ""
         )
     behind = [r["title"] for r in rows if not r["on_track"]]
     if behind:
@@ -289,5 +288,5 @@ def analysis(
         "completed_goals": completed, "total_target_amount": target,
         "total_saved_amount": saved, "monthly_planned": planned, "monthly_needed": needed,
         "monthly_income": income, "average_monthly_spending": average, "free_monthly": free,
-        "on_track": not behind, "recommendations": [a for a in advice if a],
+        "on_track": not behind, "recommendations": advice,
     }  # fmt: skip
