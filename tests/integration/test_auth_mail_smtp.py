@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import shutil
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -121,6 +122,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     client = ssl.create_default_context(cadata=cert_pem.decode())
+    shutil.rmtree(folder)  # the contexts hold the key and certificate: nothing stays in /tmp
     return Tls(server, client)
 
 
