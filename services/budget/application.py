@@ -12,13 +12,15 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.budget.domain import BudgetPlan, BudgetProfile, plan_id, profile_id
+from services.budget.domain import BudgetPlan, plan_id, profile_id
 from services.budget.engine.adapt import adapt_month
 from services.budget.engine.answers import layout, plan_from_answers
-from services.budget.engine.daily import DayPlan, replan_from
+from services.budget.engine.categories import SAVINGS
+from services.budget.engine.daily import DayPlan, carry_savings, replan_from
 from services.budget.engine.modes import MODES, mode_of
 from services.budget.engine.plan import MonthlyPlan, PlanError
 from services.budget.engine.redistribution import Move, rebalance_month, redistribute_overspend
+from services.budget.profile import BudgetProfile
 from shared.store import MitaApplication
 
 Days = Mapping[dt.date, Mapping[str, Decimal]]
@@ -105,13 +107,15 @@ class BudgetApplication(MitaApplication):
     ) -> tuple[BudgetPlan, MonthlyPlan, DayPlan]:
         mode = mode_of(profile.mode if profile is not None else None)
         weights = profile.wants_weights if profile is not None else None
-        plan = plan_from_answers(answers, mode, weights)
+        reserved = profile.goal_reserve if profile is not None else Decimal("0.00")
+        plan = plan_from_answers(answers, mode, weights, reserved)
         fresh = layout(plan, answers, user_id, year, month, mode)
         aggregate = self.month_plan(user_id, year, month)
         if aggregate is None:
             aggregate = BudgetPlan.open(user_id, year, month)
         else:
             fresh = replan_from(aggregate.days, fresh, today)
+            fresh = carry_savings(fresh, plan.categories[SAVINGS], today)
         aggregate.plan(
             categories=plan.categories,
             days=fresh,
@@ -277,3 +281,34 @@ class BudgetApplication(MitaApplication):
         )
         position = self._save(aggregate) if stored else 0
         return Moved(outcome.moves, outcome.covered, position)
+
+    def follow_goal(
+        self,
+        user_id: uuid.UUID,
+        goal_id: uuid.UUID,
+        *,
+        version: int,
+        today: dt.date,
+        timezone: str,
+        now: dt.datetime,
+        amount: Decimal | None = None,
+        active: bool | None = None,
+    ) -> int:
+        """Follow a goal's event: when the active goals' reserve moves, an onboarded user's
+        month is re-planned from ``today`` on, and the next month; the position or 0."""
+        profile = self.profile(user_id) or BudgetProfile.open(user_id)
+        before = profile.goal_reserve
+        if not profile.reserve_goal(
+            goal_id, version=version, now=now, amount=amount, active=active
+        ):
+            return 0
+        if not profile.onboarded or profile.goal_reserve == before:
+            return self._save(profile)
+        months = [(today.year, today.month), next_month(today.year, today.month)]
+        plans = [
+            self._replan(
+                user_id, y, m, profile.answers, timezone, today, profile=profile, reason="goals"
+            )[0]
+            for y, m in months
+        ]
+        return self._save(profile, *plans)

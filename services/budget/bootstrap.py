@@ -42,6 +42,13 @@ def redistribution(settings: MitaSettings) -> Consumer:
     return RedistributionPolicy.from_settings(settings)
 
 
+def goal_reserve(settings: MitaSettings) -> Consumer:
+    """``budget_goal_reserve``: active goals' contributions reserved as savings (a policy)."""
+    from services.budget.process.goals import GoalReservePolicy
+
+    return GoalReservePolicy.from_settings(settings)
+
+
 def notifications(settings: MitaSettings) -> Consumer:
     """``budget_notifications``: one "Budget adjusted" per announced cover."""
     from services.budget.read.notifications import NotificationsProjection
@@ -51,7 +58,9 @@ def notifications(settings: MitaSettings) -> Consumer:
 
 def register_events() -> None:
     """Declare the budget's event types."""
-    import services.budget.domain  # noqa: F401 - importing the domain registers its events
+    # Importing the domain modules registers their events.
+    import services.budget.domain
+    import services.budget.profile  # noqa: F401
 
 
 BOOTSTRAP = Bootstrap(
@@ -62,6 +71,7 @@ BOOTSTRAP = Bootstrap(
         ConsumerSpec("budget_days", "budget", days),
         ConsumerSpec("budget_redistribution", "budget", redistribution),
         ConsumerSpec("budget_notifications", "budget", notifications),
+        ConsumerSpec("budget_goal_reserve", "budget", goal_reserve),
     ),
     register_events,
 )

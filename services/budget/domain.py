@@ -15,6 +15,8 @@ from services.budget.engine.daily import DayPlan
 from services.budget.engine.redistribution import Move
 from shared.envelope import registry
 
+ZERO = Decimal("0.00")
+
 #: The budget settings screen's switches and what each drives (README, budget service):
 #: auto_redistribution — real-time covers after an overspend; realtime_alerts — a notification
 #: per cover; smart_suggestions — GET /budget/suggestions; behavioral_learning — learned wants
@@ -99,7 +101,7 @@ class BudgetPlan(Aggregate):
     class BudgetPlanned(Event):
         """The month was (re)planned: every category amount and the whole day layout.
 
-        v2 says why (``reason``: onboarding, rollover, mode) and under which budget mode.
+        v2 says why (``reason``: onboarding, rollover, mode, goals) and under which budget mode.
         """
 
         class_version = 2
@@ -267,105 +269,4 @@ class BudgetPlan(Aggregate):
             apply_moves(self.days, event.moves)
 
 
-class BudgetProfile(Aggregate):
-    """A user's onboarding answers; the latest ones plan every new month."""
-
-    class Event(Aggregate.Event):
-        """Base of profile events: state changes live in ``BudgetProfile.when``."""
-
-        def apply(self, aggregate: Aggregate) -> None:
-            """Let the profile assign what the event says."""
-            assert isinstance(aggregate, BudgetProfile)
-            aggregate.when(self)
-
-    class ProfileOpened(Aggregate.Created):
-        """The user started onboarding (an ``OnboardingSubmitted`` follows in the same save)."""
-
-        user_id: uuid.UUID
-
-    class OnboardingSubmitted(Event):
-        """The onboarding answers and the timezone they named (None: the profile's stays)."""
-
-        user_id: uuid.UUID
-        answers: dict[str, Any]
-        timezone: str | None
-
-    class BudgetModeChanged(Event):
-        """The user chose a budget mode (``wants_weights``: learned ones, for behavioral)."""
-
-        user_id: uuid.UUID
-        mode: str
-        wants_weights: dict[str, Decimal] | None
-        at: dt.datetime
-
-    class AutomationSettingsChanged(Event):
-        """The automation switches, all of them as they now stand."""
-
-        user_id: uuid.UUID
-        settings: dict[str, bool]
-        at: dt.datetime
-
-    def __init__(self, user_id: uuid.UUID) -> None:
-        self.user_id = user_id
-        self.answers: dict[str, Any] = {}
-        self.timezone = "UTC"
-        self.mode = "default"
-        self.wants_weights: dict[str, Decimal] | None = None
-        self.automation: dict[str, bool] = dict(AUTOMATION_DEFAULTS)
-
-    @property
-    def onboarded(self) -> bool:
-        """Whether onboarding answers exist (a mode may be chosen before)."""
-        return bool(self.answers)
-
-    def choose_mode(
-        self, mode: str, wants_weights: Mapping[str, Decimal] | None, now: dt.datetime
-    ) -> bool:
-        """Record a budget mode; whether anything changed."""
-        weights = dict(wants_weights) if wants_weights is not None else None
-        if (mode, weights) == (self.mode, self.wants_weights):
-            return False
-        self.trigger_event(
-            self.BudgetModeChanged, user_id=self.user_id, mode=mode, wants_weights=weights, at=now
-        )
-        return True
-
-    def set_automation(self, changes: Mapping[str, bool], now: dt.datetime) -> bool:
-        """Change automation switches (unknown names are not settings); whether any changed."""
-        merged = {**self.automation, **{k: v for k, v in changes.items() if k in self.automation}}
-        if merged == self.automation:
-            return False
-        self.trigger_event(
-            self.AutomationSettingsChanged, user_id=self.user_id, settings=merged, at=now
-        )
-        return True
-
-    @classmethod
-    def open(cls, user_id: uuid.UUID) -> BudgetProfile:
-        """Decide a new profile."""
-        return cls._create(cls.ProfileOpened, id=profile_id(user_id), user_id=user_id)
-
-    def submit(self, answers: Mapping[str, Any], timezone: str | None) -> None:
-        """Record onboarding answers (``timezone``: the one they named, if any)."""
-        self.trigger_event(
-            self.OnboardingSubmitted, user_id=self.user_id, answers=dict(answers), timezone=timezone
-        )
-
-    def when(self, event: Aggregate.Event) -> None:
-        """Assign what a profile event says."""
-        if isinstance(event, BudgetProfile.OnboardingSubmitted):
-            self.answers = dict(event.answers)
-            self.timezone = event.timezone or self.timezone
-        elif isinstance(event, BudgetProfile.BudgetModeChanged):
-            self.mode = event.mode
-            self.wants_weights = (
-                {c: Decimal(str(w)) for c, w in event.wants_weights.items()}
-                if event.wants_weights is not None
-                else None
-            )
-        elif isinstance(event, BudgetProfile.AutomationSettingsChanged):
-            self.automation = {**AUTOMATION_DEFAULTS, **event.settings}
-
-
 registry.register_aggregate("budget", BudgetPlan, short_names=True)
-registry.register_aggregate("budget", BudgetProfile, short_names=True)

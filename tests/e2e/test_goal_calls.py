@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from services.budget.engine.daily import distribute_month
 from tests.conftest import Infra
 from tests.e2e.conftest import Stack, open_stack
 from tests.e2e.owasp_support import assert_error
@@ -292,3 +293,70 @@ async def test_ai_goal_analysis_weighs_the_goals_against_the_money(goals_stack: 
     stranger = await user(stack)
     theirs = data(await stack.client.get("/api/ai/goal-analysis", headers=stranger))
     assert theirs["open_goals"] == 0
+
+
+def month_totals(days: list[JSON]) -> dict[str, Decimal]:
+    """Σ planned per category over a /calendar/saved month."""
+    totals: dict[str, Decimal] = {}
+    for entry in days:
+        for name, line in entry["planned_budget"].items():
+            totals[name] = totals.get(name, Decimal(0)) + Decimal(str(line["planned"]))
+    return totals
+
+
+async def saved_month(stack: Stack, headers: dict[str, str], year: int, month: int) -> list[JSON]:
+    """GET /calendar/saved/{y}/{m} (api_service.dart:1161)."""
+    path = f"/api/calendar/saved/{year}/{month}"
+    days: list[JSON] = data(await stack.client.get(path, headers=headers))["calendar"]
+    return days
+
+
+async def test_a_goal_contribution_reserves_savings_in_the_calendar(goals_stack: Stack) -> None:
+    """Creating a goal with 250 a month: next month's savings line is 250 higher and its wants
+    250 lower (income conserved); this month from today on is laid out from the same plan and
+    the missing 250 is set aside today; pausing gives the money back to next month."""
+    stack = goals_stack
+    headers = await user(stack)
+    body = {"income": {"monthly_income": 6000}, "fixed_expenses": {"rent": 1500}}
+    data(await stack.client.post("/api/onboarding/submit", json=body, headers=headers))
+    me = data(await stack.client.get("/api/users/me", headers=headers))
+    today = dt.datetime.now(zoneinfo.ZoneInfo(SOFIA)).date()
+    nxt = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    before_next = month_totals(await saved_month(stack, headers, *nxt))
+    assert before_next["savings"] == Decimal("1200.00")
+
+    goal = await create(stack, headers, monthly_contribution=250.0)
+
+    async def reserved() -> bool:
+        totals = month_totals(await saved_month(stack, headers, *nxt))
+        return totals.get("savings") == Decimal("1450.00")
+
+    await wait_until(reserved, timeout=20)
+    after_next = month_totals(await saved_month(stack, headers, *nxt))
+    assert sum(after_next.values()) == sum(before_next.values()) == Decimal("6000.00")
+    for name in ("housing", "food", "transportation", "healthcare"):
+        assert after_next[name] == before_next[name]  # fixed and needs untouched
+    wants = ("entertainment", "shopping", "travel", "education", "other")
+    assert sum(after_next[w] for w in wants) == sum(before_next[w] for w in wants) - 250
+
+    expected = distribute_month(after_next, today.year, today.month, user_id=str(me["id"]))
+    this_month = {e["date"]: e for e in await saved_month(stack, headers, today.year, today.month)}
+    for day, amounts in expected.items():
+        if day < today:
+            continue
+        planned = {k: Decimal(str(v["planned"])) for k, v in this_month[day.isoformat()]
+                   ["planned_budget"].items() if v["planned"]}  # fmt: skip
+        want = {k: v for k, v in amounts.items() if v}
+        if day == today and day.day > 1:
+            want["savings"] = Decimal("250.00")  # day 1's 1200 stays set aside
+        assert planned == want, day
+        assert Decimal(str(this_month[day.isoformat()]["limit"])) == sum(want.values())
+
+    data(await stack.client.post(f"/api/goals/{goal['id']}/pause", headers=headers))
+
+    async def released() -> bool:
+        totals = month_totals(await saved_month(stack, headers, *nxt))
+        return totals.get("savings") == Decimal("1200.00")
+
+    await wait_until(released, timeout=20)
+    assert month_totals(await saved_month(stack, headers, *nxt)) == before_next

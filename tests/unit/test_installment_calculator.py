@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.installments import CalculatorIn
-from services.ledger.installments.calculator import calculate, level_of, payment, schedule
+from services.ledger.installments.calculator import (
+    _formula,
+    _rows,
+    calculate,
+    level_of,
+    payment,
+    schedule,
+)
 
 D = Decimal
 DAY = dt.date(2026, 1, 31)
@@ -60,6 +67,24 @@ def test_the_schedule_sums_to_the_total_and_pays_the_formula(
     assert sum(r["amount"] for r in rows) == principal + sum(r["interest"] for r in rows)
     assert rows[-1]["remaining"] == 0
     assert all(r["remaining"] >= 0 for r in rows)
+    r = apr / 100 / 12
+    formula = _formula(principal, r, n)
+    if all(row[3] >= 0 for row in _rows(principal, r, n, formula)[:-1]):
+        assert due == formula  # the formula's payment, unless its cents would compound
+    else:
+        assert due < formula
+
+
+def test_cents_that_would_compound_lower_the_payment() -> None:
+    """91.00 over 91 months at 59.74 %: 4.59 a month would leave −4.3 before the last row."""
+    r = D("59.74") / 100 / 12
+    assert _formula(D("91.00"), r, 91) == D("4.59")
+    assert min(row[3] for row in _rows(D("91.00"), r, 91, D("4.59"))) < 0
+    due = payment(D("91.00"), D("59.74"), 91)
+    assert due == D("4.58")
+    rows = schedule(D("91.00"), D("59.74"), 91, DAY)
+    assert rows[-1]["remaining"] == 0
+    assert all(row["remaining"] >= 0 for row in rows)
 
 
 def test_a_whole_answer() -> None:

@@ -21,9 +21,11 @@ def plan_from_answers(
     answers: Mapping[str, Any],
     mode: Mode | None = None,
     wants_weights: Mapping[str, Decimal] | None = None,
+    reserved: Decimal = Decimal("0.00"),
 ) -> MonthlyPlan:
     """The monthly plan the onboarding answers describe under a budget mode (``PlanError``
-    when none can be made). Learned ``wants_weights`` count only in a learning mode."""
+    when none can be made). Learned ``wants_weights`` count only in a learning mode;
+    ``reserved`` (the active goals' contributions) is saved on top."""
     chosen = mode or mode_of(None)
     income = _section(answers, "income")
     habits = _section(answers, "spending_habits")
@@ -37,6 +39,7 @@ def plan_from_answers(
         travel_per_year=None if travel is None else int(travel),
         method=chosen.method,
         wants_weights=wants_weights if chosen.learned else None,
+        reserved=reserved,
     )
 
 

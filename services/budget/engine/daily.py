@@ -142,3 +142,16 @@ def replan_from(current: DayPlan, fresh: DayPlan, today: dt.date) -> DayPlan:
         day: dict(current.get(day, {}) if day < today else amounts)
         for day, amounts in fresh.items()
     }
+
+
+def carry_savings(days: DayPlan, savings: Decimal, today: dt.date) -> DayPlan:
+    """After ``replan_from``: savings the plan holds beyond what the month's days set aside
+    (their savings day has passed) are set aside on ``today``; less is never taken back."""
+    if today not in days:
+        return days
+    held = sum((amounts.get(cat.SAVINGS, ZERO) for amounts in days.values()), ZERO)
+    if savings <= held:
+        return days
+    on_today = dict(days[today])
+    on_today[cat.SAVINGS] = on_today.get(cat.SAVINGS, ZERO) + savings - held
+    return {**days, today: on_today}

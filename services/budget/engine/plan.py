@@ -85,6 +85,7 @@ def build_plan(
     travel_per_year: int | None = None,
     method: str | None = None,
     wants_weights: Mapping[str, Decimal | int] | None = None,
+    reserved: Decimal = Decimal("0.00"),
 ) -> MonthlyPlan:
     """Compute the monthly plan from onboarding answers.
 
@@ -96,6 +97,8 @@ def build_plan(
     * savings = min(max(20 % share, goal), income - max(needs, fixed)): the goal may grow savings
       only out of wants, never out of flexible needs ("as long as it fits"). If fixed > needs,
       the excess comes out of wants first, then out of savings down to 0 — the same formula.
+    * ``reserved`` (the monthly contributions of the user's active goals) comes on top of those
+      savings, as long as it fits: savings = min(max(share, goal) + reserved, room).
     * flexible needs = max(0, needs - fixed) split food/transportation/healthcare 60/25/15.
     * wants = income - max(needs, fixed) - savings split entertainment/shopping/travel/education/
       other 35/35/10/10/10; ``travel_per_year == 0`` moves travel's weight to shopping
@@ -126,7 +129,9 @@ def build_plan(
 
     needs, _wants, savings_share = split_largest_remainder(income, list(METHODS[chosen]))
     room = income - max(needs, fixed_total)  # what wants + savings can share
-    savings = min(max(savings_share, goal), room)
+    if reserved < 0:
+        raise PlanError("the goals' reserve must not be negative")
+    savings = min(max(savings_share, goal) + reserved, room)
     flexible_needs = max(ZERO, needs - fixed_total)
     wants = room - savings
 

@@ -32,6 +32,7 @@ PLAN_REASONS = {
     "onboarding": "Planned from your onboarding answers",
     "rollover": "New month planned from your latest answers",
     "mode": "Re-laid out for the new budget mode",
+    "goals": "Re-planned to reserve your goals' monthly contributions",
 }
 MOVE_REASONS = {
     "overspend": "Covered an overspend from future days",

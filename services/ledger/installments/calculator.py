@@ -48,13 +48,42 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, (nxt - dt.timedelta(days=1)).day))
 
 
-def payment(principal: Decimal, apr_percent: Decimal, n: int) -> Decimal:
-    """The amortized monthly payment, to the cent."""
-    r = apr_percent / 100 / 12
+def _formula(principal: Decimal, r: Decimal, n: int) -> Decimal:
     if r == 0:
         return cents(principal / n)
     growth = (1 + r) ** n
     return cents(principal * r * growth / (growth - 1))
+
+
+def _rows(principal: Decimal, r: Decimal, n: int, due: Decimal) -> list[tuple[Decimal, ...]]:
+    """(amount, principal, interest, balance left) per payment, interest on the balance."""
+    balance, out = principal, list[tuple[Decimal, ...]]()
+    for k in range(1, n + 1):
+        interest = cents(balance * r)
+        amount = due if k < n else balance + interest
+        part = amount - interest
+        balance -= part
+        out.append((amount, part, interest, balance))
+    return out
+
+
+def _settled(principal: Decimal, r: Decimal, n: int) -> tuple[Decimal, list[tuple[Decimal, ...]]]:
+    """The payment and its rows: the formula's payment to the cent, lowered by the cents that
+    would otherwise compound into a negative balance before the last payment (only at high
+    rates over many months on small sums)."""
+    due = _formula(principal, r, n)
+    per_cent = ((1 + r) ** (n - 1) - 1) / r if r else Decimal(n - 1)  # balance gained per cent
+    while True:
+        rows = _rows(principal, r, n, due)
+        short = min((row[3] for row in rows[:-1]), default=ZERO)
+        if short >= 0 or due <= CENT:
+            return due, rows
+        due -= max(CENT, (-short / max(per_cent, Decimal(1))).quantize(CENT, "ROUND_CEILING"))
+
+
+def payment(principal: Decimal, apr_percent: Decimal, n: int) -> Decimal:
+    """The amortized monthly payment P·r(1+r)^n/((1+r)^n − 1), to the cent (see ``_settled``)."""
+    return _settled(principal, apr_percent / 100 / 12, n)[0]
 
 
 def schedule(
@@ -62,20 +91,12 @@ def schedule(
 ) -> list[dict[str, Any]]:
     """Each payment with its principal, interest and the balance left (the last row settles
     the rounding: the balance ends at exactly 0)."""
-    r = apr_percent / 100 / 12
-    due = payment(principal, apr_percent, n)
-    balance = principal
-    rows = []
-    for k in range(1, n + 1):
-        interest = cents(balance * r)
-        amount = due if k < n else balance + interest
-        part = amount - interest
-        balance -= part
-        rows.append({
-            "payment_number": k, "date": add_months(start, k).isoformat(), "amount": amount,
-            "principal": part, "interest": interest, "remaining": balance,
-        })  # fmt: skip
-    return rows
+    _, rows = _settled(principal, apr_percent / 100 / 12, n)
+    return [
+        {"payment_number": k, "date": add_months(start, k).isoformat(), "amount": amount,
+         "principal": part, "interest": interest, "remaining": left}
+        for k, (amount, part, interest, left) in enumerate(rows, 1)
+    ]  # fmt: skip
 
 
 def _band(value: Decimal, limits: tuple[Decimal, Decimal, Decimal]) -> str:
