@@ -23,15 +23,13 @@ from contracts.budget import (
     ShellRequest,
 )
 from contracts.envelope import Envelope as E
-from services.gateway.deps import BudgetReader, Services, require
+from services.gateway.deps import BudgetManager, BudgetReader, Services
 from services.gateway.routing import body, slash_tolerant
 from services.gateway.sync import caught_up_with
-from shared import tokens
 from shared.dates import DayOrInstant, as_text
 
 router = APIRouter(prefix="/api", redirect_slashes=False)
 route = slash_tolerant(router)
-BudgetManager = Annotated[tokens.Claims, Depends(require("manage:budget"))]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 Month = Annotated[int, Query(ge=1, le=12)]
 PathYear = Annotated[int, Path(ge=2000, le=2100)]

@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.ledger.domain import IdempotencyKey, Transaction, idempotency_key_id
 from services.ledger.goals.application import GoalCases
+from services.ledger.installments.application import InstallmentCases
 from shared.store import MitaApplication
 
 DEFAULT_CURRENCY = "USD"
@@ -27,7 +28,7 @@ class Saved:
     replayed: bool = False
 
 
-class LedgerApplication(GoalCases, MitaApplication):
+class LedgerApplication(GoalCases, InstallmentCases, MitaApplication):
     """Write model of the ledger service (transactions and goals)."""
 
     name = "ledger"

@@ -49,6 +49,13 @@ def goals(settings: MitaSettings) -> Consumer:
     return GoalsProjection(settings.schema_for("ledger"))
 
 
+def installments(settings: MitaSettings) -> Consumer:
+    """``ledger_installments``: installments, profiles and calculations the app reads."""
+    from services.ledger.installments.projections import InstallmentsProjection
+
+    return InstallmentsProjection(settings.schema_for("ledger"))
+
+
 def goal_linking(settings: MitaSettings) -> Consumer:
     """``ledger_goal_linking``: transactions linked by ``goal_id`` count towards the goal."""
     from services.ledger.goals.policy import GoalLinking
@@ -73,7 +80,8 @@ def receipt_recording(settings: MitaSettings) -> Consumer:
 def register_events() -> None:
     """Declare the ledger's event types."""
     import services.ledger.domain
-    import services.ledger.goals.domain  # noqa: F401
+    import services.ledger.goals.domain
+    import services.ledger.installments.domain  # noqa: F401
 
 
 BOOTSTRAP = Bootstrap(
@@ -85,6 +93,7 @@ BOOTSTRAP = Bootstrap(
         ConsumerSpec("ledger_users", "ledger", users),
         ConsumerSpec("ledger_goals", "ledger", goals),
         ConsumerSpec("ledger_goal_linking", "ledger", goal_linking),
+        ConsumerSpec("ledger_installments", "ledger", installments),
         ConsumerSpec("ledger_receipts", "ledger", receipts),
         ConsumerSpec("ledger_receipt_recording", "ledger", receipt_recording),
     ),

@@ -9,6 +9,7 @@ from services.ledger.application import LedgerApplication
 from services.ledger.deps import LedgerContext
 from services.ledger.goals.api import router as goals_router
 from services.ledger.installments.api import router as installments_router
+from services.ledger.installments.plans_api import router as plans_router
 from services.ledger.settings import load_settings
 from shared.service import build_app, pooled_context
 from shared.settings import MitaSettings
@@ -21,7 +22,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
         cfg,
         "ledger",
         application=LedgerApplication.for_database,
-        routers=(router, goals_router, installments_router),
+        routers=(router, goals_router, installments_router, plans_router),
         resources=pooled_context(
             cfg,
             "ledger",

@@ -112,6 +112,28 @@ async def plant_goal(stack: Stack, headers: dict[str, str], marker: str) -> dict
     return {"goal_id": answer.json()["data"]["id"]}
 
 
+async def plant_installment(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner tracks an installment named by the marker, first paid today (UTC)."""
+    today = dt.datetime.now(dt.UTC).date()
+    body = {"id": "", "user_id": "", "item_name": marker, "category": "electronics",
+            "total_amount": 600.0, "payment_amount": 100.0, "interest_rate": 0.0,
+            "total_payments": 6, "payments_made": 0, "payment_frequency": "monthly",
+            "first_payment_date": f"{today.isoformat()}T00:00:00.000",
+            "status": "active"}  # fmt: skip
+    answer = await stack.client.post("/api/installments", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    return {"installment_id": answer.json()["id"], "year": str(today.year),
+            "month": str(today.month)}  # fmt: skip
+
+
+async def plant_installment_slug(
+    stack: Stack, headers: dict[str, str], marker: str
+) -> dict[str, str]:
+    """An installment named by the marker as a slug (the month calendar shows it)."""
+    return await plant_installment(stack, headers, marker.replace("-", "_"))
+
+
+INSTALLMENT = "/api/installments/{installment_id}"
 GOAL = "/api/goals/{goal_id}"
 GOAL_FORM = {"title": "overwritten", "target_amount": 1.0}
 RECEIPT_IMAGE = "/api/transactions/receipt/{receipt_id}/image"
@@ -144,4 +166,11 @@ BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("POST", GOAL + "/add_savings", plant_goal, body={"amount": 5}, read=GOAL),
     *(BolaCase("POST", f"{GOAL}/{action}", plant_goal, read=GOAL)
       for action in ("complete", "pause", "resume", "cancel")),
+    BolaCase("GET", INSTALLMENT, plant_installment),
+    BolaCase("PATCH", INSTALLMENT, plant_installment, body={"notes": "overwritten",
+             "status": "cancelled"}, read=INSTALLMENT),
+    BolaCase("DELETE", INSTALLMENT, plant_installment, read=INSTALLMENT),
+    # A month names no object: B gets B's own (empty) payment calendar, never A's.
+    BolaCase("GET", "/api/installments/calendar/{year}/{month}", plant_installment_slug,
+             caller_scoped=True),
 )  # fmt: skip

@@ -30,6 +30,7 @@ from services.insights.read import projections as insights_read
 from services.insights.settings import InsightsSettings
 from services.ledger.goals.policy import GoalLinking
 from services.ledger.goals.projections import GoalsProjection
+from services.ledger.installments.projections import InstallmentsProjection
 from services.ledger.main import create_app as create_ledger
 from services.ledger.projections import TransactionsProjection
 from services.ledger.projections import UsersProjection as LedgerUsersProjection
@@ -161,6 +162,7 @@ async def open_stack(
             ProjectionRunner(ledger_settings, LedgerUsersProjection(ledger_schema)),
             ProjectionRunner(ledger_settings, GoalsProjection(ledger_schema)),
             ProjectionRunner(ledger_settings, GoalLinking.from_settings(ledger_settings)),
+            ProjectionRunner(ledger_settings, InstallmentsProjection(ledger_schema)),
             ProjectionRunner(
                 budget_settings, BudgetDaysProjection(budget_settings.schema_for("budget"))
             ),

@@ -133,10 +133,16 @@ async def send(
 
 # Answers the app reads as a bare body (the app's code decides, mobile-api.md).
 UNWRAPPED = {("GET", "/api/transactions/by-date")}
+#: Installment routes answer raw objects (mobile-api.md), their DELETE 204 No Content.
+RAW_PREFIX = "/api/installments"
 
 
 def check_contract(method: str, path: str, response: httpx.Response) -> None:
     """No 5xx but the deliberate ones; every /api answer is an envelope."""
+    if response.status_code == 204:
+        assert path.startswith(RAW_PREFIX), response.text
+        assert not response.content, response.text
+        return
     body = response.json()
     if response.status_code >= 500:
         expected = DELIBERATE_5XX.get((method, path))
@@ -147,6 +153,10 @@ def check_contract(method: str, path: str, response: httpx.Response) -> None:
         return
     if response.is_success and (method, path) in UNWRAPPED:
         assert isinstance(body, list), response.text
+        return
+    if response.is_success and path.startswith(RAW_PREFIX):
+        assert isinstance(body, dict), response.text
+        assert "success" not in body, response.text
         return
     if response.is_success:
         assert body["success"] is True, response.text

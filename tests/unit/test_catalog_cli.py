@@ -44,6 +44,7 @@ def test_projections_of() -> None:
         "ledger_users",
         "ledger_goals",
         "ledger_goal_linking",
+        "ledger_installments",
         "ledger_receipts",
         "ledger_receipt_recording",
     ]
