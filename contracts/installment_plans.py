@@ -23,8 +23,11 @@ INSTALLMENT_EVENTS: Final = frozenset(
     {INSTALLMENT_CREATED, INSTALLMENT_PAYMENTS_CHANGED, INSTALLMENT_STATUS_CHANGED,
      INSTALLMENT_NOTES_CHANGED, INSTALLMENT_DELETED}
 )  # fmt: skip
+PROFILE_OPENED: Final = "ledger.InstallmentProfileOpened"
 PROFILE_SAVED: Final = "ledger.InstallmentProfileSaved"
 CALCULATION_PERFORMED: Final = "ledger.InstallmentCalculationPerformed"
+#: Every event the installment planner publishes.
+PLANNER_EVENTS: Final = INSTALLMENT_EVENTS | {PROFILE_OPENED, PROFILE_SAVED, CALCULATION_PERFORMED}
 FREQUENCIES: Final = ("monthly", "biweekly", "weekly")
 #: Payments a year of each frequency (the monthly equivalent is payment × this / 12).
 PER_YEAR: Final = {"monthly": 12, "biweekly": 26, "weekly": 52}

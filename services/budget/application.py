@@ -14,10 +14,11 @@ from eventsourcing.persistence import IntegrityError
 
 from services.budget.domain import BudgetPlan, plan_id, profile_id
 from services.budget.engine.adapt import adapt_month
-from services.budget.engine.answers import layout, plan_from_answers
+from services.budget.engine.answers import INSTALLMENTS, fixed_named, layout, plan_from_answers
 from services.budget.engine.categories import SAVINGS
-from services.budget.engine.daily import DayPlan, carry_savings, replan_from
+from services.budget.engine.daily import DayPlan, carry_savings, place_payments, replan_from
 from services.budget.engine.modes import MODES, mode_of
+from services.budget.engine.money import ZERO
 from services.budget.engine.plan import MonthlyPlan, PlanError
 from services.budget.engine.redistribution import Move, rebalance_month, redistribute_overspend
 from services.budget.profile import BudgetProfile
@@ -108,8 +109,14 @@ class BudgetApplication(MitaApplication):
         mode = mode_of(profile.mode if profile is not None else None)
         weights = profile.wants_weights if profile is not None else None
         reserved = profile.goal_reserve if profile is not None else Decimal("0.00")
-        plan = plan_from_answers(answers, mode, weights, reserved)
+        ahead = (year, month) > (today.year, today.month)
+        payments = (
+            profile.installment_payments(year, month, ahead=ahead) if profile is not None else {}
+        )
+        plan = plan_from_answers(answers, mode, weights, reserved, sum(payments.values(), ZERO))
         fresh = layout(plan, answers, user_id, year, month, mode)
+        line = plan.categories.get(INSTALLMENTS, ZERO) - fixed_named(answers, INSTALLMENTS)
+        fresh = place_payments(fresh, INSTALLMENTS, line, payments)
         aggregate = self.month_plan(user_id, year, month)
         if aggregate is None:
             aggregate = BudgetPlan.open(user_id, year, month)
@@ -298,17 +305,46 @@ class BudgetApplication(MitaApplication):
         month is re-planned from ``today`` on, and the next month; the position or 0."""
         profile = self.profile(user_id) or BudgetProfile.open(user_id)
         before = profile.goal_reserve
-        if not profile.reserve_goal(
+        followed = profile.reserve_goal(
             goal_id, version=version, now=now, amount=amount, active=active
+        )
+        if not followed:
+            return 0
+        return self._replan_now(profile, today, timezone, profile.goal_reserve != before, "goals")
+
+    def follow_installment(
+        self,
+        user_id: uuid.UUID,
+        installment_id: uuid.UUID,
+        *,
+        version: int,
+        today: dt.date,
+        timezone: str,
+        now: dt.datetime,
+        terms: Mapping[str, Any] | None = None,
+        changes: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Follow an installment's event: its payments are fixed amounts on their due days, so
+        an onboarded user's month is re-planned from ``today`` on, and the next month."""
+        profile = self.profile(user_id) or BudgetProfile.open(user_id)
+        if not profile.follow_installment(
+            installment_id, version=version, now=now, terms=terms, changes=changes
         ):
             return 0
-        if not profile.onboarded or profile.goal_reserve == before:
+        return self._replan_now(profile, today, timezone, True, "installments")
+
+    def _replan_now(
+        self, profile: BudgetProfile, today: dt.date, timezone: str, moved: bool, reason: str
+    ) -> int:
+        """Save the profile; when the plan moved, with this month from ``today`` and the next."""
+        if not profile.onboarded or not moved:
             return self._save(profile)
         months = [(today.year, today.month), next_month(today.year, today.month)]
         plans = [
             self._replan(
-                user_id, y, m, profile.answers, timezone, today, profile=profile, reason="goals"
+                profile.user_id, y, m, profile.answers, timezone, today, profile=profile,
+                reason=reason,
             )[0]
             for y, m in months
-        ]
+        ]  # fmt: skip
         return self._save(profile, *plans)

@@ -42,11 +42,11 @@ def redistribution(settings: MitaSettings) -> Consumer:
     return RedistributionPolicy.from_settings(settings)
 
 
-def goal_reserve(settings: MitaSettings) -> Consumer:
-    """``budget_goal_reserve``: active goals' contributions reserved as savings (a policy)."""
-    from services.budget.process.goals import GoalReservePolicy
+def commitments(settings: MitaSettings) -> Consumer:
+    """``budget_commitments``: goals' contributions and installment payments in the plan."""
+    from services.budget.process.commitments import CommitmentsPolicy
 
-    return GoalReservePolicy.from_settings(settings)
+    return CommitmentsPolicy.from_settings(settings)
 
 
 def notifications(settings: MitaSettings) -> Consumer:
@@ -71,7 +71,7 @@ BOOTSTRAP = Bootstrap(
         ConsumerSpec("budget_days", "budget", days),
         ConsumerSpec("budget_redistribution", "budget", redistribution),
         ConsumerSpec("budget_notifications", "budget", notifications),
-        ConsumerSpec("budget_goal_reserve", "budget", goal_reserve),
+        ConsumerSpec("budget_commitments", "budget", commitments),
     ),
     register_events,
 )

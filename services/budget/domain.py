@@ -101,7 +101,8 @@ class BudgetPlan(Aggregate):
     class BudgetPlanned(Event):
         """The month was (re)planned: every category amount and the whole day layout.
 
-        v2 says why (``reason``: onboarding, rollover, mode, goals) and under which budget mode.
+        v2 says why (``reason``: onboarding, rollover, mode, goals, installments) and under
+        which budget mode.
         """
 
         class_version = 2

@@ -10,8 +10,27 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from contracts.installment_plans import amount_of, due_date
 from services.budget.domain import AUTOMATION_DEFAULTS, ZERO, profile_id
 from shared.envelope import registry
+
+
+def scheduled(
+    terms: Mapping[str, Any], year: int, month: int, *, skip_made: bool
+) -> list[tuple[dt.date, Decimal]]:
+    """The (day, amount) of an installment's payments due in (year, month)."""
+    first = terms["first_payment_date"]
+    first = first if isinstance(first, dt.date) else dt.date.fromisoformat(str(first))
+    count, made = int(terms["total_payments"]), int(terms["payments_made"])
+    total, payment = Decimal(str(terms["total_amount"])), Decimal(str(terms["payment_amount"]))
+    out = []
+    for number in range(1, count + 1):
+        day = due_date(first, str(terms["payment_frequency"]), number)
+        if (day.year, day.month) > (year, month):
+            break
+        if (day.year, day.month) == (year, month) and not (skip_made and number <= made):
+            out.append((day, amount_of(total, payment, count, number)))
+    return out
 
 
 class BudgetProfile(Aggregate):
@@ -63,9 +82,20 @@ class BudgetProfile(Aggregate):
         version: int
         at: dt.datetime
 
+    class InstallmentFollowed(Event):
+        """An installment's schedule as the budget plans it (``terms`` None: no longer counted:
+        cancelled or deleted), from the installment's event at ``version``."""
+
+        user_id: uuid.UUID
+        installment_id: str
+        terms: dict[str, Any] | None
+        version: int
+        at: dt.datetime
+
     def __init__(self, user_id: uuid.UUID) -> None:
         self.user_id = user_id
         self.goals: dict[str, tuple[Decimal, bool, int]] = {}
+        self.installments: dict[str, tuple[dict[str, Any] | None, int]] = {}
         self.answers: dict[str, Any] = {}
         self.timezone = "UTC"
         self.mode = "default"
@@ -137,6 +167,57 @@ class BudgetProfile(Aggregate):
         )
         return True
 
+    def follow_installment(
+        self,
+        installment_id: uuid.UUID,
+        *,
+        version: int,
+        now: dt.datetime,
+        terms: Mapping[str, Any] | None = None,
+        changes: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Follow an installment's event at ``version``: whole ``terms`` (created), ``changes``
+        to them (payments made, status), or neither (deleted); whether anything changed. An
+        event already followed (same or older) is a no-op."""
+        key = str(installment_id)
+        held = self.installments.get(key)
+        if held is not None and version <= held[1]:
+            return False
+        if terms is None and changes is None:
+            new = None
+        elif terms is not None:
+            new = dict(terms)
+        elif held is None or held[0] is None:
+            return False  # the installment's creation was never seen (or it is gone)
+        else:
+            new = {**held[0], **changes}  # type: ignore[dict-item]
+        if new is not None and new.get("status") == "cancelled":
+            new = None
+        if held is not None and held[0] == new:
+            return False
+        if held is None and new is None:
+            return False
+        self.trigger_event(
+            self.InstallmentFollowed,
+            user_id=self.user_id,
+            installment_id=key,
+            terms=new,
+            version=version,
+            at=now,
+        )
+        return True
+
+    def installment_payments(self, year: int, month: int, *, ahead: bool) -> dict[dt.date, Decimal]:
+        """The payments due in (year, month) of the installments counted, per day; ``ahead``
+        (a month after the current one) leaves out the payments already made."""
+        due: dict[dt.date, Decimal] = {}
+        for terms, _ in self.installments.values():
+            if terms is None:
+                continue
+            for day, amount in scheduled(terms, year, month, skip_made=ahead):
+                due[day] = due.get(day, ZERO) + amount
+        return due
+
     @classmethod
     def open(cls, user_id: uuid.UUID) -> BudgetProfile:
         """Decide a new profile."""
@@ -162,6 +243,13 @@ class BudgetProfile(Aggregate):
             )
         elif isinstance(event, BudgetProfile.AutomationSettingsChanged):
             self.automation = {**AUTOMATION_DEFAULTS, **event.settings}
+        elif isinstance(event, BudgetProfile.InstallmentFollowed):
+            self.installments = self.installments | {
+                event.installment_id: (
+                    dict(event.terms) if event.terms is not None else None,
+                    event.version,
+                )
+            }
         elif isinstance(event, BudgetProfile.GoalReserveChanged):
             self.goals = self.goals | {
                 event.goal_id: (Decimal(str(event.amount)), event.active, event.version)

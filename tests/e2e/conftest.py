@@ -19,7 +19,7 @@ from services.auth.main import create_app as create_auth
 from services.auth.projections import UsersProjection
 from services.auth.settings import AuthSettings
 from services.budget.main import create_app as create_budget
-from services.budget.process.goals import GoalReservePolicy
+from services.budget.process.commitments import CommitmentsPolicy
 from services.budget.process.policy import RedistributionPolicy
 from services.budget.read.projections import BudgetDaysProjection
 from services.budget.settings import BudgetSettings
@@ -167,7 +167,7 @@ async def open_stack(
                 budget_settings, BudgetDaysProjection(budget_settings.schema_for("budget"))
             ),
             ProjectionRunner(budget_settings, RedistributionPolicy.from_settings(budget_settings)),
-            ProjectionRunner(budget_settings, GoalReservePolicy.from_settings(budget_settings)),
+            ProjectionRunner(budget_settings, CommitmentsPolicy.from_settings(budget_settings)),
         ]
         relays = [
             Relay(auth_settings, "auth"),

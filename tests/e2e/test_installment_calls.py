@@ -289,3 +289,61 @@ async def test_achievements_count_calculations_and_declines(plans_stack: Stack) 
     found = raw(await stack.client.get("/api/installments/achievements", headers=headers))
     assert found["calculations_declined"] == 0  # the user took it after all
     assert found["days_without_new_installment"] == 0
+
+
+def planned(days: list[JSON]) -> dict[str, Decimal]:
+    """Σ planned per category over a /calendar/saved month."""
+    totals: dict[str, Decimal] = {}
+    for entry in days:
+        for name, line in entry["planned_budget"].items():
+            totals[name] = totals.get(name, Decimal(0)) + Decimal(str(line["planned"]))
+    return totals
+
+
+async def test_payments_are_fixed_amounts_in_the_budget_calendar(plans_stack: Stack) -> None:
+    """An installment due on the 10th of next month: that day's plan holds the payment as a
+    fixed line, the month's discretionary money is exactly that much lower (income conserved);
+    deleting it gives the money back."""
+    stack = plans_stack
+    headers, _ = await sofia_user(stack)
+    body = {"income": {"monthly_income": 6000}, "fixed_expenses": {"rent": 1500}}
+    answer = await stack.client.post("/api/onboarding/submit", json=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    today = sofia_today()
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    path = f"/api/calendar/saved/{year}/{month}"
+
+    async def month_plan() -> list[JSON]:
+        days: list[JSON] = raw(await stack.client.get(path, headers=headers))["data"]["calendar"]
+        return days
+
+    before = planned(await month_plan())
+    due = dt.date(year, month, 10)
+    made = raw(await stack.client.post("/api/installments", headers=headers, json=plan(
+        due, total_amount=1000.0, payment_amount=250.0, total_payments=4)), 201)  # fmt: skip
+
+    async def fixed() -> bool:
+        return planned(await month_plan()).get("installments") == Decimal("250.00")
+
+    await wait_until(fixed, timeout=20, what="the payment in the budget calendar")
+    days = await month_plan()
+    after = planned(days)
+    on_due = next(d for d in days if d["date"] == due.isoformat())
+    assert Decimal(str(on_due["planned_budget"]["installments"]["planned"])) == 250
+    assert [d["date"] for d in days if "installments" in d["planned_budget"]] == [due.isoformat()]
+    assert sum(after.values()) == sum(before.values()) == 6000
+    assert after["housing"] == before["housing"]
+    assert after["savings"] == before["savings"]
+    rest = ("food", "transportation", "healthcare", "entertainment", "shopping", "travel",
+            "education", "other")  # fmt: skip
+    spend = sum(after.get(c, Decimal(0)) for c in rest)
+    assert spend == sum(before.get(c, Decimal(0)) for c in rest) - 250
+
+    gone = await stack.client.delete(f"/api/installments/{made['id']}", headers=headers)
+    assert gone.status_code == 204
+
+    async def released() -> bool:
+        return "installments" not in planned(await month_plan())
+
+    await wait_until(released, timeout=20, what="the payment leaving the budget calendar")
+    assert planned(await month_plan()) == before

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from contracts.goals import GOAL_EVENTS
+from contracts.installment_plans import PLANNER_EVENTS
 from services import catalog
 from services.auth.application import AuthApplication
 from services.cli import main
@@ -93,7 +94,7 @@ def test_cli_events_schemas_prints_json(capsys: pytest.CaptureFixture[str]) -> N
     assert doc["envelope"]["title"] == "EventEnvelope"
     assert "payload" in doc["envelope"]["properties"]
     ledger = {name for name in doc["events"] if name.startswith("ledger.")}
-    assert ledger == {*LEDGER_EVENTS, *GOAL_EVENTS, "ledger.IdempotencyKeyClaimed"}
+    assert ledger == {*LEDGER_EVENTS, *GOAL_EVENTS, *PLANNER_EVENTS, "ledger.IdempotencyKeyClaimed"}
     assert "saved_amount" in doc["events"]["ledger.GoalCreated"]["properties"]
     assert doc["events"]["ledger.TransactionRecorded"]["x-schema-version"] == 5
     assert "merchant" in doc["events"]["ledger.TransactionRecorded"]["properties"]

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 import services.ledger.domain  # noqa: F401 - registers the ledger events
 from contracts.goals import GOAL_CREATED, GOAL_EVENTS
+from contracts.installment_plans import PLANNER_EVENTS
 from services.ledger.domain import Transaction
 from services.ledger.goals.domain import Goal
 from shared.envelope import (
@@ -133,7 +134,7 @@ def test_extra_fields_forbidden_and_frozen() -> None:
 
 def test_global_registry_has_exactly_the_ledger_events() -> None:
     ledger = {e.name for e in registry.all() if e.service == "ledger"}
-    assert ledger == {*LEDGER_EVENTS, *GOAL_EVENTS, "ledger.IdempotencyKeyClaimed"}
+    assert ledger == {*LEDGER_EVENTS, *GOAL_EVENTS, *PLANNER_EVENTS, "ledger.IdempotencyKeyClaimed"}
     assert registry.get(GOAL_CREATED).cls is Goal.Created
     assert registry.get("ledger.TransactionRecorded").cls is Transaction.Recorded
     assert registry.get("ledger.TransactionAmended").cls is Transaction.Amended

@@ -155,3 +155,25 @@ def carry_savings(days: DayPlan, savings: Decimal, today: dt.date) -> DayPlan:
     on_today = dict(days[today])
     on_today[cat.SAVINGS] = on_today.get(cat.SAVINGS, ZERO) + savings - held
     return {**days, today: on_today}
+
+
+def place_payments(
+    days: DayPlan, category: str, line: Decimal, payments: Mapping[dt.date, Decimal]
+) -> DayPlan:
+    """Move ``line`` of a fixed ``category`` from its due day to the payments' own days, in
+    date order, each at most its amount (a line capped below the payments covers the earliest
+    ones). Σ per category is unchanged."""
+    if line <= 0:
+        return days
+    out = {day: dict(amounts) for day, amounts in days.items()}
+    holder = next(day for day, amounts in out.items() if amounts.get(category, ZERO) >= line)
+    out[holder][category] -= line
+    if out[holder][category] == 0:
+        del out[holder][category]
+    left = line
+    for day in sorted(payments):
+        part = min(payments[day], left)
+        if part > 0:
+            out[day][category] = out[day].get(category, ZERO) + part
+            left -= part
+    return out

@@ -33,6 +33,7 @@ PLAN_REASONS = {
     "rollover": "New month planned from your latest answers",
     "mode": "Re-laid out for the new budget mode",
     "goals": "Re-planned to reserve your goals' monthly contributions",
+    "installments": "Re-planned around your installment payments",
 }
 MOVE_REASONS = {
     "overspend": "Covered an overspend from future days",

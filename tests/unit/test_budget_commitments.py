@@ -14,7 +14,7 @@ from services.budget.application import BudgetApplication
 from services.budget.engine.answers import plan_from_answers
 from services.budget.engine.daily import carry_savings, month_totals
 from services.budget.engine.plan import PlanError, build_plan
-from services.budget.process.goals import ACTIVE_AFTER, contribution
+from services.budget.process.commitments import ACTIVE_AFTER, contribution
 from shared.envelope import EventEnvelope
 
 NOW = dt.datetime(2024, 3, 10, 12, tzinfo=dt.UTC)
@@ -160,3 +160,78 @@ def test_the_policy_reads_the_contribution_and_status_of_each_goal_event() -> No
     assert ACTIVE_AFTER["ledger.GoalCompleted"] is False
     assert ACTIVE_AFTER["ledger.GoalResumed"] is True
     assert ACTIVE_AFTER["ledger.GoalUpdated"] is None
+
+
+def terms(**over: Any) -> dict[str, Any]:
+    """An installment's schedule as the policy passes it: 4 × 100 + 50, monthly on the 20th."""
+    return {
+        "first_payment_date": "2024-03-20", "payment_frequency": "monthly",
+        "total_amount": "350.00", "payment_amount": "100.00", "total_payments": 4,
+        "payments_made": 0, "status": "active",
+    } | over  # fmt: skip
+
+
+def installment(app: BudgetApplication, user: uuid.UUID, plan_id: uuid.UUID, version: int,
+                **facts: Any) -> int:  # fmt: skip
+    """Follow one installment event at ``version``."""
+    return app.follow_installment(user, plan_id, version=version, today=TODAY, timezone="UTC",
+                                  now=NOW, **facts)  # fmt: skip
+
+
+def test_installment_payments_are_fixed_on_their_due_days() -> None:
+    app = BudgetApplication()
+    user, plan_id = uuid.uuid4(), uuid.uuid4()
+    app.submit_onboarding(user, ANSWERS, "UTC", dt.date(2024, 3, 1))
+    before = app.month_plan(user, 2024, 4)
+    assert before is not None
+    assert installment(app, user, plan_id, 1, terms=terms()) > 0
+    march, april = app.month_plan(user, 2024, 3), app.month_plan(user, 2024, 4)
+    assert march is not None
+    assert april is not None
+    assert march.days[dt.date(2024, 3, 20)]["installments"] == Decimal("100.00")
+    assert april.days[dt.date(2024, 4, 20)]["installments"] == Decimal("100.00")
+    assert april.categories["installments"] == Decimal("100.00")
+    assert sum(april.categories.values()) == sum(before.categories.values())  # income conserved
+    discretionary = ("food", "transportation", "healthcare", "entertainment", "shopping",
+                     "travel", "education", "other")  # fmt: skip
+    assert sum(april.categories[c] for c in discretionary) == (
+        sum(before.categories[c] for c in discretionary) - Decimal("100.00")
+    )
+    assert month_totals(april.days) == {k: v for k, v in april.categories.items() if v}
+    # Paid ahead: April's payment is no longer due there; cancelled: nothing is.
+    assert installment(app, user, plan_id, 2, changes={"payments_made": 2}) > 0
+    april = app.month_plan(user, 2024, 4)
+    assert april is not None
+    assert "installments" not in april.categories or april.categories["installments"] == 0
+    assert installment(app, user, plan_id, 2, changes={"payments_made": 3}) == 0  # old version
+    assert installment(app, user, plan_id, 3, changes={"payments_made": 0}) > 0
+    assert installment(app, user, plan_id, 4, changes={"status": "cancelled",
+                                                       "payments_made": 0}) > 0  # fmt: skip
+    april = app.month_plan(user, 2024, 4)
+    assert april is not None
+    assert april.categories == before.categories
+    assert installment(app, user, plan_id, 5) == 0  # deleted after cancelled: nothing moves
+    assert installment(app, user, uuid.uuid4(), 2, changes={"payments_made": 1}) == 0  # unseen
+
+
+def test_the_last_payment_settles_and_a_capped_line_covers_the_earliest() -> None:
+    profile_terms = terms(first_payment_date="2024-01-31", total_payments=3,
+                          total_amount="250.00")  # fmt: skip
+    app = BudgetApplication()
+    user = uuid.uuid4()
+    app.submit_onboarding(user, ANSWERS, "UTC", dt.date(2024, 3, 1))
+    installment(app, user, uuid.uuid4(), 1, terms=profile_terms)
+    march = app.month_plan(user, 2024, 3)
+    assert march is not None
+    assert march.days[dt.date(2024, 3, 31)]["installments"] == Decimal("50.00")  # settles
+    big = terms(first_payment_date="2024-04-02", payment_amount="1500.00",
+                total_amount="3500.00", total_payments=2)  # fmt: skip
+    installment(app, user, uuid.uuid4(), 1, terms=big)
+    installment(app, user, uuid.uuid4(), 1, terms=big | {"first_payment_date": "2024-04-09"})
+    april = app.month_plan(user, 2024, 4)
+    assert april is not None
+    # 3000 of payments but 3000 − 1000 rent leaves 2000: the earliest payment whole, then 500.
+    assert april.categories["installments"] == Decimal("2000.00")
+    assert april.days[dt.date(2024, 4, 2)]["installments"] == Decimal("1500.00")
+    assert april.days[dt.date(2024, 4, 9)]["installments"] == Decimal("500.00")
+    assert month_totals(april.days) == {k: v for k, v in april.categories.items() if v}
