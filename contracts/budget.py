@@ -21,6 +21,8 @@ BUDGET_ADAPTED: Final = "budget.BudgetAdapted"
 ONBOARDING_SUBMITTED: Final = "budget.OnboardingSubmitted"
 BUDGET_MODE_CHANGED: Final = "budget.BudgetModeChanged"
 AUTOMATION_SETTINGS_CHANGED: Final = "budget.AutomationSettingsChanged"
+GOAL_RESERVE_CHANGED: Final = "budget.GoalReserveChanged"
+INSTALLMENT_FOLLOWED: Final = "budget.InstallmentFollowed"
 
 #: Every transaction category → the plan category it counts in (budget-engine.md).
 PLAN_CATEGORY_OF: Final = MappingProxyType(

@@ -14,9 +14,9 @@ from eventsourcing.persistence import IntegrityError
 
 from services.budget.domain import BudgetPlan, plan_id, profile_id
 from services.budget.engine.adapt import adapt_month
-from services.budget.engine.answers import INSTALLMENTS, fixed_named, layout, plan_from_answers
+from services.budget.engine.answers import plan_month
 from services.budget.engine.categories import SAVINGS
-from services.budget.engine.daily import DayPlan, carry_savings, place_payments, replan_from
+from services.budget.engine.daily import DayPlan, carry_savings, replan_from
 from services.budget.engine.modes import MODES, mode_of
 from services.budget.engine.money import ZERO
 from services.budget.engine.plan import MonthlyPlan, PlanError
@@ -108,15 +108,12 @@ class BudgetApplication(MitaApplication):
     ) -> tuple[BudgetPlan, MonthlyPlan, DayPlan]:
         mode = mode_of(profile.mode if profile is not None else None)
         weights = profile.wants_weights if profile is not None else None
-        reserved = profile.goal_reserve if profile is not None else Decimal("0.00")
         ahead = (year, month) > (today.year, today.month)
-        payments = (
-            profile.installment_payments(year, month, ahead=ahead) if profile is not None else {}
-        )
-        plan = plan_from_answers(answers, mode, weights, reserved, sum(payments.values(), ZERO))
-        fresh = layout(plan, answers, user_id, year, month, mode)
-        line = plan.categories.get(INSTALLMENTS, ZERO) - fixed_named(answers, INSTALLMENTS)
-        fresh = place_payments(fresh, INSTALLMENTS, line, payments)
+        plan, fresh = plan_month(
+            answers, user_id, year, month, mode=mode, wants_weights=weights,
+            reserved=profile.goal_reserve if profile is not None else ZERO,
+            payments=profile.installment_payments(year, month, ahead=ahead) if profile else None,
+        )  # fmt: skip
         aggregate = self.month_plan(user_id, year, month)
         if aggregate is None:
             aggregate = BudgetPlan.open(user_id, year, month)

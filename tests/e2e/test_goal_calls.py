@@ -339,6 +339,11 @@ async def test_a_goal_contribution_reserves_savings_in_the_calendar(goals_stack:
     wants = ("entertainment", "shopping", "travel", "education", "other")
     assert sum(after_next[w] for w in wants) == sum(before_next[w] for w in wants) - 250
 
+    after = (nxt[0] + 1, 1) if nxt[1] == 12 else (nxt[0], nxt[1] + 1)
+    later = month_totals(await saved_month(stack, headers, *after))  # computed, not yet stored
+    assert later["savings"] == Decimal("1450.00")
+    assert sum(later.values()) == Decimal("6000.00")
+
     expected = distribute_month(after_next, today.year, today.month, user_id=str(me["id"]))
     this_month = {e["date"]: e for e in await saved_month(stack, headers, today.year, today.month)}
     for day, amounts in expected.items():

@@ -339,6 +339,17 @@ async def test_payments_are_fixed_amounts_in_the_budget_calendar(plans_stack: St
     spend = sum(after.get(c, Decimal(0)) for c in rest)
     assert spend == sum(before.get(c, Decimal(0)) for c in rest) - 250
 
+    # The month after is not planned yet: read, it is computed with the payment too, exactly
+    # as its rollover will store it.
+    later_year, later_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    later = raw(await stack.client.get(f"/api/calendar/saved/{later_year}/{later_month}",
+                                       headers=headers))["data"]["calendar"]  # fmt: skip
+    on_later = next(
+        d for d in later if d["date"] == dt.date(later_year, later_month, 10).isoformat()
+    )
+    assert Decimal(str(on_later["planned_budget"]["installments"]["planned"])) == 250
+    assert planned(later)["installments"] == 250
+
     gone = await stack.client.delete(f"/api/installments/{made['id']}", headers=headers)
     assert gone.status_code == 204
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from services.budget.engine.daily import DayPlan, distribute_month
+from services.budget.engine.daily import DayPlan, distribute_month, place_payments
 from services.budget.engine.modes import Mode, mode_of
 from services.budget.engine.money import ZERO
 from services.budget.engine.plan import MonthlyPlan, PlanError, build_plan, fixed_by_category
@@ -100,3 +101,24 @@ def fixed_named(answers: Mapping[str, Any], category: str) -> Decimal:
     except PlanError:
         return ZERO
     return by.get(category, ZERO)
+
+
+def plan_month(
+    answers: Mapping[str, Any],
+    user_id: uuid.UUID,
+    year: int,
+    month: int,
+    *,
+    mode: Mode | None = None,
+    wants_weights: Mapping[str, Decimal] | None = None,
+    reserved: Decimal = ZERO,
+    payments: Mapping[dt.date, Decimal] | None = None,
+) -> tuple[MonthlyPlan, DayPlan]:
+    """The plan of (year, month) and its days: the answers under the mode, the goals' reserve
+    saved on top, the installment payments fixed on their due days (``PlanError`` when no plan
+    can be made)."""
+    due = dict(payments or {})
+    plan = plan_from_answers(answers, mode, wants_weights, reserved, sum(due.values(), ZERO))
+    days = layout(plan, answers, user_id, year, month, mode)
+    line = plan.categories.get(INSTALLMENTS, ZERO) - fixed_named(answers, INSTALLMENTS)
+    return plan, place_payments(days, INSTALLMENTS, line, due)

@@ -17,6 +17,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
+from contracts.budget import GOAL_RESERVE_CHANGED
 from services.budget.read.placement import AUTOMATION_CHANGED, MODE_CHANGED, SUBMITTED
 from shared import jsonutil
 from shared.envelope import EventEnvelope
@@ -29,13 +30,15 @@ SETUP = (
     "mode text NOT NULL, categories jsonb NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {} (user_id uuid PRIMARY KEY, mode text, automation jsonb, "
     "mode_at timestamptz, automation_at timestamptz, answers jsonb, answers_at timestamptz, "
-    "wants_weights jsonb)",
+    "wants_weights jsonb, commitments jsonb)",
+    # Tables made before the goals' reserve and the installments were followed.
+    "ALTER TABLE {} ADD COLUMN IF NOT EXISTS commitments jsonb",
 )
 
 
 async def setup(conn: AsyncConnection[DictRow], table: Table) -> None:
     """Create the two tables."""
-    for name, statement in zip(TABLES, SETUP, strict=True):
+    for name, statement in zip((*TABLES, "budget_profiles"), SETUP, strict=True):
         await conn.execute(sql.SQL(statement).format(table(name)))
 
 
@@ -96,4 +99,28 @@ async def set_profile(conn: AsyncConnection[DictRow], table: Table, event: Event
             s=sql.Identifier(stamp),
         ),
         (user, *values.values(), event.occurred_at),
+    )
+
+
+async def follow_commitment(
+    conn: AsyncConnection[DictRow], table: Table, event: EventEnvelope
+) -> None:
+    """A goal's reserve or an installment's schedule as the profile now follows it, keyed
+    ``goal:<id>`` / ``installment:<id>`` (a newer version of the same one wins)."""
+    p = event.payload
+    if event.type == GOAL_RESERVE_CHANGED:
+        key = f"goal:{p['goal_id']}"
+        value = {"amount": str(p["amount"]), "active": bool(p["active"])}
+    else:
+        key, value = f"installment:{p['installment_id']}", {"terms": p.get("terms")}
+    entry = Jsonb({**value, "version": int(p["version"])}, dumps=jsonutil.dumps)
+    await conn.execute(
+        sql.SQL(
+            "INSERT INTO {t} AS p (user_id, commitments) "
+            "VALUES (%s, jsonb_build_object(%s::text, %s::jsonb)) "
+            "ON CONFLICT (user_id) DO UPDATE SET commitments = "
+            "coalesce(p.commitments, '{{}}'::jsonb) || jsonb_build_object(%s::text, %s::jsonb) "
+            "WHERE coalesce((p.commitments -> %s::text ->> 'version')::bigint, 0) < %s::bigint"
+        ).format(t=table("budget_profiles")),
+        (uuid.UUID(str(p["user_id"])), key, entry, key, entry, key, int(p["version"])),
     )

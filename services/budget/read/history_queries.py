@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from psycopg.rows import DictRow
 from services.budget.domain import AUTOMATION_DEFAULTS
 from services.budget.engine import categories as cat
 from services.budget.engine.modes import DEFAULT
+from services.budget.engine.money import ZERO
 from services.budget.read.queries import fetch, table
 
 
@@ -99,22 +101,42 @@ def wants_count(counts: dict[str, int]) -> int:
     return sum(counts.get(c, 0) for c in cat.WANTS)
 
 
+@dataclass(frozen=True)
+class PlanningInputs:
+    """What a month's plan is computed from: the latest answers (None before onboarding), the
+    mode and learned weights, the goals' reserve and the installments' schedules."""
+
+    answers: dict[str, Any] | None
+    mode: str
+    weights: dict[str, Decimal] | None
+    reserved: Decimal
+    installments: list[dict[str, Any]]
+
+
 async def planning_inputs(
     conn: AsyncConnection[DictRow], schema: str, user: uuid.UUID
-) -> tuple[dict[str, Any] | None, str, dict[str, Decimal] | None]:
-    """The latest onboarding answers (None before onboarding), the mode and learned weights."""
+) -> PlanningInputs:
+    """The user's planning inputs from ``budget_profiles``."""
     rows = await fetch(
         conn,
-        sql.SQL("SELECT answers, mode, wants_weights FROM {} WHERE user_id = %s").format(
-            table(schema, "budget_profiles")
-        ),
+        sql.SQL(
+            "SELECT answers, mode, wants_weights, commitments FROM {} WHERE user_id = %s"
+        ).format(table(schema, "budget_profiles")),
         (user,),
     )
     if not rows:
-        return None, DEFAULT, None
-    weights = rows[0]["wants_weights"]
-    return (
-        rows[0]["answers"],
-        str(rows[0]["mode"] or DEFAULT),
+        return PlanningInputs(None, DEFAULT, None, ZERO, [])
+    row = rows[0]
+    weights = row["wants_weights"]
+    followed = (row["commitments"] or {}).values()
+    reserved = sum(
+        (Decimal(str(c["amount"])) for c in followed if "amount" in c and c["active"]), ZERO
+    )
+    schedules = [c["terms"] for c in followed if c.get("terms")]
+    return PlanningInputs(
+        row["answers"],
+        str(row["mode"] or DEFAULT),
         {c: Decimal(str(w)) for c, w in weights.items()} if weights else None,
+        reserved,
+        schedules,
     )

@@ -19,6 +19,7 @@ from decimal import Decimal
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from contracts.budget import GOAL_RESERVE_CHANGED, INSTALLMENT_FOLLOWED
 from services.budget.read import history
 from services.budget.read.placement import (
     ADAPTED,
@@ -70,6 +71,8 @@ class BudgetDaysProjection(Projection):
             ADAPTED,
             MODE_CHANGED,
             AUTOMATION_CHANGED,
+            GOAL_RESERVE_CHANGED,
+            INSTALLMENT_FOLLOWED,
         }
     )
 
@@ -125,6 +128,8 @@ class BudgetDaysProjection(Projection):
             await self._moved(conn, event)
         elif event.type in (MODE_CHANGED, AUTOMATION_CHANGED):
             await history.set_profile(conn, self.table, event)
+        elif event.type in (GOAL_RESERVE_CHANGED, INSTALLMENT_FOLLOWED):
+            await history.follow_commitment(conn, self.table, event)
         elif event.type in (SUBMITTED, REGISTERED, PROFILE_UPDATED):
             if event.type == SUBMITTED:
                 await history.set_profile(conn, self.table, event)

@@ -11,12 +11,13 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
-from services.budget.engine.answers import layout, plan_from_answers
+from services.budget.engine.answers import plan_month
 from services.budget.engine.forecast import Forecast, forecast
 from services.budget.engine.modes import mode_of
 from services.budget.engine.money import ZERO
 from services.budget.engine.plan import PlanError
 from services.budget.engine.status import live_status
+from services.budget.profile import scheduled
 from services.budget.read.history_queries import planning_inputs
 from services.budget.read.queries import Grid, grid, has_plan, month_bounds, remaining, totals
 
@@ -34,16 +35,23 @@ async def month_view(
     days = await grid(conn, schema, user, start, end)
     if has_plan(days):
         return days
-    answers, mode_name, weights = await planning_inputs(conn, schema, user)
-    if not answers:
+    inputs = await planning_inputs(conn, schema, user)
+    if not inputs.answers:
         return days
-    mode = mode_of(mode_name)
+    # Months the policies did not plan yet lie ahead: payments already made are not due there.
+    payments: dict[dt.date, Decimal] = {}
+    for terms in inputs.installments:
+        for day, amount in scheduled(terms, year, month, skip_made=True):
+            payments[day] = payments.get(day, ZERO) + amount
     try:
-        plan = plan_from_answers(answers, mode, weights)
+        _, laid_out = plan_month(
+            inputs.answers, user, year, month, mode=mode_of(inputs.mode),
+            wants_weights=inputs.weights, reserved=inputs.reserved, payments=payments,
+        )  # fmt: skip
     except PlanError:  # answers no plan can be made from were refused when given
         return days
     computed: Grid = {day: dict(cells) for day, cells in days.items()}
-    for day, amounts in layout(plan, answers, user, year, month, mode).items():
+    for day, amounts in laid_out.items():
         row = computed.setdefault(day, {})
         for category, amount in amounts.items():
             spent = row.get(category, (ZERO, ZERO))[1]
