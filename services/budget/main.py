@@ -9,6 +9,7 @@ from services.budget.deps import BudgetContext
 from services.budget.read.dashboard import router as dashboard_router
 from services.budget.read.impact import router as impact_router
 from services.budget.routes.advice import router as advice_router
+from services.budget.routes.financial import router as financial_router
 from services.budget.routes.health import router as health_router
 from services.budget.routes.plans import router
 from services.budget.routes.settings import router as settings_router
@@ -31,6 +32,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
             health_router,
             dashboard_router,
             impact_router,
+            financial_router,
         ),
         resources=pooled_context(
             cfg,

@@ -21,6 +21,7 @@ from services.gateway.routes_auth import router as auth_router
 from services.gateway.routes_behavior import router as behavior_router
 from services.gateway.routes_budget import router as budget_router
 from services.gateway.routes_dashboard import router as dashboard_router
+from services.gateway.routes_financial import router as financial_router
 from services.gateway.routes_goals import router as goals_router
 from services.gateway.routes_habits import router as habits_router
 from services.gateway.routes_insights import router as insights_router
@@ -78,6 +79,7 @@ def create_app(
             ledger_router,
             goals_router,
             installments_router,
+            financial_router,
             budget_router,
             insights_router,
             ai_router,

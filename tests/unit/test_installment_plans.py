@@ -207,3 +207,19 @@ def test_the_lifecycle() -> None:
     with pytest.raises(InvalidInstallment):
         make(payments_made=13)
     assert make(payments_made=12).status == "completed"
+
+
+def test_evaluations_band_each_ongoing_plan() -> None:
+    plans = [
+        row(payments_made=2, item_name="ok"),  # 90 of 3000: 3 %
+        row(
+            payments_made=2, item_name="big", payment_amount=D("500.00"), total_amount=D("5600.00")
+        ),
+        row(item_name="late"),  # overdue: at least orange
+        row(payments_made=2, item_name="food", category="groceries"),
+        row(status="cancelled", item_name="gone"),
+    ]
+    found = {e["item_name"]: e["risk_level"] for e in rules.evaluations(plans, TODAY, D(3000))}
+    assert found == {"ok": "green", "big": "yellow", "late": "orange", "food": "red"}
+    unknown = rules.evaluations(plans[:1], TODAY, None)
+    assert (unknown[0]["risk_level"], unknown[0]["share_of_income"]) == ("yellow", None)

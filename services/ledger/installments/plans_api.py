@@ -24,7 +24,7 @@ from services.ledger.installments.domain import (
 )
 from services.ledger.installments.projections import PLAN_COLUMNS
 from services.ledger.installments.queries import income_for, installment_row, list_installments
-from shared.api import ApiError, JSONResponse, invalid, positioned
+from shared.api import ApiError, JSONResponse, invalid, ok, positioned
 
 router = APIRouter()
 NOT_FOUND = "Installment not found"
@@ -81,6 +81,16 @@ async def listed(
         rows = await list_installments(conn, ctx.schema, caller.sub)
         income = await income_for(conn, ctx.schema, caller.sub)
     return JSONResponse(rules.summary(rows, today, income, status))
+
+
+@router.get("/financial/installment-evaluate")
+async def evaluate(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
+    """Each ongoing installment weighed against the monthly income (in the envelope)."""
+    today = await today_of(ctx, caller, zone)
+    async with ctx.pool.connection() as conn:
+        rows = await list_installments(conn, ctx.schema, caller.sub)
+        income = await income_for(conn, ctx.schema, caller.sub)
+    return ok(rules.evaluations(rows, today, income))
 
 
 @router.get("/installments/{installment_id}")

@@ -95,6 +95,43 @@ def summary(
     }  # fmt: skip
 
 
+#: Payment share of income bands (the calculator's payment / income factor).
+SHARE_BANDS = ((Decimal("0.10"), "green"), (Decimal("0.20"), "yellow"), (Decimal("0.30"), "orange"))
+EVERYDAY = ("groceries", "utilities")
+
+
+def evaluations(
+    rows: list[dict[str, Any]], today: dt.date, income: Decimal | None
+) -> list[dict[str, Any]]:
+    """Each ongoing plan's monthly payment as a share of income, banded like the calculator's
+    payment factor (< 10 % green, < 20 % yellow, < 30 % orange, else red; groceries or
+    utilities on credit red; no income known: yellow), overdue ones at least orange."""
+    out = []
+    for row in rows:
+        status = status_of(row, today)
+        if status not in ONGOING:
+            continue
+        monthly = monthly_equivalent(row["payment_amount"], row["payment_frequency"])
+        share = (monthly / income).quantize(Decimal("0.0001"), ROUND_HALF_UP) if income else None
+        if share is None:
+            level, message = "yellow", "Add your monthly income to weigh this installment"
+        else:
+            level = next((name for top, name in SHARE_BANDS if share < top), "red")
+            message = (
+                f"{monthly} a month is {(share * 100).quantize(Decimal('0.1'))}% of your income"
+            )
+        if row["category"] in EVERYDAY:
+            level, message = "red", f"{message}; everyday needs on credit are a warning sign"
+        if status == "overdue" and level in ("green", "yellow"):
+            level, message = "orange", f"{message}; a payment is overdue"
+        out.append({
+            "installment_id": str(row["id"]), "item_name": row["item_name"],
+            "category": row["category"], "monthly_payment": monthly, "share_of_income": share,
+            "risk_level": level, "message": message,
+        })  # fmt: skip
+    return out
+
+
 def calendar(rows: list[dict[str, Any]], year: int, month: int, today: dt.date) -> dict[str, Any]:
     """Every payment of the month of the installments not cancelled: paid, due or overdue."""
     first_day = dt.date(year, month, 1)
