@@ -3,6 +3,7 @@ typed by its ``data`` (for OpenAPI)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
@@ -65,3 +66,19 @@ class Health(BaseModel):
     commit: str
     #: The OCR engines in use and the Tesseract languages installed (when OCR answers).
     ocr: dict[str, Any] | None = None
+
+
+def written_day(value: Any) -> Any:
+    """A body's day: ``YYYY-MM-DD`` or an ISO datetime, taken as the date written in it (the
+    app sends local times without an offset); for ``BeforeValidator``."""
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    text = str(value).strip()
+    try:
+        return (
+            dt.date.fromisoformat(text)
+            if len(text) == 10
+            else dt.datetime.fromisoformat(text).date()
+        )
+    except ValueError:
+        raise ValueError("must be YYYY-MM-DD or an ISO-8601 datetime") from None

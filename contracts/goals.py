@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
-from contracts.envelope import Tolerant
+from contracts.envelope import Tolerant, written_day
 from contracts.ledger import MAX_AMOUNT
 
 #: The app's goal categories (its picker's values), echoed exactly.
@@ -77,21 +77,6 @@ def _priority(value: Any) -> Any:
     return text
 
 
-def _day(value: Any) -> Any:
-    """``YYYY-MM-DD`` or an ISO datetime (its date as written)."""
-    if value is None or isinstance(value, dt.date):
-        return value.date() if isinstance(value, dt.datetime) else value
-    text = str(value).strip()
-    try:
-        return (
-            dt.date.fromisoformat(text)
-            if len(text) == 10
-            else dt.datetime.fromisoformat(text).date()
-        )
-    except ValueError:
-        raise ValueError("target_date must be YYYY-MM-DD or an ISO-8601 datetime") from None
-
-
 Money = Annotated[Decimal, Field(le=MAX_AMOUNT, decimal_places=2)]
 Positive = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, decimal_places=2)]
 NotNegative = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, decimal_places=2)]
@@ -99,7 +84,7 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Text = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
 GoalCategory = Annotated[str | None, BeforeValidator(_category)]
 Priority = Annotated[str | None, BeforeValidator(_priority)]
-TargetDay = Annotated[dt.date | None, BeforeValidator(_day), BeforeValidator(_not_set)]
+TargetDay = Annotated[dt.date | None, BeforeValidator(written_day), BeforeValidator(_not_set)]
 Optional = Annotated[NotNegative | None, BeforeValidator(_not_set)]
 
 

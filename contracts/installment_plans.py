@@ -10,7 +10,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
-from contracts.envelope import Tolerant
+from contracts.envelope import Tolerant, written_day
 from contracts.installments import INSTALLMENT_CATEGORIES
 from contracts.ledger import MAX_AMOUNT
 
@@ -59,26 +59,11 @@ def monthly_equivalent(payment: Decimal, frequency: str) -> Decimal:
     return (payment * PER_YEAR[frequency] / 12).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _day(value: Any) -> Any:
-    """``YYYY-MM-DD`` or an ISO datetime (its date as written, the app's local one)."""
-    if value is None or isinstance(value, dt.date):
-        return value.date() if isinstance(value, dt.datetime) else value
-    text = str(value).strip()
-    try:
-        return (
-            dt.date.fromisoformat(text)
-            if len(text) == 10
-            else dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-        )
-    except ValueError:
-        raise ValueError("must be YYYY-MM-DD or an ISO-8601 datetime") from None
-
-
 def _blank(value: Any) -> Any:
     return None if value == "" else value
 
 
-Day = Annotated[dt.date, BeforeValidator(_day)]
+Day = Annotated[dt.date, BeforeValidator(written_day)]
 Positive = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, decimal_places=2)]
 Amount = Annotated[Decimal | None, Field(ge=0, le=MAX_AMOUNT, decimal_places=2),
                    BeforeValidator(_blank)]  # fmt: skip

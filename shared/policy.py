@@ -12,7 +12,7 @@ rebuilt (a replay would decide again on old events), and reads through one pool 
 from __future__ import annotations
 
 import abc
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
@@ -21,6 +21,10 @@ from psycopg_pool import AsyncConnectionPool
 from shared.db import read_model_pool
 from shared.envelope import EventEnvelope
 from shared.projections import Consumer
+from shared.settings import MitaSettings
+from shared.store import MitaApplication
+
+App = TypeVar("App", bound=MitaApplication)
 
 
 class Policy(Consumer):
@@ -63,3 +67,27 @@ class Policy(Consumer):
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+class ApplicationPolicy(Policy, Generic[App]):
+    """A policy whose commands go to one service's write model (``application_class`` in
+    ``service``'s schema), opened from settings and closed with it."""
+
+    service: ClassVar[str]
+    application_class: ClassVar[type[MitaApplication]]
+
+    def __init__(self, schema: str, database_url: str, application: App) -> None:
+        super().__init__(schema, database_url)
+        self.application = application
+
+    @classmethod
+    def from_settings(cls, settings: MitaSettings) -> Self:
+        """The policy over the write model of ``settings``."""
+        app = cls.application_class.from_settings(settings)
+        assert isinstance(app, cls.application_class)
+        return cls(settings.schema_for(cls.service), settings.database_url, cast(Any, app))
+
+    async def close(self) -> None:
+        """Close the pool and the write model."""
+        await super().close()
+        self.application.close()

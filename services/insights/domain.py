@@ -15,16 +15,13 @@ from eventsourcing.domain import Aggregate
 from contracts.behavior import NOTIFICATION_DEFAULTS, PREFERENCE_DEFAULTS
 from contracts.insights import USAGE_KINDS
 from shared.envelope import registry
+from shared.errors import InvalidField
 
 MAX_METADATA_CHARS = 4000
 
 
-class InvalidEntry(ValueError):
+class InvalidEntry(InvalidField, ValueError):
     """An entry the insights refuse (``field`` names it)."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 #: Each entry's facts, declared once: the event carries them and its ``apply`` assigns them.

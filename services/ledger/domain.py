@@ -19,6 +19,7 @@ from contracts.ledger import (
     receipt_of,
 )
 from shared.envelope import registry
+from shared.errors import InvalidField
 
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
@@ -40,12 +41,8 @@ class LedgerError(Exception):
     """Base of ledger domain errors."""
 
 
-class InvalidTransaction(LedgerError):
+class InvalidTransaction(LedgerError, InvalidField):
     """A command carried a value the ledger refuses (``field`` names it)."""
-
-    def __init__(self, message: str, field: str = "body") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class NotOwner(LedgerError):

@@ -285,3 +285,14 @@ async def stack(infra: Infra) -> AsyncIterator[Stack]:
         infra, rate_limit_per_minute=10_000, auth_rate_limit_per_minute=10_000
     ) as s:
         yield s
+
+
+@pytest.fixture(scope="module")
+async def roomy_stack(infra: Infra) -> AsyncIterator[Stack]:
+    """One stack per test module that drives many app calls: writes wait up to 10 s for the
+    read side, and the rate limits are out of the way."""
+    async with open_stack(
+        infra, {"read_your_writes_timeout": 10.0}, rate_limit_per_minute=10_000,
+        auth_rate_limit_per_minute=10_000,
+    ) as stack:  # fmt: skip
+        yield stack

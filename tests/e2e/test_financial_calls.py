@@ -4,26 +4,13 @@ app reads their keys from the body), installment evaluation in the envelope."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import Infra
-from tests.e2e.conftest import Stack, open_stack
+from tests.e2e.conftest import Stack
 from tests.e2e.test_installment_calls import plan, sofia_today, sofia_user
-
-
-@pytest.fixture(scope="module")
-async def plans_stack(infra: Infra) -> AsyncIterator[Stack]:
-    """One stack for the module."""
-    async with open_stack(
-        infra, {"read_your_writes_timeout": 10.0}, rate_limit_per_minute=10_000,
-        auth_rate_limit_per_minute=10_000,
-    ) as stack:  # fmt: skip
-        yield stack
 
 
 def context(**over: Any) -> dict[str, Any]:
@@ -39,8 +26,8 @@ def raw(answer: httpx.Response) -> Any:
     return answer.json(parse_float=Decimal)
 
 
-async def test_thresholds_follow_income_region_and_plan(plans_stack: Stack) -> None:
-    stack = plans_stack
+async def test_thresholds_follow_income_region_and_plan(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers, _ = await sofia_user(stack)
     url = "/api/financial/dynamic-thresholds"
 
@@ -79,8 +66,8 @@ async def test_thresholds_follow_income_region_and_plan(plans_stack: Stack) -> N
     ).status_code == 401
 
 
-async def test_housing_affordability_weighs_the_plans_rent(plans_stack: Stack) -> None:
-    stack = plans_stack
+async def test_housing_affordability_weighs_the_plans_rent(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers, _ = await sofia_user(stack)
     url = "/api/financial/housing-affordability"
     before = raw(await stack.client.post(url, json={"user_context": context()}, headers=headers))
@@ -98,8 +85,8 @@ async def test_housing_affordability_weighs_the_plans_rent(plans_stack: Stack) -
     assert "above the recommended" in after["assessment"]
 
 
-async def test_installments_are_weighed_against_income(plans_stack: Stack) -> None:
-    stack = plans_stack
+async def test_installments_are_weighed_against_income(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers, _ = await sofia_user(stack)  # income 3000
     url = "/api/financial/installment-evaluate"
     empty = await stack.client.get(url, headers=headers)

@@ -5,31 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from services.budget.engine.daily import distribute_month
-from tests.conftest import Infra
-from tests.e2e.conftest import Stack, open_stack
+from tests.e2e.calendar_support import month_totals, saved_month
+from tests.e2e.conftest import Stack
 from tests.e2e.owasp_support import assert_error
 from tests.e2e.test_app_calls import data
 from tests.helpers import wait_until
 
 JSON = dict[str, Any]
 SOFIA = "Europe/Sofia"
-
-
-@pytest.fixture(scope="module")
-async def goals_stack(infra: Infra) -> AsyncIterator[Stack]:
-    """One stack for the module."""
-    async with open_stack(
-        infra, {"read_your_writes_timeout": 10.0}, rate_limit_per_minute=10_000,
-        auth_rate_limit_per_minute=10_000,
-    ) as stack:  # fmt: skip
-        yield stack
 
 
 def form(**over: Any) -> JSON:
@@ -63,8 +52,8 @@ async def listed(stack: Stack, headers: dict[str, str], **params: str) -> list[J
     return found
 
 
-async def test_the_goal_form_round_trip(goals_stack: Stack) -> None:
-    stack = goals_stack
+async def test_the_goal_form_round_trip(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers = await user(stack)
     today = dt.datetime.now(dt.UTC).date()
     goal = await create(stack, headers, saved_amount=200.5, monthly_contribution=100.0,
@@ -97,8 +86,8 @@ async def test_the_goal_form_round_trip(goals_stack: Stack) -> None:
     assert again["saved_amount"] == Decimal("300.00")
 
 
-async def test_savings_statuses_and_statistics(goals_stack: Stack) -> None:
-    stack = goals_stack
+async def test_savings_statuses_and_statistics(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers = await user(stack)
     trip = await create(stack, headers, target_amount=500.0, saved_amount=100)
     fund = await create(stack, headers, title="Laptop", category="Technology",
@@ -136,17 +125,17 @@ async def test_savings_statuses_and_statistics(goals_stack: Stack) -> None:
      ("target_date", "next week")],
 )  # fmt: skip
 async def test_bad_forms_are_422_and_store_nothing(
-    goals_stack: Stack, field: str, value: Any
+    roomy_stack: Stack, field: str, value: Any
 ) -> None:
-    stack = goals_stack
+    stack = roomy_stack
     headers = await user(stack, income=None)
     answer = await stack.client.post("/api/goals/", json=form(**{field: value}), headers=headers)
     assert_error(answer, 422)
     assert await listed(stack, headers) == []
 
 
-async def test_blank_and_null_mean_not_set(goals_stack: Stack) -> None:
-    stack = goals_stack
+async def test_blank_and_null_mean_not_set(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers = await user(stack, income=None)
     goal = await create(stack, headers, category="", priority=None, description=None,
                         target_date="", saved_amount=None)  # fmt: skip
@@ -163,8 +152,8 @@ async def test_blank_and_null_mean_not_set(goals_stack: Stack) -> None:
     assert_error(answer, 422)
 
 
-async def test_health_on_track_or_not(goals_stack: Stack) -> None:
-    stack = goals_stack
+async def test_health_on_track_or_not(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers = await user(stack)
     today = dt.datetime.now(zoneinfo.ZoneInfo(SOFIA)).date()
     due = today + dt.timedelta(days=365)
@@ -186,8 +175,8 @@ async def test_health_on_track_or_not(goals_stack: Stack) -> None:
     assert health["health_score"] == 60  # 40 × 0 % + 60 × full pace
 
 
-async def test_recommendations_from_the_users_numbers(goals_stack: Stack) -> None:
-    stack = goals_stack
+async def test_recommendations_from_the_users_numbers(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers = await user(stack, income=3000)
     ideas = data(await stack.client.get("/api/goals/income_based_suggestions", headers=headers))
     emergency = next(i for i in ideas if i["category"] == "Emergency")
@@ -210,8 +199,8 @@ async def test_recommendations_from_the_users_numbers(goals_stack: Stack) -> Non
     assert found == {"opportunities": []}  # no spending yet
 
 
-async def test_another_users_goal_is_not_found(goals_stack: Stack) -> None:
-    stack = goals_stack
+async def test_another_users_goal_is_not_found(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     owner, intruder = await user(stack), await user(stack)
     goal = await create(stack, owner)
     base = f"/api/goals/{goal['id']}"
@@ -225,8 +214,8 @@ async def test_another_users_goal_is_not_found(goals_stack: Stack) -> None:
     assert data(await stack.client.get(base, headers=owner))["saved_amount"] == Decimal("0.00")
 
 
-async def test_transactions_linked_by_goal_id_count_towards_the_goal(goals_stack: Stack) -> None:
-    stack = goals_stack
+async def test_transactions_linked_by_goal_id_count_towards_the_goal(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers = await user(stack)
     goal, other = await create(stack, headers, target_amount=300.0), await create(stack, headers)
     path = f"/api/goals/{goal['id']}"
@@ -263,10 +252,10 @@ async def test_transactions_linked_by_goal_id_count_towards_the_goal(goals_stack
     assert foreign["saved_amount"] == Decimal("0.00")
 
 
-async def test_ai_goal_analysis_weighs_the_goals_against_the_money(goals_stack: Stack) -> None:
+async def test_ai_goal_analysis_weighs_the_goals_against_the_money(roomy_stack: Stack) -> None:
     """insights_screen.dart:321 (getAIGoalAnalysis): a map in ``data``, from the caller's own
     goals, income and spending."""
-    stack = goals_stack
+    stack = roomy_stack
     headers = await user(stack, income=2000)
     empty = data(await stack.client.get("/api/ai/goal-analysis", headers=headers))
     assert empty["open_goals"] == 0
@@ -295,27 +284,11 @@ async def test_ai_goal_analysis_weighs_the_goals_against_the_money(goals_stack: 
     assert theirs["open_goals"] == 0
 
 
-def month_totals(days: list[JSON]) -> dict[str, Decimal]:
-    """Σ planned per category over a /calendar/saved month."""
-    totals: dict[str, Decimal] = {}
-    for entry in days:
-        for name, line in entry["planned_budget"].items():
-            totals[name] = totals.get(name, Decimal(0)) + Decimal(str(line["planned"]))
-    return totals
-
-
-async def saved_month(stack: Stack, headers: dict[str, str], year: int, month: int) -> list[JSON]:
-    """GET /calendar/saved/{y}/{m} (api_service.dart:1161)."""
-    path = f"/api/calendar/saved/{year}/{month}"
-    days: list[JSON] = data(await stack.client.get(path, headers=headers))["calendar"]
-    return days
-
-
-async def test_a_goal_contribution_reserves_savings_in_the_calendar(goals_stack: Stack) -> None:
+async def test_a_goal_contribution_reserves_savings_in_the_calendar(roomy_stack: Stack) -> None:
     """Creating a goal with 250 a month: next month's savings line is 250 higher and its wants
     250 lower (income conserved); this month from today on is laid out from the same plan and
     the missing 250 is set aside today; pausing gives the money back to next month."""
-    stack = goals_stack
+    stack = roomy_stack
     headers = await user(stack)
     body = {"income": {"monthly_income": 6000}, "fixed_expenses": {"rent": 1500}}
     data(await stack.client.post("/api/onboarding/submit", json=body, headers=headers))

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import Infra
-from tests.e2e.conftest import Stack, open_stack
+from tests.e2e.calendar_support import month_totals, saved_month
+from tests.e2e.conftest import Stack
 from tests.helpers import wait_until
 
 # InstallmentCalculatorInput.toJson (installment_models.dart:432); current_balance left out.
@@ -25,18 +23,8 @@ BODY = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-async def plans_stack(infra: Infra) -> AsyncIterator[Stack]:
-    """One stack for the module."""
-    async with open_stack(
-        infra, {"read_your_writes_timeout": 10.0}, rate_limit_per_minute=10_000,
-        auth_rate_limit_per_minute=10_000,
-    ) as stack:  # fmt: skip
-        yield stack
-
-
-async def test_the_calculator_answers_the_raw_body_the_app_reads(plans_stack: Stack) -> None:
-    stack = plans_stack
+async def test_the_calculator_answers_the_raw_body_the_app_reads(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers = stack.bearer((await stack.register(timezone="UTC"))["access_token"])
     for path in ("/api/installments/calculator", "/api/installments/calculator/"):
         answer = await stack.client.post(path, json=BODY, headers=headers)
@@ -104,10 +92,10 @@ def sofia_today() -> dt.date:
     return dt.datetime.now(zoneinfo.ZoneInfo(SOFIA)).date()
 
 
-async def test_an_installment_from_creation_to_deletion(plans_stack: Stack) -> None:
+async def test_an_installment_from_creation_to_deletion(roomy_stack: Stack) -> None:
     """Create with the app's whole object, list with the summary, mark payments made (the app
     GETs, adds 1, PATCHes), notes, cancel, complete, delete; another user sees none of it."""
-    stack = plans_stack
+    stack = roomy_stack
     headers, me = await sofia_user(stack)
     today = sofia_today()
     first = today + dt.timedelta(days=3)
@@ -173,8 +161,8 @@ async def test_an_installment_from_creation_to_deletion(plans_stack: Stack) -> N
     assert (await stack.client.delete(path, headers=headers)).status_code == 404
 
 
-async def test_bad_installments_are_refused_whole(plans_stack: Stack) -> None:
-    stack = plans_stack
+async def test_bad_installments_are_refused_whole(roomy_stack: Stack) -> None:
+    stack = roomy_stack
     headers, _ = await sofia_user(stack)
     first = sofia_today()
     for bad in (
@@ -201,10 +189,10 @@ async def test_bad_installments_are_refused_whole(plans_stack: Stack) -> None:
     assert len(listed["installments"]) == 1  # nothing half-applied
 
 
-async def test_overdue_calendar_and_profile(plans_stack: Stack) -> None:
+async def test_overdue_calendar_and_profile(roomy_stack: Stack) -> None:
     """An unpaid payment before today is overdue; the month calendar shows each payment as
     paid, due or overdue; the profile's income measures the load."""
-    stack = plans_stack
+    stack = roomy_stack
     headers, me = await sofia_user(stack)
     today = sofia_today()
     late_first = today - dt.timedelta(days=40)
@@ -258,10 +246,10 @@ async def test_overdue_calendar_and_profile(plans_stack: Stack) -> None:
     assert bad.status_code == 422
 
 
-async def test_achievements_count_calculations_and_declines(plans_stack: Stack) -> None:
+async def test_achievements_count_calculations_and_declines(roomy_stack: Stack) -> None:
     """Two calculations: a red one never followed by an installment (declined: its interest
     saved) and a green one; then an installment of the red one's category would not count."""
-    stack = plans_stack
+    stack = roomy_stack
     headers, me = await sofia_user(stack)
     empty = raw(await stack.client.get("/api/installments/achievements", headers=headers))
     assert (empty["calculations_performed"], empty["achievement_level"]) == (0, "beginner")
@@ -291,43 +279,32 @@ async def test_achievements_count_calculations_and_declines(plans_stack: Stack) 
     assert found["days_without_new_installment"] == 0
 
 
-def planned(days: list[JSON]) -> dict[str, Decimal]:
-    """Σ planned per category over a /calendar/saved month."""
-    totals: dict[str, Decimal] = {}
-    for entry in days:
-        for name, line in entry["planned_budget"].items():
-            totals[name] = totals.get(name, Decimal(0)) + Decimal(str(line["planned"]))
-    return totals
-
-
-async def test_payments_are_fixed_amounts_in_the_budget_calendar(plans_stack: Stack) -> None:
+async def test_payments_are_fixed_amounts_in_the_budget_calendar(roomy_stack: Stack) -> None:
     """An installment due on the 10th of next month: that day's plan holds the payment as a
     fixed line, the month's discretionary money is exactly that much lower (income conserved);
     deleting it gives the money back."""
-    stack = plans_stack
+    stack = roomy_stack
     headers, _ = await sofia_user(stack)
     body = {"income": {"monthly_income": 6000}, "fixed_expenses": {"rent": 1500}}
     answer = await stack.client.post("/api/onboarding/submit", json=body, headers=headers)
     assert answer.status_code == 200, answer.text
     today = sofia_today()
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    path = f"/api/calendar/saved/{year}/{month}"
 
     async def month_plan() -> list[JSON]:
-        days: list[JSON] = raw(await stack.client.get(path, headers=headers))["data"]["calendar"]
-        return days
+        return await saved_month(stack, headers, year, month)
 
-    before = planned(await month_plan())
+    before = month_totals(await month_plan())
     due = dt.date(year, month, 10)
     made = raw(await stack.client.post("/api/installments", headers=headers, json=plan(
         due, total_amount=1000.0, payment_amount=250.0, total_payments=4)), 201)  # fmt: skip
 
     async def fixed() -> bool:
-        return planned(await month_plan()).get("installments") == Decimal("250.00")
+        return month_totals(await month_plan()).get("installments") == Decimal("250.00")
 
     await wait_until(fixed, timeout=20, what="the payment in the budget calendar")
     days = await month_plan()
-    after = planned(days)
+    after = month_totals(days)
     on_due = next(d for d in days if d["date"] == due.isoformat())
     assert Decimal(str(on_due["planned_budget"]["installments"]["planned"])) == 250
     assert [d["date"] for d in days if "installments" in d["planned_budget"]] == [due.isoformat()]
@@ -342,19 +319,18 @@ async def test_payments_are_fixed_amounts_in_the_budget_calendar(plans_stack: St
     # The month after is not planned yet: read, it is computed with the payment too, exactly
     # as its rollover will store it.
     later_year, later_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    later = raw(await stack.client.get(f"/api/calendar/saved/{later_year}/{later_month}",
-                                       headers=headers))["data"]["calendar"]  # fmt: skip
+    later = await saved_month(stack, headers, later_year, later_month)
     on_later = next(
         d for d in later if d["date"] == dt.date(later_year, later_month, 10).isoformat()
     )
     assert Decimal(str(on_later["planned_budget"]["installments"]["planned"])) == 250
-    assert planned(later)["installments"] == 250
+    assert month_totals(later)["installments"] == 250
 
     gone = await stack.client.delete(f"/api/installments/{made['id']}", headers=headers)
     assert gone.status_code == 204
 
     async def released() -> bool:
-        return "installments" not in planned(await month_plan())
+        return "installments" not in month_totals(await month_plan())
 
     await wait_until(released, timeout=20, what="the payment leaving the budget calendar")
-    assert planned(await month_plan()) == before
+    assert month_totals(await month_plan()) == before

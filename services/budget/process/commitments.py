@@ -37,12 +37,10 @@ from contracts.installment_plans import (
     INSTALLMENT_PAYMENTS_CHANGED,
     INSTALLMENT_STATUS_CHANGED,
 )
-from services.budget.application import BudgetApplication
+from services.budget.process.base import BudgetPolicy
 from services.budget.read.placement import zone
 from services.budget.read.queries import user_timezone
 from shared.envelope import EventEnvelope
-from shared.policy import Policy
-from shared.settings import MitaSettings
 
 #: What each goal event says about the goal being saved for (None: unchanged).
 ACTIVE_AFTER: dict[str, bool | None] = {
@@ -79,24 +77,13 @@ def contribution(event: EventEnvelope) -> Decimal | None:
     return Decimal(str(value)) if value not in (None, "") else Decimal("0.00")
 
 
-class CommitmentsPolicy(Policy):
+class CommitmentsPolicy(BudgetPolicy):
     """Keep the budget's plan reserving the active goals' monthly contributions (savings) and
     the installments' payments (fixed, on their due days)."""
 
     name = "budget_commitments"
     sources = ("ledger",)
     handles = frozenset(ACTIVE_AFTER) | INSTALLMENT_HANDLED
-
-    def __init__(self, schema: str, database_url: str, application: BudgetApplication) -> None:
-        super().__init__(schema, database_url)
-        self.application = application
-
-    @classmethod
-    def from_settings(cls, settings: MitaSettings) -> CommitmentsPolicy:
-        """The policy over the budget write model of ``settings``."""
-        app = BudgetApplication.from_settings(settings)
-        assert isinstance(app, BudgetApplication)
-        return cls(settings.schema_for("budget"), settings.database_url, app)
 
     async def decide(self, reader: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Follow one goal or installment event onto the user's budget."""
@@ -117,8 +104,3 @@ class CommitmentsPolicy(Policy):
             self.application.follow_goal, user, event.aggregate_id, **common,
             amount=contribution(event), active=ACTIVE_AFTER[event.type],
         )  # fmt: skip
-
-    async def close(self) -> None:
-        """Close the pool and the write model."""
-        await super().close()
-        self.application.close()

@@ -20,14 +20,12 @@ from typing import Any, ClassVar
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from services.budget.application import BudgetApplication
+from services.budget.process.base import BudgetPolicy
 from services.budget.read.placement import AMENDED, DELETED, RECORDED, zone
 from services.budget.read.projections import BudgetDaysProjection
 from services.budget.read.queries import user_timezone
 from shared.envelope import EventEnvelope
-from shared.policy import Policy
 from shared.projections import wait_for_position
-from shared.settings import MitaSettings
 
 DAYS = BudgetDaysProjection.name
 
@@ -36,25 +34,13 @@ class PolicyLagging(Exception):
     """The budget read model has not reached the triggering event yet (retried)."""
 
 
-class RedistributionPolicy(Policy):
+class RedistributionPolicy(BudgetPolicy):
     """After a transaction overspends its day-category, move money from future days."""
 
     name = "budget_redistribution"
     sources = ("ledger",)
     handles = frozenset({RECORDED, AMENDED, DELETED})
     catch_up_seconds: ClassVar[float] = 5.0
-
-    def __init__(self, schema: str, database_url: str, application: BudgetApplication) -> None:
-        super().__init__(schema, database_url)
-        self.application = application
-
-    @classmethod
-    def from_settings(cls, settings: MitaSettings) -> RedistributionPolicy:
-        """The policy over the budget write model of ``settings``."""
-        schema = settings.schema_for("budget")
-        app = BudgetApplication.from_settings(settings)
-        assert isinstance(app, BudgetApplication)
-        return cls(schema, settings.database_url, app)
 
     async def decide(self, reader: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Decide on one ledger event: roll the month over, then cover an overspend."""
@@ -81,11 +67,6 @@ class RedistributionPolicy(Policy):
             today=today,
             version=event.aggregate_version,
         )
-
-    async def close(self) -> None:
-        """Close the pool and the write model."""
-        await super().close()
-        self.application.close()
 
     @staticmethod
     def _spends(event: EventEnvelope) -> bool:

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from contracts.goals import FORM_FIELDS, GOAL_CATEGORIES, GOAL_CREATED, PRIORITIES
 from shared.envelope import registry
+from shared.errors import InvalidField
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -35,12 +36,8 @@ class GoalError(Exception):
     """Base of goal domain errors."""
 
 
-class InvalidGoal(GoalError):
+class InvalidGoal(GoalError, InvalidField):
     """A command carried a value the goal refuses (``field`` names it)."""
-
-    def __init__(self, message: str, field: str = "body") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class GoalNotFound(GoalError):

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from contracts.installment_plans import INSTALLMENT_CREATED, PROFILE_FIELDS
 from shared.envelope import registry
+from shared.errors import InvalidField
 
 PROFILE_NAMESPACE = uuid.UUID("5b0e8f5e-7d0f-4c51-9a53-34f1d0b7e6a2")
 #: The plan's facts, declared once: Created carries them, ``apply`` assigns them.
@@ -30,12 +31,8 @@ class InstallmentError(Exception):
     """Base of installment domain errors."""
 
 
-class InvalidInstallment(InstallmentError):
+class InvalidInstallment(InstallmentError, InvalidField):
     """A command carried a value the installment refuses (``field`` names it)."""
-
-    def __init__(self, message: str, field: str = "body") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class InstallmentNotFound(InstallmentError):
