@@ -12,8 +12,9 @@ from psycopg.rows import DictRow
 from bench.append import make_transaction
 from shared.projections import Projection, claim
 from shared.rebuild import reset_read_model
-from shared.relay import SourceTable, kafka_headers, read_stored
+from shared.relay import kafka_headers, read_stored
 from shared.settings import MitaSettings
+from shared.sources import SourceTable
 from shared.store import make_mapper, to_envelope
 
 

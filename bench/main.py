@@ -14,7 +14,7 @@ import traceback
 from aiokafka.admin import AIOKafkaAdminClient
 from psycopg.conninfo import conninfo_to_dict
 
-from bench import append, clusters, lag, ocr, pipeline, user_scale
+from bench import append, clusters, lag, ocr, pipeline, restart, user_scale
 from bench.breakdown import cpu_reference
 from bench.infra import Infra, drop_schemas, fresh_settings, scale, scaled, servers
 from bench.profiling import Profiler
@@ -68,6 +68,7 @@ async def phases(infra: Infra, report: Report, used: list[MitaSettings]) -> None
     await user_scale.run(fresh(), report, scaled(100_000, 1_000), scaled(200, 40), prof)
     await ocr.run(fresh(), report, scaled(60, 10))
     await asyncio.to_thread(clusters.run, report, scaled(10_000, 100))
+    await restart.run(fresh(), fresh(), report, scaled(1_000_000, 2_000), scaled(20_000, 200))
     prof.dump()
 
 

@@ -19,8 +19,9 @@ from shared.projections import (
     setup_tracking,
     tracking_table,
 )
-from shared.relay import SourceTable, read_stored, store_head
+from shared.relay import read_stored
 from shared.settings import MitaSettings
+from shared.sources import SourceTable, store_head
 from shared.store import to_envelope
 
 Progress = Callable[[int, int], None]

@@ -1,4 +1,8 @@
-"""Outbox relay: publish every stored event of one service to Kafka, at least once."""
+"""Outbox relay: publish every stored event of one service to Kafka, at least once.
+
+When the broker loses what was published (an embedded broker keeps topics in memory), the
+relay goes back only to the lowest watermark its consumers recorded (``shared.watermarks``):
+the backlog, not the history."""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
@@ -14,9 +17,10 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from shared import db, kafka
+from shared import db, kafka, watermarks
 from shared.envelope import EventEnvelope
 from shared.settings import MitaSettings
+from shared.sources import SourceTable
 from shared.store import to_envelope
 from shared.wake import Wakeups
 
@@ -24,23 +28,6 @@ log = logging.getLogger(__name__)
 
 
 IDLE_WAIT_SECONDS = 2.0
-
-
-@dataclass(frozen=True)
-class SourceTable:
-    """Where a service's notification log lives."""
-
-    service: str
-    schema: str
-
-    @property
-    def table(self) -> str:
-        """Name of the eventsourcing events table."""
-        return db.events_table(self.service)
-
-    def ident(self) -> sql.Composed:
-        """Qualified SQL identifier of the events table."""
-        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.table))
 
 
 async def read_stored(
@@ -64,21 +51,6 @@ async def read_stored(
         )
         for r in await cur.fetchall()
     ]
-
-
-async def store_head(conn: AsyncConnection[DictRow], source: SourceTable) -> int:
-    """Highest notification id in the source (0 when empty or not created yet)."""
-    try:
-        cur = await conn.execute(
-            sql.SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}").format(
-                source.ident()
-            )
-        )
-    except Exception:
-        await conn.rollback()
-        return 0
-    row = await cur.fetchone()
-    return int(row["head"]) if row else 0
 
 
 def kafka_headers(env: EventEnvelope) -> list[tuple[str, bytes]]:
@@ -107,6 +79,7 @@ class Relay:
         self.source = SourceTable(service, settings.schema_for(service))
         self.topic = settings.topic_for(service)
         self.published_total = 0
+        self.rewound_to: int | None = None  # where the last broker loss sent us back to
         self._producer: AIOKafkaProducer | None = None
         self._conn: AsyncConnection[DictRow] | None = None
         # Highest offset the broker acknowledged per partition: one that goes back means the
@@ -158,16 +131,24 @@ class Relay:
                 (position, count, *probe, self.topic),
             )
 
-    async def _reset(self, conn: AsyncConnection[DictRow]) -> None:
+    async def _rewind(self, conn: AsyncConnection[DictRow]) -> int:
+        """The broker lost what we published: go back to the lowest consumer watermark (what
+        some consumer has not applied yet), not to the start; a consumer that never recorded
+        one reads its history from the store. Return the position rewound to."""
+        current, _ = await self.position(conn)
+        low = await watermarks.lowest(conn, self.source.schema)
+        target = current if low is None else min(low, current)
         async with conn.transaction():
             await conn.execute(
                 sql.SQL(
-                    "UPDATE {} SET position = 0, published = 0, probe_partition = NULL, "
+                    "UPDATE {} SET position = %s, published = 0, probe_partition = NULL, "
                     "probe_offset = NULL, probe_event_id = NULL, updated_at = now() "
                     "WHERE topic = %s"
                 ).format(self._tracking()),
-                (self.topic,),
+                (target, self.topic),
             )
+        self.rewound_to = target
+        return target
 
     # -- broker ---------------------------------------------------------------------------
     async def reconcile_with_broker(self, conn: AsyncConnection[DictRow]) -> bool:
@@ -198,12 +179,12 @@ class Relay:
         )
         if found == str(row["probe_event_id"]).encode():
             return False
+        target = await self._rewind(conn)
         log.warning(
-            "broker lost %s (last acknowledged event missing): re-publishing %s events",
+            "broker lost %s (last acknowledged event missing): re-publishing after %s",
             self.topic,
-            row["published"],
+            target,
         )
-        await self._reset(conn)
         self._acked.clear()
         return True
 
@@ -252,11 +233,12 @@ class Relay:
         # The position moves only once the broker acknowledged every event of the batch.
         acks = await asyncio.gather(*futures)
         if self._went_back(acks):
+            target = await self._rewind(conn)
             log.warning(
-                "broker lost %s (acknowledged offsets went back): re-publishing from the start",
+                "broker lost %s (acknowledged offsets went back): re-publishing after %s",
                 self.topic,
+                target,
             )
-            await self._reset(conn)
             return len(rows)
         probe = (int(acks[-1].partition), int(acks[-1].offset), last_event_id)
         await self._advance(conn, rows[-1][0], len(rows), probe)

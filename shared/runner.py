@@ -10,6 +10,7 @@ import os
 import signal
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -17,15 +18,32 @@ from opentelemetry import propagate, trace
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
-from shared import db, kafka
+from shared import db, kafka, watermarks
 from shared.envelope import EventEnvelope
 from shared.observability import tracer
 from shared.projections import Consumer, claim, lock_shared, setup_tracking
+from shared.relay import read_stored
 from shared.settings import MitaSettings
+from shared.sources import SourceTable
+from shared.store import to_envelope
 from shared.wake import Wakeups
 
 log = logging.getLogger(__name__)
 MAX_LINKS = 32
+#: How often a busy runner records its watermarks (the relay's rewind point; a later one only
+#: means re-publishing a little more after a broker loss).
+RECORD_EVERY_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A stored event read from its store, shaped like a consumed record (dead letters)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes
+    value: bytes
 
 
 def trace_links(events: Sequence[EventEnvelope]) -> list[trace.Link]:
@@ -61,6 +79,10 @@ class ProjectionRunner:
         self.dead_lettered = 0
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
+        self.sources = [SourceTable(s, settings.schema_for(s)) for s in projection.sources]
+        self.marks: dict[str, int] = {}  # watermark per source service
+        self.caught_up_from_store = 0  # events applied from the stores (not Kafka)
+        self._recorded_at = 0.0
 
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
         """Create tracking and read model tables."""
@@ -71,6 +93,49 @@ class ProjectionRunner:
                 (f"projection:{self.projection.schema}.{self.projection.name}",),
             )
             await self.projection.setup(conn)
+
+    async def catch_up(self, conn: AsyncConnection[DictRow]) -> int:
+        """Apply what the source stores hold beyond this consumer's watermarks, read from the
+        stores themselves (a new consumer's history, or the backlog after a while away), so
+        nobody re-publishes history for it; return how many events were applied."""
+        applied = 0
+        for source in self.sources:
+            await watermarks.setup_registry(conn, source.schema)
+            start = await watermarks.recorded(conn, source, self.projection)
+            mark = await watermarks.contiguous(conn, source, self.projection, start)
+            after = mark
+            while True:
+                rows = await read_stored(conn, source, after, self.settings.projection_batch_size)
+                await conn.commit()
+                if not rows:
+                    break
+                parsed: list[tuple[Any, EventEnvelope]] = []
+                for pos, stored in rows:
+                    env = to_envelope(source.service, pos, stored)
+                    key = str(stored.originator_id).encode()
+                    topic = f"store:{source.service}"
+                    parsed.append((StoredMessage(topic, -1, pos, key, env.to_bytes()), env))
+                applied += await self._apply_parsed(conn, parsed, [e for _, e in parsed])
+                after = rows[-1][0]
+            self.marks[source.service] = await watermarks.contiguous(
+                conn, source, self.projection, mark
+            )
+            await watermarks.record(conn, source, self.projection, self.marks[source.service])
+        self.caught_up_from_store += applied
+        self._recorded_at = time.monotonic()
+        return applied
+
+    async def record_marks(self, conn: AsyncConnection[DictRow], *, force: bool = False) -> None:
+        """Move and record the watermarks (at most once a second unless ``force``)."""
+        if not force and time.monotonic() - self._recorded_at < RECORD_EVERY_SECONDS:
+            return
+        for source in self.sources:
+            mark = self.marks.get(source.service, 0)
+            moved = await watermarks.contiguous(conn, source, self.projection, mark)
+            if moved > mark or source.service not in self.marks:
+                self.marks[source.service] = moved
+                await watermarks.record(conn, source, self.projection, moved)
+        self._recorded_at = time.monotonic()
 
     async def _apply_fresh(
         self, conn: AsyncConnection[DictRow], fresh: list[EventEnvelope]
@@ -210,6 +275,7 @@ class ProjectionRunner:
             self.settings.kafka_fetch_max_wait_ms,
             self.settings.kafka_session_timeout_ms,
         )
+        await self.catch_up(conn)
         await consumer.start()
         try:
             busy = time.monotonic()
@@ -224,6 +290,7 @@ class ProjectionRunner:
                 messages = [m for msgs in batches.values() for m in msgs]
                 if messages:
                     await self.apply_messages(conn, messages)
+                    await self.record_marks(conn)
                     # Offsets are only a resume hint: correctness comes from the tracking table.
                     with contextlib.suppress(Exception):
                         await consumer.commit()
@@ -232,6 +299,7 @@ class ProjectionRunner:
                     time.monotonic() - busy > self.settings.consumer_pause_after_seconds
                     and not woken.is_set()
                 ):
+                    await self.record_marks(conn, force=True)
                     woke = await self._idle(consumer, woken, stop)
                     # After a store append, fetch until it has come through; after the
                     # safety poll, one quick look is enough before pausing again.

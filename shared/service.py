@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from shared.api import JSONResponse, install_error_handlers
 from shared.db import read_model_pool
-from shared.health import check_all
+from shared.health import ReadSide, check_all
 from shared.observability import (
     RequestContextMiddleware,
     configure_logging,
@@ -32,23 +32,40 @@ def install_ops_routes(
     """``/health`` (liveness, with the service's own ``details``) and ``/ready`` (every
     dependency answers)."""
 
+    read_side = ReadSide(settings, service)
+
+    async def warming() -> list[str] | None:
+        """The consumers still catching up after a start (None: cannot tell, the database is
+        down)."""
+        try:
+            return await read_side.behind()
+        except Exception:
+            return None
+
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, Any]:
-        """Liveness: the process is up."""
-        body = {"status": "ok", "service": service, "commit": settings.commit}
+        """Liveness: the process is up (and whether its read side is still warming up)."""
+        behind = await warming()
+        body: dict[str, Any] = {"status": "ok", "service": service, "commit": settings.commit}
+        body["read_side"] = "unknown" if behind is None else "warming_up" if behind else "ok"
         return body | (details() if details is not None else {})
 
     @app.get("/ready", tags=["ops"])
     async def ready() -> JSONResponse:
-        """Readiness: every dependency answers."""
+        """Readiness: every dependency answers and the read side has caught up with the
+        backlog the stores held at start ("warming_up" until then)."""
         checks = await check_all(settings)
         ok = all(checks.values())
+        behind = await warming() if ok else None
+        status = "ok" if ok and not behind else "warming_up" if ok else "degraded"
         body = {
-            "status": "ok" if ok else "degraded",
+            "status": status,
             "service": service,
             "checks": {k: "ok" if v else "error" for k, v in checks.items()},
         }
-        return JSONResponse(body, status_code=200 if ok else 503)
+        if behind:
+            body["warming_up"] = behind
+        return JSONResponse(body, status_code=200 if status == "ok" else 503)
 
 
 def pooled_context(

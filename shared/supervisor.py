@@ -29,6 +29,15 @@ class Child:
     pump: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
+def said(answer: httpx.Response) -> str:
+    """A readiness answer that is not ready: "warming up" while the read side catches up with
+    the stores' backlog, else its status code."""
+    with contextlib.suppress(ValueError, AttributeError):
+        if answer.json().get("status") == "warming_up":
+            return "warming up"
+    return str(answer.status_code)
+
+
 class Supervisor:
     """Starts children, prefixes their output, restarts crashed ones, stops all on exit."""
 
@@ -88,7 +97,7 @@ class Supervisor:
                         continue
                     with contextlib.suppress(httpx.HTTPError):
                         r = await client.get(url)
-                        status[name] = "ok" if r.status_code == 200 else f"{r.status_code}"
+                        status[name] = "ok" if r.status_code == 200 else said(r)
                 await asyncio.sleep(0.3)
         return status
 

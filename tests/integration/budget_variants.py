@@ -14,8 +14,9 @@ from services.budget.read.projections import TABLES, BudgetDaysProjection
 from shared.envelope import EventEnvelope
 from shared.projections import apply_batch
 from shared.rebuild import reset_read_model
-from shared.relay import SourceTable, read_stored
+from shared.relay import read_stored
 from shared.settings import MitaSettings
+from shared.sources import SourceTable
 from shared.store import to_envelope
 from tests.integration.budget_oracle import OneByOne
 

@@ -19,8 +19,9 @@ from services.auth.queries import get_user, list_users, profile_completion, user
 from services.budget.application import BudgetApplication
 from shared.projections import apply_batch
 from shared.rebuild import rebuild, reset_read_model
-from shared.relay import SourceTable, read_stored
+from shared.relay import read_stored
 from shared.settings import MitaSettings
+from shared.sources import SourceTable
 from shared.store import to_envelope
 
 T0 = dt.datetime(2024, 1, 1, 8, 0, tzinfo=dt.UTC)

@@ -16,8 +16,9 @@ from services.budget.read.projections import BudgetDaysProjection
 from shared.envelope import EventEnvelope
 from shared.projections import apply_batch, setup_tracking
 from shared.rebuild import rebuild
-from shared.relay import SourceTable, read_stored
+from shared.relay import read_stored
 from shared.settings import MitaSettings
+from shared.sources import SourceTable
 from shared.store import to_envelope
 from tests.helpers import ledger_app
 from tests.integration.budget_variants import everything

@@ -13,10 +13,12 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from services.ledger.projections import TransactionsProjection
+from shared import watermarks
 from shared.embedded import EmbeddedTansu, free_port
 from shared.relay import Relay
 from shared.runner import ProjectionRunner
 from shared.settings import MitaSettings
+from shared.sources import SourceTable
 from tests.helpers import (
     drain,
     fold,
@@ -154,10 +156,17 @@ async def test_projection_sigkilled_mid_batch_applies_each_event_once(
     assert sum(t[2] for t in state["totals"].values()) == total
 
 
-async def test_broker_restarted_empty_relay_republishes(
+async def watermark(conn: AsyncConnection[DictRow], schema: str) -> int:
+    """The ledger_transactions runner's recorded watermark on the ledger store."""
+    consumer = TransactionsProjection(schema)
+    return await watermarks.recorded(conn, SourceTable("ledger", schema), consumer)
+
+
+async def test_broker_restarted_empty_relay_republishes_the_backlog_only(
     settings: MitaSettings, conn: AsyncConnection[DictRow]
 ) -> None:
-    """(3) The broker restarts empty: the relay re-publishes and projections end identical."""
+    """(3) The broker restarts empty: the relay goes back to the lowest consumer watermark,
+    not to the start — the history is not published again — and projections end identical."""
     tansu = EmbeddedTansu(free_port())
     s = settings.model_copy(update={"kafka_bootstrap": tansu.start()})
     schema = s.schema_for("ledger")
@@ -169,13 +178,14 @@ async def test_broker_restarted_empty_relay_republishes(
     tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(runner.run(stop))]
     try:
         ids = await asyncio.to_thread(seed, app, users, 300)
-        first = len(await store_positions(conn, schema))
+        first = max(await store_positions(conn, schema))
 
-        async def applied_first() -> bool:
-            return await tracked(conn, schema, PROJECTION) == first
+        async def recorded_first() -> bool:
+            return await watermark(conn, schema) == first
 
-        await wait_until(applied_first, 90, "the first events to be projected")
+        await wait_until(recorded_first, 90, "the first events to be projected and recorded")
         published_before = relay.published_total
+        first_count = len(await store_positions(conn, schema))
 
         tansu.stop()
         tansu.start()  # same port, memory storage: every topic and offset is gone
@@ -186,7 +196,10 @@ async def test_broker_restarted_empty_relay_republishes(
             return await tracked(conn, schema, PROJECTION) == total
 
         await wait_until(applied_all, 120, "every event after the broker restart")
-        assert relay.published_total >= published_before + total, "the relay re-published"
+        again = relay.published_total - published_before
+        assert relay.rewound_to is not None, "the relay saw the broker lose its topic"
+        assert relay.rewound_to >= first, "it went back to the watermark, not to the start"
+        assert total - first_count <= again < total, "the backlog, not the history"
     finally:
         stop.set()
         await asyncio.gather(*tasks)
@@ -199,7 +212,8 @@ async def test_relay_sees_offsets_go_back_after_a_silent_broker_restart(
     settings: MitaSettings, conn: AsyncConnection[DictRow]
 ) -> None:
     """(3b) The producer reconnects to an emptied broker without an error: the offsets it is
-    acknowledged go back, and the relay re-publishes from the start instead of only the new."""
+    acknowledged go back, and the relay re-publishes from the lowest consumer watermark —
+    everything some consumer has not applied yet, and not what all of them have."""
     tansu = EmbeddedTansu(free_port())
     s = settings.model_copy(update={"kafka_bootstrap": tansu.start()})
     schema = s.schema_for("ledger")
@@ -207,30 +221,70 @@ async def test_relay_sees_offsets_go_back_after_a_silent_broker_restart(
     users = [uuid.uuid4() for _ in range(3)]
     relay = Relay(s, "ledger")
     await relay._setup(conn)
+    source = SourceTable("ledger", schema)
     try:
         seed(app, users, 120)
         await relay.reconcile_with_broker(conn)
         first = await relay.drain(conn)
-        assert first == len(await store_positions(conn, schema))
+        positions = await store_positions(conn, schema)
+        assert first == len(positions)
+        # Two consumers: one has applied up to the 60th event, the other up to the 100th.
+        await watermarks.setup_registry(conn, schema)
+        slow, fast = TransactionsProjection(schema), TransactionsProjection(f"{schema}_x")
+        await watermarks.record(conn, source, slow, sorted(positions)[59])
+        await watermarks.record(conn, source, fast, sorted(positions)[99])
         tansu.stop()
         tansu.start()
         seed(app, users, 30)
-        total = len(await store_positions(conn, schema))
+        stored = set(await store_positions(conn, schema))
 
         async def drained() -> bool:
             # The first sends may fail while the producer reconnects; the relay loop retries.
             with contextlib.suppress(Exception):
                 await relay.drain(conn)
-            return await relay_position(conn, schema) == max(await store_positions(conn, schema))
+            return await relay_position(conn, schema) == max(stored)
 
         await wait_until(drained, 60, "the relay to publish after the restart")
-        _, published = await relay.position(conn)
-        assert published == total, "every stored event is in the new broker, not only the new"
-        seen = await topic_positions(s, set(await store_positions(conn, schema)))
-        assert seen == set(await store_positions(conn, schema))
+        assert relay.rewound_to == sorted(positions)[59]
+        wanted = {p for p in stored if p > sorted(positions)[59]}
+        seen = await topic_positions(s, wanted)
+        assert wanted <= seen
+        assert not seen & set(sorted(positions)[:50]), "what every consumer applied stays out"
     finally:
         await relay._drop_producer()
         tansu.stop()
+
+
+async def test_a_consumer_reads_its_history_from_the_store(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """(3c) A new consumer (nothing of it in the broker, no relay running) applies the store's
+    history straight from the store and records its watermark; started again, it reads
+    nothing twice."""
+    s = settings  # its broker holds nothing of this schema's topics: no relay runs here
+    schema = s.schema_for("ledger")
+    app = ledger_app(s)
+    users = [uuid.uuid4() for _ in range(2)]
+    ids = await asyncio.to_thread(seed, app, users, 150)
+    total = len(await store_positions(conn, schema))
+    for attempt in range(2):
+        runner = ProjectionRunner(s, TransactionsProjection(schema))
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(stop))
+        try:
+            await asyncio.wait_for(runner.assigned.wait(), 60)
+
+            async def done() -> bool:
+                return await watermark(conn, schema) == max(await store_positions(conn, schema))
+
+            await wait_until(done, 60, "the watermark to reach the store head")
+        finally:
+            stop.set()
+            await task
+        assert runner.caught_up_from_store == (total if attempt == 0 else 0)
+        assert runner.consumed_total == 0, "nothing came through the broker"
+    assert await tracked(conn, schema, PROJECTION) == total
+    assert await read_model(conn, schema) == fold(app, ids)
 
 
 async def test_same_event_delivered_twice_changes_nothing(

@@ -16,8 +16,10 @@ from psycopg.rows import DictRow
 
 from services import cli
 from services.ledger.projections import TransactionsProjection
+from shared import watermarks
 from shared.rebuild import rebuild, status
 from shared.settings import SERVICES, MitaSettings
+from shared.sources import SourceTable
 from shared.store import make_mapper
 from tests.helpers import (
     fold,
@@ -26,6 +28,7 @@ from tests.helpers import (
     seed,
     settings_env,
     spawn,
+    store_positions,
     tracked,
     wait_until,
 )
@@ -185,6 +188,35 @@ def test_ready_reports_a_dead_dependency(settings: MitaSettings) -> None:
         assert ready.status_code == 503
         assert ready.json()["checks"]["redis"] == "error"
         assert ready.json()["status"] == "degraded"
+
+
+async def test_ready_says_warming_up_until_the_read_side_caught_up(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """After a start, /ready is 503 "warming_up" (naming the consumers) while one of the
+    service's consumers is short of the store head it found; caught up, 200 for good."""
+    from services.ledger.main import create_app
+
+    schema = settings.schema_for("ledger")
+    app = ledger_app(settings)
+    ids = seed(app, [uuid.uuid4()], 20)
+    head = max(await store_positions(conn, schema))
+    source = SourceTable("ledger", schema)
+    consumer = TransactionsProjection(schema)
+    await watermarks.setup_registry(conn, schema)
+    await watermarks.record(conn, source, consumer, head - 5)
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/ready")
+        assert ready.status_code == 503, ready.text
+        assert ready.json()["status"] == "warming_up"
+        assert ready.json()["warming_up"] == [f"{schema}.ledger_transactions"]
+        assert client.get("/health").json()["read_side"] == "warming_up"
+        await watermarks.record(conn, source, consumer, head)
+        assert client.get("/ready").status_code == 200
+        seed(app, [uuid.uuid4()], 5)  # later writes: a read side behind them is not warming up
+        assert client.get("/ready").status_code == 200
+        assert client.get("/health").json()["read_side"] == "ok"
+    assert ids
 
 
 def test_service_refuses_to_start_without_servers() -> None:

@@ -91,7 +91,9 @@ class PoisonProjection(TransactionsProjection):
 async def test_poison_events_are_dead_lettered_and_the_runner_continues(
     settings: MitaSettings, conn: AsyncConnection[DictRow]
 ) -> None:
-    """Bounded retries, then the dead-letter topic with original coordinates; others apply."""
+    """Bounded retries, then the dead-letter topic with original coordinates; others apply.
+    The runner reads the stored history from the store (the poison event's coordinates name
+    the store and its position), the undecodable message comes through the topic."""
     settings = settings.model_copy(update={"projection_max_retries": 1})
     app = ledger_app(settings)
     schema = settings.schema_for("ledger")
@@ -114,9 +116,10 @@ async def test_poison_events_are_dead_lettered_and_the_runner_continues(
     try:
 
         async def all_tracked() -> bool:
-            return await tracked(conn, schema, PROJECTION) == total
+            done = await tracked(conn, schema, PROJECTION) == total
+            return done and runner.dead_lettered == 2
 
-        await wait_until(all_tracked, 60, "the runner to get past the poison event")
+        await wait_until(all_tracked, 60, "the runner to get past both poison messages")
     finally:
         stop.set()
         await task
@@ -136,9 +139,12 @@ async def test_poison_events_are_dead_lettered_and_the_runner_continues(
     batch = await consumer.getmany(tp, timeout_ms=5000)
     await consumer.stop()
     coords = [json.loads(dict(m.headers)["mita-dead-letter"]) for m in batch[tp]]
-    assert {c["topic"] for c in coords} == {settings.topic_for("ledger")}
+    assert {c["topic"] for c in coords} == {settings.topic_for("ledger"), "store:ledger"}
     assert all(isinstance(c["offset"], int) and "error" in c for c in coords)
-    assert any(c["position"] == 1 and c["service"] == "ledger" for c in coords)
+    stored = next(c for c in coords if c["topic"] == "store:ledger")
+    assert (stored["position"], stored["offset"], stored["service"]) == (1, 1, "ledger")
+    undecodable = next(c for c in coords if c["topic"] != "store:ledger")
+    assert undecodable["position"] is None
 
 
 async def test_read_your_writes_waits_for_the_position(

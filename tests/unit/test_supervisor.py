@@ -10,10 +10,11 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from shared.embedded import free_port
-from shared.supervisor import Child, Supervisor
+from shared.supervisor import Child, Supervisor, said
 
 PY = sys.executable
 SLEEPER = [PY, "-c", "import time; print('sleeping', flush=True); time.sleep(60)"]
@@ -195,3 +196,11 @@ async def test_wait_ready_without_probes_is_immediate(sup: Supervisor) -> None:
     started = time.monotonic()
     assert await sup.wait_ready(timeout=30.0) == {}
     assert time.monotonic() - started < 1.0
+
+
+def test_said_names_a_warming_read_side() -> None:
+    warming = httpx.Response(503, json={"status": "warming_up", "warming_up": ["x.y"]})
+    assert said(warming) == "warming up"
+    assert said(httpx.Response(503, json={"status": "degraded"})) == "503"
+    assert said(httpx.Response(404, text="<html>")) == "404"
+    assert said(httpx.Response(502, json=["not", "an", "object"])) == "502"
