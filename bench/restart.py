@@ -122,6 +122,7 @@ async def run(
             f"restart to caught up, {n:,} stored, {label}",
             f"{seconds:.2f}",
             "s",
-            f"{detail} (most of it joining the consumer group); re-published "
-            f"{republished:,}, read {from_store:,} from the store",
+            f"{detail} (the projection's includes joining the consumer group); re-published "
+            f"{republished:,} (a relay going back to 0 re-published {n:,}), read "
+            f"{from_store:,} from the store",
         )
