@@ -21,6 +21,7 @@ from services.budget.engine.modes import MODES, mode_of
 from services.budget.engine.money import ZERO
 from services.budget.engine.plan import MonthlyPlan, PlanError
 from services.budget.engine.redistribution import Move, rebalance_month, redistribute_overspend
+from services.budget.habits.application import HabitCases
 from services.budget.profile import BudgetProfile
 from shared.store import MitaApplication
 
@@ -59,7 +60,7 @@ def next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-class BudgetApplication(MitaApplication):
+class BudgetApplication(HabitCases, MitaApplication):
     """Event store of the budget service, in its own schema."""
 
     name = "budget"

@@ -49,6 +49,13 @@ def commitments(settings: MitaSettings) -> Consumer:
     return CommitmentsPolicy.from_settings(settings)
 
 
+def habits(settings: MitaSettings) -> Consumer:
+    """``budget_habits``: the habits and the days they were done on."""
+    from services.budget.habits.projections import HabitsProjection
+
+    return HabitsProjection(settings.schema_for("budget"))
+
+
 def notifications(settings: MitaSettings) -> Consumer:
     """``budget_notifications``: one "Budget adjusted" per announced cover."""
     from services.budget.read.notifications import NotificationsProjection
@@ -60,6 +67,7 @@ def register_events() -> None:
     """Declare the budget's event types."""
     # Importing the domain modules registers their events.
     import services.budget.domain
+    import services.budget.habits.domain
     import services.budget.profile  # noqa: F401
 
 
@@ -72,6 +80,7 @@ BOOTSTRAP = Bootstrap(
         ConsumerSpec("budget_redistribution", "budget", redistribution),
         ConsumerSpec("budget_notifications", "budget", notifications),
         ConsumerSpec("budget_commitments", "budget", commitments),
+        ConsumerSpec("budget_habits", "budget", habits),
     ),
     register_events,
 )

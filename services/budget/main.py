@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.budget.application import BudgetApplication
 from services.budget.deps import BudgetContext
+from services.budget.habits.api import router as habits_router
 from services.budget.read.dashboard import router as dashboard_router
 from services.budget.read.impact import router as impact_router
 from services.budget.routes.advice import router as advice_router
@@ -33,6 +34,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
             dashboard_router,
             impact_router,
             financial_router,
+            habits_router,
         ),
         resources=pooled_context(
             cfg,

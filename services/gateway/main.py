@@ -19,6 +19,7 @@ from services.gateway.openapi import install_openapi
 from services.gateway.routes_ai import router as ai_router
 from services.gateway.routes_auth import router as auth_router
 from services.gateway.routes_behavior import router as behavior_router
+from services.gateway.routes_behavior_screens import router as behavior_screens_router
 from services.gateway.routes_budget import router as budget_router
 from services.gateway.routes_dashboard import router as dashboard_router
 from services.gateway.routes_financial import router as financial_router
@@ -84,6 +85,7 @@ def create_app(
             insights_router,
             ai_router,
             behavior_router,
+            behavior_screens_router,
             habits_router,
         ),
         resources=resources,

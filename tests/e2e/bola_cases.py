@@ -133,6 +133,15 @@ async def plant_installment_slug(
     return await plant_installment(stack, headers, marker.replace("-", "_"))
 
 
+async def plant_habit(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner creates a habit titled by the marker (habits_screen.dart:207)."""
+    body = {"title": marker, "description": "", "target_frequency": "daily"}
+    answer = await stack.client.post("/api/habits/", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    return {"habit_id": answer.json()["data"]["id"]}
+
+
+HABIT = "/api/habits/{habit_id}"
 INSTALLMENT = "/api/installments/{installment_id}"
 GOAL = "/api/goals/{goal_id}"
 GOAL_FORM = {"title": "overwritten", "target_amount": 1.0}
@@ -166,6 +175,13 @@ BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("POST", GOAL + "/add_savings", plant_goal, body={"amount": 5}, read=GOAL),
     *(BolaCase("POST", f"{GOAL}/{action}", plant_goal, read=GOAL)
       for action in ("complete", "pause", "resume", "cancel")),
+    BolaCase("PATCH", HABIT, plant_habit, body={"title": "overwritten"}, read="/api/habits"),
+    BolaCase("DELETE", HABIT, plant_habit, read="/api/habits"),
+    BolaCase("POST", HABIT + "/complete", plant_habit, body={"date": "2026-01-01"},
+             read="/api/habits"),
+    BolaCase("DELETE", HABIT + "/complete", plant_habit, body={"date": "2026-01-01"},
+             read="/api/habits"),
+    BolaCase("GET", HABIT + "/progress", plant_habit),
     BolaCase("GET", INSTALLMENT, plant_installment),
     BolaCase("PATCH", INSTALLMENT, plant_installment, body={"notes": "overwritten",
              "status": "cancelled"}, read=INSTALLMENT),

@@ -18,6 +18,7 @@ from services.auth.mail import SentMail, read_outbox
 from services.auth.main import create_app as create_auth
 from services.auth.projections import UsersProjection
 from services.auth.settings import AuthSettings
+from services.budget.habits.projections import HabitsProjection
 from services.budget.main import create_app as create_budget
 from services.budget.process.commitments import CommitmentsPolicy
 from services.budget.process.policy import RedistributionPolicy
@@ -168,6 +169,9 @@ async def open_stack(
             ),
             ProjectionRunner(budget_settings, RedistributionPolicy.from_settings(budget_settings)),
             ProjectionRunner(budget_settings, CommitmentsPolicy.from_settings(budget_settings)),
+            ProjectionRunner(
+                budget_settings, HabitsProjection(budget_settings.schema_for("budget"))
+            ),
         ]
         relays = [
             Relay(auth_settings, "auth"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -44,6 +45,15 @@ async def today_of(ctx: LedgerContext, caller: Any, zone: HeaderZone) -> dt.date
     return dt.datetime.now(await zone_of(ctx, caller, zone)).date()
 
 
+async def plans_and_income(
+    ctx: LedgerContext, caller: Any
+) -> tuple[list[dict[str, Any]], Decimal | None]:
+    """The caller's live installments and the monthly income their load is measured against."""
+    async with ctx.pool.connection() as conn:
+        rows = await list_installments(conn, ctx.schema, caller.sub)
+        return rows, await income_for(conn, ctx.schema, caller.sub)
+
+
 async def decided(
     ctx: LedgerContext, caller: Any, zone: HeaderZone, decide: Callable[[], SavedInstallment],
     status: int = 200,
@@ -76,21 +86,15 @@ async def listed(
     caller: Reader, ctx: Context, zone: HeaderZone, status: Annotated[Status | None, Query()] = None
 ) -> Response:
     """The caller's installments (optionally of one status) with the summary and the load."""
-    today = await today_of(ctx, caller, zone)
-    async with ctx.pool.connection() as conn:
-        rows = await list_installments(conn, ctx.schema, caller.sub)
-        income = await income_for(conn, ctx.schema, caller.sub)
-    return JSONResponse(rules.summary(rows, today, income, status))
+    rows, income = await plans_and_income(ctx, caller)
+    return JSONResponse(rules.summary(rows, await today_of(ctx, caller, zone), income, status))
 
 
 @router.get("/financial/installment-evaluate")
 async def evaluate(caller: Reader, ctx: Context, zone: HeaderZone) -> Response:
     """Each ongoing installment weighed against the monthly income (in the envelope)."""
-    today = await today_of(ctx, caller, zone)
-    async with ctx.pool.connection() as conn:
-        rows = await list_installments(conn, ctx.schema, caller.sub)
-        income = await income_for(conn, ctx.schema, caller.sub)
-    return ok(rules.evaluations(rows, today, income))
+    rows, income = await plans_and_income(ctx, caller)
+    return ok(rules.evaluations(rows, await today_of(ctx, caller, zone), income))
 
 
 @router.get("/installments/{installment_id}")
