@@ -19,6 +19,7 @@ from services.insights.domain import (
     settings_id,
     snapshot_id,
 )
+from services.insights.reports import ErrorReport
 from shared.store import MitaApplication
 
 SAVE_ATTEMPTS = 5
@@ -93,3 +94,8 @@ class InsightsApplication(MitaApplication):
         except AggregateNotFoundError:
             found = ClusterModel.start()
         return self._save(found) if found.refit(model, at) else 0
+
+    def record_error_report(self, at: dt.datetime, **report: Any) -> tuple[uuid.UUID, int]:
+        """Store one error report from the app, scrubbed; its id and the position."""
+        found = ErrorReport.receive(at=at, **report)
+        return found.id, self._save(found)

@@ -53,7 +53,9 @@ def projection(name: str) -> ConsumerSpec:
 
 def register_events() -> None:
     """Declare the insights service's event types."""
-    import services.insights.domain  # noqa: F401 - importing the domain registers its events
+    # Importing the domain modules registers their events.
+    import services.insights.domain
+    import services.insights.reports  # noqa: F401
 
 
 BOOTSTRAP = Bootstrap(

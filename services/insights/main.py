@@ -16,6 +16,7 @@ from services.insights.routes.analytics import router as analytics_router
 from services.insights.routes.behavior import router as behavior_router
 from services.insights.routes.cohort import router as cohort_router
 from services.insights.routes.habits import router as habits_router
+from services.insights.routes.reports import router as reports_router
 from services.insights.routes.settings import router as settings_router
 from services.insights.routes.snapshots import router as snapshots_router
 from services.insights.settings import InsightsSettings, load_settings
@@ -70,6 +71,7 @@ def create_app(settings: InsightsSettings | None = None) -> FastAPI:
             settings_router,
             snapshots_router,
             cohort_router,
+            reports_router,
         ),
         resources=pooled_context(cfg, "insights", context, with_redis=True),
     )

@@ -147,6 +147,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/goals"): "read:goals",
     ("POST", "/api/installments/calculator"): "read:budget",
     ("GET", "/api/installments/profile"): "read:budget",
+    ("POST", "/api/errors/report"): PUBLIC,
     ("GET", "/api/habits"): "read:budget",
     ("POST", "/api/habits"): "manage:budget",
     ("PATCH", "/api/habits/{habit_id}"): "manage:budget",

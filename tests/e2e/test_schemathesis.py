@@ -139,6 +139,7 @@ RAW_PREFIX = "/api/installments"
 RAW_ROUTES = {
     ("POST", "/api/financial/dynamic-thresholds"),
     ("POST", "/api/financial/housing-affordability"),
+    ("POST", "/api/errors/report"),
 }
 
 
