@@ -1,5 +1,5 @@
 """The app's error reports (core/error_handling.dart:67-81): camelCase, sent without a valid
-token; the answer is raw ``{status, report_id}`` (202)."""
+token; the answer is raw ``{status, report_id}`` (202). ``error`` is required, as in the app."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class ErrorReportIn(BaseModel):
 
     id: Annotated[str, Field(max_length=200)] | None = None
     timestamp: Annotated[str, Field(max_length=100)] | None = None
-    error: str = ""
+    error: str  # the one field the app always sends (ErrorReport.error is required)
     stack_trace: Annotated[str | None, Field(alias="stackTrace")] = None
     severity: Annotated[str, Field(max_length=40)] = "unknown"
     category: Annotated[str, Field(max_length=60)] = "unknown"

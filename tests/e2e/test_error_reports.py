@@ -78,5 +78,6 @@ async def test_a_report_is_received_and_stored_scrubbed(reports_stack: Stack) ->
     assert state["device"]["model"] == "Pixel 7"
     long = await stack.client.post("/api/errors/report", json=report(stackTrace="x" * 60_000))
     assert long.status_code == 202, long.text  # cut, not refused: the app drops a 4xx
-    assert_error(await stack.client.post("/api/errors/report", json={"isConnected": "maybe"}),
-                 422)  # fmt: skip
+    wrong = {"error": "x", "isConnected": "maybe"}
+    assert_error(await stack.client.post("/api/errors/report", json=wrong), 422)
+    assert_error(await stack.client.post("/api/errors/report", json={}), 422)  # no error
