@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -81,6 +82,9 @@ class EmbeddedPostgres:
         if self._server is not None:
             with contextlib.suppress(Exception):
                 self._server.cleanup()
+            # pgserver's exit hook would stop it again and, taking its lock, re-create the
+            # runtime folder inside a data folder the caller has already removed.
+            atexit.unregister(self._server._cleanup)
             self._server = None
 
 
