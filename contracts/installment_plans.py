@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from contracts.envelope import Tolerant, written_day
 from contracts.installments import INSTALLMENT_CATEGORIES
 from contracts.ledger import MAX_AMOUNT
+from shared.dates import add_months
 
 INSTALLMENT_CREATED: Final = "ledger.InstallmentCreated"
 INSTALLMENT_PAYMENTS_CHANGED: Final = "ledger.InstallmentPaymentsChanged"
@@ -32,14 +33,6 @@ FREQUENCIES: Final = ("monthly", "biweekly", "weekly")
 #: Payments a year of each frequency (the monthly equivalent is payment × this / 12).
 PER_YEAR: Final = {"monthly": 12, "biweekly": 26, "weekly": 52}
 CENT: Final = Decimal("0.01")
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    nxt = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    return dt.date(year, month + 1, min(day.day, (nxt - dt.timedelta(days=1)).day))
 
 
 def due_date(first: dt.date, frequency: str, number: int) -> dt.date:

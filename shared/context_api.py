@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from psycopg_pool import AsyncConnectionPool
 
+from shared.api import ApiError, invalid
+from shared.errors import InvalidField
 from shared.projections import wait_for_position
 from shared.settings import MitaSettings
 
@@ -48,6 +51,29 @@ class ServiceContext:
                 position,
                 self.settings.read_your_writes_timeout,
             )
+
+    async def decided(
+        self,
+        decide: Callable[[], Any],
+        *,
+        projection: str,
+        not_found: tuple[type[Exception], str],
+        conflicts: tuple[type[Exception], ...] = (),
+    ) -> Any:
+        """Run a write use case whose result names its ``position``, answering the context's
+        refusals as API errors (not found → 404 with its message, a refused field → 422 on
+        it, a conflict → 409), then wait (bounded) until ``projection`` has it."""
+        missing, message = not_found
+        try:
+            saved = await self.run(decide)
+        except missing:
+            raise ApiError(404, message) from None
+        except InvalidField as exc:
+            raise invalid(exc.field, str(exc)) from exc
+        except conflicts as exc:
+            raise ApiError(409, str(exc)) from exc
+        await self.caught_up(saved.position, projection=projection)
+        return saved
 
     @staticmethod
     def now() -> dt.datetime:

@@ -109,3 +109,12 @@ def valid_timezone(value: str | None) -> str | None:
 
 #: An optional IANA zone name in a request body (unknown: 422).
 Timezone = Annotated[str | None, AfterValidator(valid_timezone)]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier), the month's last day when it is shorter."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))

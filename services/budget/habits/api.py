@@ -15,10 +15,10 @@ from contracts.habits import HabitDay, HabitIn, HabitPatch
 from services.budget.deps import BudgetContext, Context, Manager, Reader
 from services.budget.habits import rules
 from services.budget.habits.application import SavedHabit
-from services.budget.habits.domain import Habit, HabitNotFound, InvalidHabitDay
+from services.budget.habits.domain import Habit, HabitNotFound
 from services.budget.habits.queries import habits_of
 from shared import tokens
-from shared.api import ApiError, invalid, ok, positioned
+from shared.api import ApiError, ok, positioned
 from shared.dates import local_day
 
 router = APIRouter()
@@ -49,14 +49,9 @@ async def decided(
     ctx: BudgetContext, caller: tokens.Claims, decide: Callable[[], SavedHabit], status: int = 200
 ) -> Response:
     """Run a write use case, wait (bounded) until the list has it, answer the habit."""
-    try:
-        saved: SavedHabit = await ctx.run(decide)
-    except HabitNotFound:
-        raise ApiError(404, NOT_FOUND) from None
-    except InvalidHabitDay as exc:
-        raise invalid(exc.field, str(exc)) from exc
-    if saved.position:
-        await ctx.caught_up(saved.position, projection=PROJECTION)
+    saved: SavedHabit = await ctx.decided(
+        decide, projection=PROJECTION, not_found=(HabitNotFound, NOT_FOUND)
+    )
     data = view(row_of(saved.habit), await ctx.today(caller.sub))
     return ok(data, status=status, headers=positioned(saved.position))
 

@@ -15,10 +15,10 @@ from contracts.goals import GOAL_STATUSES, GoalCreate, GoalUpdate, SavingsIn
 from services.ledger.deps import Context, HeaderZone, LedgerContext, pick_zone
 from services.ledger.goals import ideas, rules
 from services.ledger.goals.application import SavedGoal
-from services.ledger.goals.domain import GOAL_FIELDS, Goal, GoalClosed, GoalNotFound, InvalidGoal
+from services.ledger.goals.domain import GOAL_FIELDS, Goal, GoalClosed, GoalNotFound
 from services.ledger.goals.queries import goal_row, income_of, list_goals, spending_by_month
 from shared import tokens
-from shared.api import ApiError, invalid, ok, positioned
+from shared.api import ApiError, ok, positioned
 from shared.identity import scoped
 
 router = APIRouter()
@@ -51,15 +51,10 @@ async def decided(
     status: int = 200,
 ) -> Response:
     """Run a write use case, wait (bounded) until the list has it, answer the goal."""
-    try:
-        saved: SavedGoal = await ctx.run(decide)
-    except GoalNotFound:
-        raise ApiError(404, NOT_FOUND) from None
-    except InvalidGoal as exc:
-        raise invalid(exc.field, str(exc)) from exc
-    except GoalClosed as exc:
-        raise ApiError(409, str(exc)) from exc
-    await ctx.caught_up(saved.position, projection="ledger_goals")
+    saved: SavedGoal = await ctx.decided(
+        decide, projection="ledger_goals", not_found=(GoalNotFound, NOT_FOUND),
+        conflicts=(GoalClosed,),
+    )  # fmt: skip
     today = await today_of(ctx, caller, zone)
     view = rules.goal_view(row_of(saved.goal), today)
     return ok(view, status=status, headers=positioned(saved.position))

@@ -23,6 +23,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from contracts.goals import DUE_SOON_DAYS
+from shared.dates import add_months as add_months  # the goals' month arithmetic
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -38,15 +39,6 @@ def money(value: Decimal, currency: str | None = None) -> str:
 def up_to_cent(value: Decimal) -> Decimal:
     """Rounded up to the cent (a monthly need is never short)."""
     return value.quantize(CENT, rounding=ROUND_CEILING)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
 
 
 def progress_of(saved: Decimal, target: Decimal) -> float:

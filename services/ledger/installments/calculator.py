@@ -21,6 +21,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
+from shared.dates import add_months
+
 CENT: Final = Decimal("0.01")
 ZERO: Final = Decimal("0.00")
 POINTS: Final = {"green": 0, "yellow": 1, "orange": 2, "red": 4}
@@ -38,14 +40,6 @@ VERDICTS: Final = {
 def cents(value: Decimal) -> Decimal:
     """Rounded half up to the cent."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    nxt = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    return dt.date(year, month + 1, min(day.day, (nxt - dt.timedelta(days=1)).day))
 
 
 def _formula(principal: Decimal, r: Decimal, n: int) -> Decimal:

@@ -21,11 +21,10 @@ from services.ledger.installments.application import SavedInstallment
 from services.ledger.installments.domain import (
     Installment,
     InstallmentNotFound,
-    InvalidInstallment,
 )
 from services.ledger.installments.projections import PLAN_COLUMNS
 from services.ledger.installments.queries import income_for, installment_row, list_installments
-from shared.api import ApiError, JSONResponse, invalid, ok, positioned
+from shared.api import ApiError, JSONResponse, ok, positioned
 
 router = APIRouter()
 NOT_FOUND = "Installment not found"
@@ -59,14 +58,9 @@ async def decided(
     status: int = 200,
 ) -> Response:  # fmt: skip
     """Run a write use case, wait (bounded) until the list has it, answer the installment."""
-    try:
-        saved: SavedInstallment = await ctx.run(decide)
-    except InstallmentNotFound:
-        raise ApiError(404, NOT_FOUND) from None
-    except InvalidInstallment as exc:
-        raise invalid(exc.field, str(exc)) from exc
-    if saved.position:
-        await ctx.caught_up(saved.position, projection=PROJECTION)
+    saved: SavedInstallment = await ctx.decided(
+        decide, projection=PROJECTION, not_found=(InstallmentNotFound, NOT_FOUND)
+    )
     view = rules.view(row_of(saved.installment), await today_of(ctx, caller, zone))
     return JSONResponse(view, status_code=status, headers=positioned(saved.position))
 
