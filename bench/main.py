@@ -14,7 +14,7 @@ import traceback
 from aiokafka.admin import AIOKafkaAdminClient
 from psycopg.conninfo import conninfo_to_dict
 
-from bench import append, clusters, lag, ocr, pipeline, restart, user_scale
+from bench import append, clusters, lag, ocr, pipeline, restart, suite, user_scale
 from bench.breakdown import cpu_reference
 from bench.infra import Infra, drop_schemas, fresh_settings, scale, scaled, servers
 from bench.profiling import Profiler
@@ -69,6 +69,9 @@ async def phases(infra: Infra, report: Report, used: list[MitaSettings]) -> None
     await ocr.run(fresh(), report, scaled(60, 10))
     await asyncio.to_thread(clusters.run, report, scaled(10_000, 100))
     await restart.run(fresh(), fresh(), report, scaled(1_000_000, 2_000), scaled(20_000, 200))
+    await suite.run(
+        fresh(), report, scaled(2_000, 50), max(8.0 * min(scale(), 1.0), 2.0), (1, 16, 64)
+    )
     prof.dump()
 
 
