@@ -58,6 +58,7 @@ async def serve(services: list[str]) -> int:
                 port=settings.port_of(service),
                 log_config=None,
                 access_log=False,
+                timeout_keep_alive=settings.http_keep_alive_seconds,
             )
         )
         for service in services

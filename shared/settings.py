@@ -147,6 +147,10 @@ class Topology(MitaSettings):
     insights_url: str = ""
     embedded_redis_port: int = Field(default=6390, ge=1, le=65535)
     embedded_kafka_port: int = Field(default=19092, ge=1, le=65535)
+    # How long a served HTTP connection may idle before the server closes it. The gateway's
+    # pooled clients give theirs up sooner (MITA_UPSTREAM_KEEPALIVE_SECONDS), so a request is
+    # never sent on a connection the service is closing (a POST there would answer 503).
+    http_keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
 
     def port_of(self, service: str) -> int:
         """Return the port ``service`` listens on (``MITA_<SERVICE>_PORT``)."""

@@ -57,6 +57,7 @@ def create_app(
             {s: cfg.url_of(s) for s in UPSTREAMS},
             timeout=cfg.upstream_timeout_seconds,
             retries=cfg.upstream_retries,
+            keepalive=cfg.upstream_keepalive_seconds,
             transports=transports,
         )
         app.state.upstream = upstream

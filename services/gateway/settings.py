@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 
 from shared.settings import Topology
 
@@ -19,11 +21,23 @@ class GatewaySettings(Topology):
     slow_request_ms: int = Field(default=1000, ge=1, le=600_000)
     upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     upstream_retries: int = Field(default=2, ge=0, le=5)
+    # Idle pooled connections to the services are dropped after this, before the services
+    # close them (MITA_HTTP_KEEP_ALIVE_SECONDS).
+    upstream_keepalive_seconds: float = Field(default=20.0, gt=0, le=3600)
     # A receipt upload answers with its reading: the OCR service waits up to its own bound
     # (MITA_OCR_ANSWER_WAIT_SECONDS); the app gives up after 90 s.
     ocr_timeout_seconds: float = Field(default=60.0, gt=0, le=120)
     metrics_token: str = ""
     hsts_seconds: int = Field(default=31_536_000, ge=0)
+
+    @model_validator(mode="after")
+    def _keepalive_before_the_services(self) -> Self:
+        if self.upstream_keepalive_seconds >= self.http_keep_alive_seconds:
+            raise ValueError(
+                "MITA_UPSTREAM_KEEPALIVE_SECONDS must be shorter than the services' "
+                "MITA_HTTP_KEEP_ALIVE_SECONDS (else a request can meet a closing connection)"
+            )
+        return self
 
 
 def load_settings() -> GatewaySettings:

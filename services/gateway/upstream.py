@@ -49,6 +49,7 @@ class Upstream:
         *,
         timeout: float,
         retries: int,
+        keepalive: float = 5.0,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         self.retries = retries
@@ -56,7 +57,9 @@ class Upstream:
             name: httpx.AsyncClient(
                 base_url=url,
                 timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+                limits=httpx.Limits(
+                    max_connections=100, max_keepalive_connections=20, keepalive_expiry=keepalive
+                ),
                 transport=(transports or {}).get(name),
             )
             for name, url in base_urls.items()

@@ -202,3 +202,14 @@ def test_require_infra_names_what_is_missing() -> None:
     MitaSettings(
         database_url="postgresql://x", kafka_bootstrap="k:1", redis_url="r"
     ).require_infra()
+
+
+def test_gateway_keeps_pooled_connections_shorter_than_the_services_do() -> None:
+    """The gateway drops an idle connection before a service would close it; a setting that
+    lets the service close first (a POST sent there answers 503) is refused at start."""
+    from services.gateway.settings import GatewaySettings
+
+    ok = GatewaySettings()
+    assert ok.upstream_keepalive_seconds < ok.http_keep_alive_seconds
+    with pytest.raises(ValidationError, match="MITA_UPSTREAM_KEEPALIVE_SECONDS"):
+        GatewaySettings(upstream_keepalive_seconds=75, http_keep_alive_seconds=75)
