@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.budget.challenges.application import ChallengeCases
 from services.budget.domain import BudgetPlan, plan_id, profile_id
 from services.budget.engine.adapt import adapt_month
 from services.budget.engine.answers import plan_month
@@ -60,7 +61,7 @@ def next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-class BudgetApplication(HabitCases, MitaApplication):
+class BudgetApplication(HabitCases, ChallengeCases, MitaApplication):
     """Event store of the budget service, in its own schema."""
 
     name = "budget"

@@ -56,6 +56,13 @@ def habits(settings: MitaSettings) -> Consumer:
     return HabitsProjection(settings.schema_for("budget"))
 
 
+def challenges(settings: MitaSettings) -> Consumer:
+    """``budget_challenges``: the attempts at challenges and the participants' names."""
+    from services.budget.challenges.projections import ChallengesProjection
+
+    return ChallengesProjection(settings.schema_for("budget"))
+
+
 def notifications(settings: MitaSettings) -> Consumer:
     """``budget_notifications``: one "Budget adjusted" per announced cover."""
     from services.budget.read.notifications import NotificationsProjection
@@ -66,6 +73,7 @@ def notifications(settings: MitaSettings) -> Consumer:
 def register_events() -> None:
     """Declare the budget's event types."""
     # Importing the domain modules registers their events.
+    import services.budget.challenges.domain
     import services.budget.domain
     import services.budget.habits.domain
     import services.budget.profile  # noqa: F401
@@ -81,6 +89,7 @@ BOOTSTRAP = Bootstrap(
         ConsumerSpec("budget_notifications", "budget", notifications),
         ConsumerSpec("budget_commitments", "budget", commitments),
         ConsumerSpec("budget_habits", "budget", habits),
+        ConsumerSpec("budget_challenges", "budget", challenges),
     ),
     register_events,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.budget.application import BudgetApplication
+from services.budget.challenges.api import router as challenges_router
 from services.budget.deps import BudgetContext
 from services.budget.habits.api import router as habits_router
 from services.budget.read.dashboard import router as dashboard_router
@@ -35,6 +36,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
             impact_router,
             financial_router,
             habits_router,
+            challenges_router,
         ),
         resources=pooled_context(
             cfg,

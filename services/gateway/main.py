@@ -21,6 +21,7 @@ from services.gateway.routes_auth import router as auth_router
 from services.gateway.routes_behavior import router as behavior_router
 from services.gateway.routes_behavior_screens import router as behavior_screens_router
 from services.gateway.routes_budget import router as budget_router
+from services.gateway.routes_challenges import router as challenges_router
 from services.gateway.routes_dashboard import router as dashboard_router
 from services.gateway.routes_financial import router as financial_router
 from services.gateway.routes_goals import router as goals_router
@@ -90,6 +91,7 @@ def create_app(
             behavior_router,
             behavior_screens_router,
             habits_router,
+            challenges_router,
         ),
         resources=resources,
         public=True,

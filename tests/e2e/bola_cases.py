@@ -34,6 +34,12 @@ class BolaCase:
     caller_scoped: bool = False
     #: The parameter whose value ``read`` must show (default: the marker).
     proof: str | None = None
+    #: Text only the owner's answers show (then also what ``read`` and a caller-scoped owner's
+    #: answer must show, and B's never), for objects that carry no marker of the owner's.
+    owner_sees: str | None = None
+    #: Whether a caller-scoped route is asked again as the owner (not for a write that would
+    #: change the owner's object: ``read`` checks it instead).
+    owner_check: bool = True
 
 
 async def plant_transaction(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
@@ -141,7 +147,20 @@ async def plant_habit(stack: Stack, headers: dict[str, str], marker: str) -> dic
     return {"habit_id": answer.json()["data"]["id"]}
 
 
+async def plant_challenge(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner joins the no-coffee fortnight and fails it with a coffee (challenges_screen
+    .dart:585): a state no other user's attempt has."""
+    joined = await stack.client.post("/api/challenge/no_coffee_14/join", headers=headers)
+    assert joined.status_code == 200, joined.text
+    coffee = {"amount": 3.2, "category": "coffee", "description": marker}
+    answer = await stack.client.post("/api/transactions/", json=coffee, headers=headers)
+    assert answer.status_code == 201, answer.text
+    return {"challenge_id": "no_coffee_14"}
+
+
 HABIT = "/api/habits/{habit_id}"
+CHALLENGE = "/api/challenge/{challenge_id}"
+FAILED = '"status":"failed"'
 INSTALLMENT = "/api/installments/{installment_id}"
 GOAL = "/api/goals/{goal_id}"
 GOAL_FORM = {"title": "overwritten", "target_amount": 1.0}
@@ -182,6 +201,15 @@ BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("DELETE", HABIT + "/complete", plant_habit, body={"date": "2026-01-01"},
              read="/api/habits"),
     BolaCase("GET", HABIT + "/progress", plant_habit),
+    # A challenge id names a catalogue entry: B gets B's own standing there, never A's.
+    BolaCase("GET", CHALLENGE + "/progress", plant_challenge, caller_scoped=True,
+             owner_sees=FAILED),
+    BolaCase("PATCH", CHALLENGE + "/progress", plant_challenge, body={"current_progress": 14},
+             caller_scoped=True, owner_sees=FAILED, read=CHALLENGE + "/progress"),
+    BolaCase("POST", CHALLENGE + "/join", plant_challenge, caller_scoped=True, owner_check=False,
+             owner_sees=FAILED, read=CHALLENGE + "/progress"),
+    BolaCase("POST", CHALLENGE + "/leave", plant_challenge, owner_sees=FAILED,
+             read=CHALLENGE + "/progress"),
     BolaCase("GET", INSTALLMENT, plant_installment),
     BolaCase("PATCH", INSTALLMENT, plant_installment, body={"notes": "overwritten",
              "status": "cancelled"}, read=INSTALLMENT),

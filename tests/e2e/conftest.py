@@ -18,6 +18,7 @@ from services.auth.mail import SentMail, read_outbox
 from services.auth.main import create_app as create_auth
 from services.auth.projections import UsersProjection
 from services.auth.settings import AuthSettings
+from services.budget.challenges.projections import ChallengesProjection
 from services.budget.habits.projections import HabitsProjection
 from services.budget.main import create_app as create_budget
 from services.budget.process.commitments import CommitmentsPolicy
@@ -171,6 +172,9 @@ async def open_stack(
             ProjectionRunner(budget_settings, CommitmentsPolicy.from_settings(budget_settings)),
             ProjectionRunner(
                 budget_settings, HabitsProjection(budget_settings.schema_for("budget"))
+            ),
+            ProjectionRunner(
+                budget_settings, ChallengesProjection(budget_settings.schema_for("budget"))
             ),
         ]
         relays = [

@@ -82,14 +82,18 @@ async def test_bola_foreign_object_is_invisible(env: Env, case: BolaCase) -> Non
         assert foreign.status_code in (403, 404), foreign.text
     assert marker not in foreign.text
     assert marker.replace("-", "_") not in foreign.text  # as a slug (e.g. a category name)
-    if case.caller_scoped:
-        own = await stack.client.request(case.method, url, headers=owner_headers)
+    if case.owner_sees is not None:
+        assert case.owner_sees not in foreign.text
+    if case.caller_scoped and case.owner_check:
+        own = await stack.client.request(case.method, url, json=case.body, headers=owner_headers)
         assert own.status_code == 200, own.text
-        assert marker.replace("-", "_") in own.text, "the owner does see the planted data"
+        shown = case.owner_sees or marker.replace("-", "_")
+        assert shown in own.text, "the owner does see the planted data"
     if case.read is not None:
         kept = await stack.client.get(case.read.format(**params), headers=owner_headers)
         assert kept.status_code == 200, kept.text
-        assert (params[case.proof] if case.proof else marker) in kept.text
+        proof = case.owner_sees or (params[case.proof] if case.proof else marker)
+        assert proof in kept.text
 
 
 async def test_id_less_resources_answer_the_callers_own_data(env: Env) -> None:
