@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
 import sys
+import uuid
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -276,6 +278,19 @@ async def insights_refit() -> int:
     return 0
 
 
+def iap_receipt(platform: str, product: str, days: int, transaction: str) -> int:
+    """Print a receipt the local test store signs with this deployment's key."""
+    from services.auth.premium.verifier import LocalVerifier, local_key
+    from services.auth.settings import AuthSettings
+
+    now = dt.datetime.now(dt.UTC)
+    store = LocalVerifier(local_key(AuthSettings().iap_local_key_secret()))
+    print(store.issue(platform=platform, transaction_id=transaction or uuid.uuid4().hex,
+                      product_id=product, purchased_at=now,
+                      expires_at=now + dt.timedelta(days=days)))  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mita`` command."""
     parser = argparse.ArgumentParser(prog="mita", description=__doc__)
@@ -310,8 +325,15 @@ def main(argv: list[str] | None = None) -> int:
     p_budget = sub.add_parser("budget", help="budget commands")
     bu_sub = p_budget.add_subparsers(dest="action", required=True)
     bu_sub.add_parser("rollover", help="plan every onboarded user's current month if missing")
+    p_iap = sub.add_parser("iap-receipt", help="issue a receipt of the local test store (QA)")
+    p_iap.add_argument("--platform", choices=("ios", "android"), default="ios")
+    p_iap.add_argument("--product", default="mita_premium_monthly")
+    p_iap.add_argument("--days", type=int, default=30)
+    p_iap.add_argument("--transaction", default="")
     args = parser.parse_args(argv)
 
+    if args.cmd == "iap-receipt":
+        return iap_receipt(args.platform, args.product, args.days, args.transaction)
     if args.cmd == "up":
         return asyncio.run(up(args.exit_when_ready, args.split))
     if args.cmd == "serve":

@@ -31,6 +31,7 @@ from services.auth.google import (
     GoogleSignInNotConfigured,
     GoogleTokenInvalid,
 )
+from services.auth.premium import queries as premium_queries
 from services.auth.queries import get_user, list_users, user_public
 from services.auth.throttle import Throttled
 from services.auth.tokens import RefreshRejected, TokenPair
@@ -73,11 +74,13 @@ async def sign_in(ctx: AuthContext, saved: Saved, *, with_last_login: bool) -> d
         user.id, token_version=user.token_version, scopes=ctx.scopes_for(user.is_admin)
     )
     await ctx.caught_up(saved.position)
+    async with ctx.pool.connection() as conn:
+        premium = await premium_queries.is_premium(conn, ctx.schema, user.id, ctx.now())
     summary: dict[str, Any] = {
         "id": str(user.id),
         "email": user.email,
         "country": user.profile.get("country"),
-        "is_premium": False,
+        "is_premium": premium,
         "created_at": user.registered_at,
     }
     if with_last_login:
@@ -325,9 +328,10 @@ async def validate_token(body: ValidateTokenRequest, request: Request, ctx: Cont
 async def _me(ctx: AuthContext, user_id: uuid.UUID) -> dict[str, Any]:
     async with ctx.pool.connection() as conn:
         row = await get_user(conn, ctx.schema, user_id)
+        premium = await premium_queries.is_premium(conn, ctx.schema, user_id, ctx.now())
     if row is None:
         raise ApiError(404, "User not found")
-    return user_public(row)
+    return user_public({**row, "is_premium": premium})
 
 
 @router.get("/users/me")

@@ -24,6 +24,7 @@ from services.auth.domain import (
     monthly_income,
     normalize_email,
 )
+from services.auth.premium.application import PremiumCases
 from shared.store import MitaApplication
 
 
@@ -75,7 +76,7 @@ def reset_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class AuthApplication(MitaApplication):
+class AuthApplication(PremiumCases, MitaApplication):
     """Write model of the auth service."""
 
     name = "auth"

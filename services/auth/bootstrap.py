@@ -35,15 +35,24 @@ def users(settings: MitaSettings) -> Consumer:
     return UsersProjection(settings.schema_for("auth"))
 
 
+def premium(settings: MitaSettings) -> Consumer:
+    """``auth_premium``: subscriptions and referral codes."""
+    from services.auth.premium.projections import PremiumProjection
+
+    return PremiumProjection(settings.schema_for("auth"))
+
+
 def register_events() -> None:
     """Declare auth's event types."""
-    import services.auth.domain  # noqa: F401 - importing the domain registers its events
+    # Importing the domain modules registers their events.
+    import services.auth.domain
+    import services.auth.premium.domain  # noqa: F401
 
 
 BOOTSTRAP = Bootstrap(
     "auth",
     create_app,
     application,
-    (ConsumerSpec("auth_users", "auth", users),),
+    (ConsumerSpec("auth_users", "auth", users), ConsumerSpec("auth_premium", "auth", premium)),
     register_events,
 )

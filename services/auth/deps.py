@@ -13,6 +13,7 @@ from services.auth.application import AuthApplication
 from services.auth.domain import AccountDeleted
 from services.auth.google import GoogleVerifier
 from services.auth.mail import Mailer
+from services.auth.premium.verifier import Verifier
 from services.auth.settings import AuthSettings
 from services.auth.throttle import LoginThrottle
 from services.auth.tokens import TokenService
@@ -35,6 +36,7 @@ class AuthContext(ServiceContext):
     mailer: Mailer
     google: GoogleVerifier
     authenticator: Authenticator
+    verifier: Verifier
 
     service = "auth"
     projection = PROJECTION

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 from psycopg.rows import dict_row
@@ -17,11 +18,21 @@ from services.auth.deps import AuthContext
 from services.auth.google import make_google_verifier
 from services.auth.mail import make_mailer
 from services.auth.passwords import PasswordHasher, check_password
+from services.auth.premium.api import router as premium_router
+from services.auth.premium.verifier import AppStoreVerifier, LocalVerifier, Verifier, local_key
 from services.auth.settings import AuthSettings, load_settings
 from services.auth.throttle import LoginThrottle
 from services.auth.tokens import TokenService
 from shared.identity import Authenticator
 from shared.service import build_app
+
+
+def make_verifier(cfg: AuthSettings, client: httpx.AsyncClient) -> Verifier:
+    """The configured receipt verifier."""
+    if cfg.iap_verifier == "app_store":
+        return AppStoreVerifier(client, cfg.app_store_verify_url, cfg.app_store_sandbox_url,
+                                cfg.app_store_shared_secret.get_secret_value())  # fmt: skip
+    return LocalVerifier(local_key(cfg.iap_local_key_secret()))
 
 
 def create_app(settings: AuthSettings | None = None) -> FastAPI:
@@ -41,6 +52,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
             open=False,
         )
         await pool.open()
+        store_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
         token_service = TokenService(
             client,
             cfg.secret_key.get_secret_value(),
@@ -67,6 +79,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
                 token_service.revocation,
                 lambda u: ctx.token_version(u),
             ),
+            verifier=make_verifier(cfg, store_client),
         )
         app.state.auth = ctx
         try:
@@ -74,11 +87,12 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         finally:
             await pool.close()
             await client.aclose()
+            await store_client.aclose()
 
     return build_app(
         cfg,
         "auth",
         application=AuthApplication.for_database,
-        routers=(router,),
+        routers=(router, premium_router),
         resources=resources,
     )

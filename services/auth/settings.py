@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal, Self
 
-from shared.settings import MitaSettings
+from pydantic import Field, SecretStr, model_validator
+
+from shared.settings import InsecureConfigurationError, MitaSettings
 
 GOOGLE_CERTS_URL = (
     "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
@@ -29,6 +31,27 @@ class AuthSettings(MitaSettings):
     google_certs_url: str = GOOGLE_CERTS_URL
     reset_link_base: str = "mita://reset-password?token="
     admin_emails: list[str] = Field(default_factory=list)
+    # In-app purchases: Apple's verifyReceipt, or the local test store (receipts signed with a
+    # key derived from MITA_IAP_LOCAL_SECRET, else from MITA_SECRET_KEY; never in prod).
+    iap_verifier: Literal["local", "app_store"] = "local"
+    iap_local_secret: SecretStr = SecretStr("")
+    app_store_verify_url: str = "https://buy.itunes.apple.com/verifyReceipt"
+    app_store_sandbox_url: str = "https://sandbox.itunes.apple.com/verifyReceipt"
+    app_store_shared_secret: SecretStr = SecretStr("")
+
+    @model_validator(mode="after")
+    def _real_store_in_prod(self) -> Self:
+        if self.environment == "prod" and self.iap_verifier == "local":
+            raise InsecureConfigurationError(
+                "MITA_IAP_VERIFIER=local is the test store; prod verifies with the App Store"
+            )
+        if self.iap_verifier == "app_store" and not self.app_store_shared_secret.get_secret_value():
+            raise ValueError("MITA_APP_STORE_SHARED_SECRET is needed to verify App Store receipts")
+        return self
+
+    def iap_local_key_secret(self) -> str:
+        """What the local test store's key is derived from."""
+        return self.iap_local_secret.get_secret_value() or self.secret_key.get_secret_value()
 
 
 def load_settings() -> AuthSettings:

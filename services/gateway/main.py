@@ -30,6 +30,7 @@ from services.gateway.routes_insights import router as insights_router
 from services.gateway.routes_installments import router as installments_router
 from services.gateway.routes_ledger import router as ledger_router
 from services.gateway.routes_ocr import router as ocr_router
+from services.gateway.routes_premium import router as premium_router
 from services.gateway.routes_reports import router as reports_router
 from services.gateway.settings import GatewaySettings, load_settings
 from services.gateway.upstream import Upstream
@@ -85,6 +86,7 @@ def create_app(
             installments_router,
             financial_router,
             reports_router,
+            premium_router,
             budget_router,
             insights_router,
             ai_router,

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bench.receipts import encoded, random_spec
+from services.auth.premium.verifier import LocalVerifier, local_key
 from tests.e2e.conftest import Stack
 from tests.e2e.owasp_support import JSON
 from tests.helpers import wait_until
@@ -158,7 +159,23 @@ async def plant_challenge(stack: Stack, headers: dict[str, str], marker: str) ->
     return {"challenge_id": "no_coffee_14"}
 
 
+async def plant_subscription(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner buys premium with a receipt of the local test store (iap_service.dart:246)."""
+    now = dt.datetime.now(dt.UTC)
+    store = LocalVerifier(local_key(stack.auth_settings.iap_local_key_secret()))
+    receipt = store.issue(platform="ios", transaction_id=marker, product_id=marker,
+                          purchased_at=now, expires_at=now + dt.timedelta(days=30))  # fmt: skip
+    answer = await stack.client.post(
+        "/api/iap/validate", json={"receipt": receipt, "platform": "ios"}, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    me = await stack.client.get("/api/users/me", headers=headers)
+    return {"user_id": me.json()["data"]["id"],
+            "subscription_id": answer.json()["subscription"]["subscription_id"]}  # fmt: skip
+
+
 HABIT = "/api/habits/{habit_id}"
+OWNER = "/api/users/{user_id}"
 CHALLENGE = "/api/challenge/{challenge_id}"
 FAILED = '"status":"failed"'
 INSTALLMENT = "/api/installments/{installment_id}"
@@ -210,6 +227,11 @@ BOLA_CASES: tuple[BolaCase, ...] = (
              owner_sees=FAILED, read=CHALLENGE + "/progress"),
     BolaCase("POST", CHALLENGE + "/leave", plant_challenge, owner_sees=FAILED,
              read=CHALLENGE + "/progress"),
+    *(BolaCase("GET", f"{OWNER}/{what}", plant_subscription)
+      for what in ("premium-status", "premium-features", "subscription-history")),
+    BolaCase("PUT", "/api/subscriptions/{subscription_id}/status", plant_subscription,
+             body={"status": "cancelled"}, read=OWNER + "/premium-status",
+             owner_sees='"status":"active"'),
     BolaCase("GET", INSTALLMENT, plant_installment),
     BolaCase("PATCH", INSTALLMENT, plant_installment, body={"notes": "overwritten",
              "status": "cancelled"}, read=INSTALLMENT),

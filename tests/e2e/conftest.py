@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from services.auth.mail import SentMail, read_outbox
 from services.auth.main import create_app as create_auth
+from services.auth.premium.projections import PremiumProjection
 from services.auth.projections import UsersProjection
 from services.auth.settings import AuthSettings
 from services.budget.challenges.projections import ChallengesProjection
@@ -160,6 +161,7 @@ async def open_stack(
     ):
         runners = [
             ProjectionRunner(auth_settings, UsersProjection(auth_schema)),
+            ProjectionRunner(auth_settings, PremiumProjection(auth_schema)),
             ProjectionRunner(ledger_settings, TransactionsProjection(ledger_schema)),
             ProjectionRunner(ledger_settings, LedgerUsersProjection(ledger_schema)),
             ProjectionRunner(ledger_settings, GoalsProjection(ledger_schema)),

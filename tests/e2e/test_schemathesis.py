@@ -140,6 +140,7 @@ RAW_ROUTES = {
     ("POST", "/api/financial/dynamic-thresholds"),
     ("POST", "/api/financial/housing-affordability"),
     ("POST", "/api/errors/report"),
+    ("POST", "/api/iap/validate"),
 }
 
 

@@ -146,3 +146,19 @@ def test_cli_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for command in ("up", "serve", "worker", "relay", "project", "events", "projections"):
         assert command in out
+
+
+def test_iap_receipt_prints_a_receipt_the_local_store_accepts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """QA's way to buy premium on a dev deployment: the printed receipt verifies."""
+    import asyncio
+
+    from services.auth.premium.verifier import LocalVerifier, local_key
+    from services.auth.settings import AuthSettings
+
+    assert main(["iap-receipt", "--days", "7", "--transaction", "qa-1"]) == 0
+    printed = capsys.readouterr().out.strip()
+    store = LocalVerifier(local_key(AuthSettings().iap_local_key_secret()))
+    bought = asyncio.run(store.verify(printed, "ios"))
+    assert (bought.transaction_id, bought.product_id) == ("qa-1", "mita_premium_monthly")

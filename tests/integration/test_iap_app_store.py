@@ -1,0 +1,121 @@
+"""The App Store verifier against a local server speaking Apple's ``verifyReceipt`` protocol
+(JSON in, ``status`` and ``latest_receipt_info`` out), and the verifier settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from services.auth.main import make_verifier
+from services.auth.premium.verifier import (
+    AppStoreVerifier,
+    ForgedReceipt,
+    LocalVerifier,
+    StoreUnavailable,
+)
+from services.auth.settings import AuthSettings
+from shared.settings import InsecureConfigurationError
+from tests.json_server import json_server
+
+GOOD = "MIIT-good-receipt"
+SANDBOX = "MIIT-sandbox-receipt"
+EXPIRES = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+
+
+def ms(when: dt.datetime) -> str:
+    """Apple's milliseconds-since-epoch strings."""
+    return str(int(when.timestamp() * 1000))
+
+
+def apple(sandbox: bool) -> Any:
+    """Apple's answers: a good receipt, a sandbox one (21007 in production), else 21003."""
+    seen: list[dict[str, Any]] = []
+
+    def reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        seen.append(body)
+        receipt = body["receipt-data"]
+        if receipt == SANDBOX and not sandbox:
+            return 200, {"status": 21007}
+        if receipt not in (GOOD, SANDBOX) or body["password"] != "shared":
+            return 200, {"status": 21003}
+        older = {
+            "product_id": "mita_monthly",
+            "original_transaction_id": "1000",
+            "transaction_id": "1001",
+            "purchase_date_ms": ms(EXPIRES - dt.timedelta(60)),
+            "expires_date_ms": ms(EXPIRES - dt.timedelta(30)),
+            "is_trial_period": "true",
+        }
+        latest = {**older, "transaction_id": "1002", "is_trial_period": "false",
+                  "purchase_date_ms": ms(EXPIRES - dt.timedelta(30)),
+                  "expires_date_ms": ms(EXPIRES)}  # fmt: skip
+        return 200, {"status": 0, "latest_receipt_info": [latest, older],
+                     "pending_renewal_info": [{"original_transaction_id": "1000",
+                                               "auto_renew_status": "1"}]}  # fmt: skip
+
+    return reply, seen
+
+
+async def test_a_receipt_apple_vouches_for_is_the_latest_transaction() -> None:
+    reply, seen = apple(sandbox=False)
+    with json_server(reply) as url:
+        async with httpx.AsyncClient() as client:
+            verifier = AppStoreVerifier(client, url, url, "shared")
+            bought = await verifier.verify(GOOD, "ios")
+    assert (bought.transaction_id, bought.product_id, bought.expires_at) == (
+        "1000", "mita_monthly", EXPIRES,
+    )  # fmt: skip
+    assert (bought.auto_renew, bought.trial) == (True, False)
+    assert seen == [{"receipt-data": GOOD, "password": "shared", "exclude-old-transactions": True}]
+
+
+async def test_a_sandbox_receipt_is_asked_of_the_sandbox() -> None:
+    production, asked_production = apple(sandbox=False)
+    sandbox, asked_sandbox = apple(sandbox=True)
+    with json_server(production) as prod_url, json_server(sandbox) as sandbox_url:
+        async with httpx.AsyncClient() as client:
+            bought = await AppStoreVerifier(client, prod_url, sandbox_url, "shared").verify(
+                SANDBOX, "ios"
+            )
+    assert bought.expires_at == EXPIRES
+    assert (len(asked_production), len(asked_sandbox)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("receipt", "platform", "refusal"),
+    [("forged", "ios", ForgedReceipt), (GOOD, "android", ForgedReceipt)],
+)
+async def test_what_apple_refuses_is_refused(receipt: str, platform: str, refusal: type) -> None:
+    reply, _ = apple(sandbox=False)
+    with json_server(reply) as url:
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(refusal):
+                await AppStoreVerifier(client, url, url, "shared").verify(receipt, platform)
+
+
+async def test_an_unreachable_or_failing_store_is_unavailable_not_valid() -> None:
+    with json_server(lambda body: (503, {})) as url:
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(StoreUnavailable):
+                await AppStoreVerifier(client, url, url, "shared").verify(GOOD, "ios")
+    async with httpx.AsyncClient() as client:
+        closed = "http://127.0.0.1:9/verifyReceipt"
+        with pytest.raises(StoreUnavailable):
+            await AppStoreVerifier(client, closed, closed, "shared").verify(GOOD, "ios")
+
+
+async def test_settings_pick_the_verifier_and_prod_refuses_the_test_store() -> None:
+    async with httpx.AsyncClient() as client:
+        assert isinstance(make_verifier(AuthSettings(), client), LocalVerifier)
+        store = AuthSettings(iap_verifier="app_store", app_store_shared_secret=SecretStr("s"))
+        assert isinstance(make_verifier(store, client), AppStoreVerifier)
+    with pytest.raises(ValidationError, match="MITA_APP_STORE_SHARED_SECRET"):
+        AuthSettings(iap_verifier="app_store")
+    with pytest.raises((InsecureConfigurationError, ValidationError), match="test store"):
+        AuthSettings(environment="prod", secret_key=SecretStr("x" * 40),
+                     database_url="postgresql://db/mita", kafka_bootstrap="k:9092",
+                     redis_url="redis://r:6379/0")  # fmt: skip
