@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -91,31 +91,37 @@ async def test_certificates_are_cached_per_cache_control(
     assert cert_server.hits - before == 1
 
 
+def _from_now(seconds: int) -> int:
+    return int(time.time()) + seconds
+
+
+# Overrides are built when the test runs, not when it is collected: a slow run must not turn
+# "in the future" into the past.
 @pytest.mark.parametrize(
-    "payload",
+    "overrides",
     [
-        pytest.param(claims(aud="another-project"), id="wrong-audience"),
-        pytest.param(claims(aud=[PROJECT, "other"]), id="audience-list"),
-        pytest.param(claims(iss="https://securetoken.google.com/other"), id="wrong-issuer"),
-        pytest.param(claims(iss="https://accounts.google.com"), id="google-oauth-issuer"),
-        pytest.param(
-            claims(iat=int(time.time()) - 7200, exp=int(time.time()) - 3600), id="expired"
-        ),
-        pytest.param(claims(iat=int(time.time()) + 600), id="issued-in-the-future"),
-        pytest.param(claims(auth_time=int(time.time()) + 600), id="auth-in-the-future"),
-        pytest.param(claims(exp=None), id="no-exp"),
-        pytest.param(claims(sub=None), id="no-subject"),
-        pytest.param(claims(sub=""), id="empty-subject"),
-        pytest.param(claims(sub="x" * 129), id="long-subject"),
-        pytest.param(claims(email=None), id="no-email"),
-        pytest.param(claims(email="  "), id="blank-email"),
+        pytest.param(lambda: {"aud": "another-project"}, id="wrong-audience"),
+        pytest.param(lambda: {"aud": [PROJECT, "other"]}, id="audience-list"),
+        pytest.param(lambda: {"iss": "https://securetoken.google.com/other"}, id="wrong-issuer"),
+        pytest.param(lambda: {"iss": "https://accounts.google.com"}, id="google-oauth-issuer"),
+        pytest.param(lambda: {"iat": _from_now(-7200), "exp": _from_now(-3600)}, id="expired"),
+        pytest.param(lambda: {"iat": _from_now(600)}, id="issued-in-the-future"),
+        pytest.param(lambda: {"auth_time": _from_now(600)}, id="auth-in-the-future"),
+        pytest.param(lambda: {"exp": None}, id="no-exp"),
+        pytest.param(lambda: {"sub": None}, id="no-subject"),
+        pytest.param(lambda: {"sub": ""}, id="empty-subject"),
+        pytest.param(lambda: {"sub": "x" * 129}, id="long-subject"),
+        pytest.param(lambda: {"email": None}, id="no-email"),
+        pytest.param(lambda: {"email": "  "}, id="blank-email"),
     ],
 )
 async def test_bad_claims_are_refused(
-    verifier: FirebaseVerifier, google_key: SigningKey, payload: dict[str, Any]
+    verifier: FirebaseVerifier,
+    google_key: SigningKey,
+    overrides: Callable[[], dict[str, Any]],
 ) -> None:
     with pytest.raises(GoogleTokenInvalid):
-        await verifier.verify(sign(google_key, payload))
+        await verifier.verify(sign(google_key, claims(**overrides())))
 
 
 async def test_missing_kid_is_refused(verifier: FirebaseVerifier, google_key: SigningKey) -> None:
