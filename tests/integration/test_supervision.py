@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import psutil
 import pytest
@@ -23,7 +24,16 @@ from shared import db
 from shared.embedded import EmbeddedPostgres, EmbeddedTansu, EmbeddedValkey, Servers, servers
 from shared.settings import MitaSettings
 from tests.conftest import random_prefix
-from tests.helpers import fold, ledger_app, read_model, settings_env, spawn, tracked, wait_until
+from tests.helpers import (
+    fold,
+    ledger_app,
+    log_file,
+    read_model,
+    settings_env,
+    spawn,
+    tracked,
+    wait_until,
+)
 
 PROJECTION = "ledger_transactions"
 
@@ -58,8 +68,9 @@ def kill(found: Servers, name: str) -> None:
         backends = postmaster.children(recursive=True)
         for proc in (postmaster, *backends):
             proc.kill()
-        psutil.wait_procs([postmaster, *backends], timeout=10)
-    assert not server.alive()
+        _, alive = psutil.wait_procs([postmaster, *backends], timeout=10)
+        assert not alive
+    # Not ``server.alive()``: the guard may already have restarted it (it checks every 0.2 s).
 
 
 class Writer(threading.Thread):
@@ -113,7 +124,7 @@ class Writer(threading.Thread):
 
 @pytest.mark.parametrize("name", ["tansu", "valkey", "postgres"])
 async def test_a_server_killed_mid_stream_is_restarted_and_the_read_model_catches_up(
-    embedded: Servers, name: str, capsys: pytest.CaptureFixture[str]
+    embedded: Servers, name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """Kill one embedded server under a stream of writes: the guard restarts it and says so,
     the worker lives through it, and the read model ends equal to the store (nothing lost,
@@ -126,7 +137,10 @@ async def test_a_server_killed_mid_stream_is_restarted_and_the_read_model_catche
         relay_idle_check_seconds=1.0,
     )
     writer = Writer(settings, uuid.uuid4(), after=100)
-    worker = spawn(["worker", "ledger"], settings_env(settings))
+    # Its logs go to a file: while a server is down the worker warns on every retry, and an
+    # unread pipe would fill up and block it.
+    log = log_file(tmp_path / "worker.log")
+    worker = spawn(["worker", "ledger"], settings_env(settings), stderr=log)
     stop = asyncio.Event()
     guard = asyncio.create_task(cli._revive_embedded(embedded, stop, every=0.2))
     try:
@@ -161,7 +175,11 @@ async def test_a_server_killed_mid_stream_is_restarted_and_the_read_model_catche
                     writer.ids
                 )
 
-            await wait_until(caught_up, 120, f"the read model to catch up after {name} died")
+            try:
+                await wait_until(caught_up, 120, f"the read model to catch up after {name} died")
+            except AssertionError as exc:
+                tail = (tmp_path / "worker.log").read_bytes()[-4000:].decode(errors="replace")
+                raise AssertionError(f"{exc}\nworker log:\n{tail}") from None
             assert await read_model(conn, settings.schema_for("ledger")) == expected
         finally:
             await conn.close()
@@ -172,5 +190,6 @@ async def test_a_server_killed_mid_stream_is_restarted_and_the_read_model_catche
         await guard
         worker.terminate()
         worker.wait(30)
+        log.close()
     assert len(writer.ids) >= 160
     assert f"embedded {name} was down: restarted" in capsys.readouterr().out
