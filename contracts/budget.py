@@ -23,6 +23,8 @@ BUDGET_MODE_CHANGED: Final = "budget.BudgetModeChanged"
 AUTOMATION_SETTINGS_CHANGED: Final = "budget.AutomationSettingsChanged"
 GOAL_RESERVE_CHANGED: Final = "budget.GoalReserveChanged"
 INSTALLMENT_FOLLOWED: Final = "budget.InstallmentFollowed"
+FORECAST_DANGER_RAISED: Final = "budget.ForecastDangerRaised"
+DAY_TURNED_RED: Final = "budget.DayTurnedRed"
 
 #: Every transaction category → the plan category it counts in (budget-engine.md).
 PLAN_CATEGORY_OF: Final = MappingProxyType(
@@ -256,3 +258,30 @@ def grade(score: int) -> str:
         if score >= floor:
             return letter
     return "F"
+
+
+MINUS: Final = "\u2212"  # a real minus sign, as the app shows money
+ADJUSTED: Final = "Budget adjusted"
+
+
+def category_label(category: str) -> str:
+    """A plan category as people read it ("personal_care" → "Personal care")."""
+    return category.replace("_", " ").capitalize()
+
+
+def adjustment_message(moves: list[dict[str, Any]]) -> str:
+    """How a ``BudgetRedistributed`` event's moves read: "Budget adjusted: Food +10.00,
+    Entertainment −10.00" (receivers first, then donors, each summed over its days)."""
+    change: dict[str, Decimal] = {}
+    for move in moves:
+        amount = Decimal(str(move["amount"]))
+        change[move["to_category"]] = change.get(move["to_category"], Decimal(0)) + amount
+        change[move["from_category"]] = change.get(move["from_category"], Decimal(0)) - amount
+    ordered = sorted(
+        (c for c, v in change.items() if v), key=lambda c: (change[c] < 0, list(change).index(c))
+    )
+    parts = [
+        f"{category_label(c)} {'+' if change[c] > 0 else MINUS}{abs(change[c]):.2f}"
+        for c in ordered
+    ]
+    return f"{ADJUSTED}: {', '.join(parts)}"

@@ -14,7 +14,8 @@ from contracts.envelope import Tolerant
 CHALLENGE_JOINED: Final = "budget.ChallengeJoined"
 CHALLENGE_LEFT: Final = "budget.ChallengeLeft"
 CHALLENGE_OPENED: Final = "budget.ChallengeEntryOpened"
-CHALLENGE_EVENTS: Final = frozenset({CHALLENGE_JOINED, CHALLENGE_LEFT})
+CHALLENGE_COMPLETED: Final = "budget.ChallengeCompleted"
+CHALLENGE_EVENTS: Final = frozenset({CHALLENGE_JOINED, CHALLENGE_LEFT, CHALLENGE_COMPLETED})
 #: What ``GET /challenge/{id}/progress`` says of an attempt.
 STATUSES: Final = ("not_joined", "active", "completed", "failed", "left")
 

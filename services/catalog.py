@@ -9,6 +9,7 @@ from services.budget.bootstrap import BOOTSTRAP as BUDGET
 from services.gateway.bootstrap import BOOTSTRAP as GATEWAY
 from services.insights.bootstrap import BOOTSTRAP as INSIGHTS
 from services.ledger.bootstrap import BOOTSTRAP as LEDGER
+from services.notifications.bootstrap import BOOTSTRAP as NOTIFICATIONS
 from services.ocr.bootstrap import BOOTSTRAP as OCR
 from shared.bootstrap import Bootstrap, ConsumerSpec
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from shared.store import MitaApplication
 
 #: Every service, the gateway first; importing a bootstrap loads none of its service's code.
-BOOTSTRAPS: tuple[Bootstrap, ...] = (GATEWAY, AUTH, LEDGER, BUDGET, OCR, INSIGHTS)
+BOOTSTRAPS: tuple[Bootstrap, ...] = (GATEWAY, AUTH, LEDGER, BUDGET, OCR, INSIGHTS, NOTIFICATIONS)
 BY_SERVICE = {b.service: b for b in BOOTSTRAPS}
 # Services that keep an event store (and so get a relay); the gateway keeps none.
 STORE_SERVICES: tuple[str, ...] = tuple(b.service for b in BOOTSTRAPS if b.application)

@@ -267,6 +267,15 @@ async def budget_rollover() -> int:
     return 0
 
 
+async def settle_challenges() -> int:
+    """Record the challenge attempts measured completed (their notifications follow)."""
+    from services.budget.challenges.settle import settle
+
+    recorded = await settle(MitaSettings())
+    print(f"recorded {recorded} completed challenge(s)", flush=True)
+    return 0
+
+
 async def insights_refit() -> int:
     """Refit the behavioural clusters and store the model."""
     from services.insights.refit import refit
@@ -325,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     p_budget = sub.add_parser("budget", help="budget commands")
     bu_sub = p_budget.add_subparsers(dest="action", required=True)
     bu_sub.add_parser("rollover", help="plan every onboarded user's current month if missing")
+    bu_sub.add_parser("settle-challenges", help="record the challenges measured completed")
     p_iap = sub.add_parser("iap-receipt", help="issue a receipt of the local test store (QA)")
     p_iap.add_argument("--platform", choices=("ios", "android"), default="ios")
     p_iap.add_argument("--product", default="mita_premium_monthly")
@@ -348,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "events":
         return events_schemas(args.out)
     if args.cmd == "budget":
-        return asyncio.run(budget_rollover())
+        return asyncio.run(budget_rollover() if args.action == "rollover" else settle_challenges())
     if args.cmd == "insights":
         return asyncio.run(insights_refit())
     return asyncio.run(projections_cmd(args.action, getattr(args, "name", None)))

@@ -85,3 +85,17 @@ async def ping(database_url: str) -> bool:
         return True
     except Exception:
         return False
+
+
+async def read_rows(
+    conn: AsyncConnection[DictRow], query: sql.Composed, params: Any = ()
+) -> list[dict[str, Any]]:
+    """A read model query's rows, committed; a read model not created yet reads as empty."""
+    try:
+        cur = await conn.execute(query, params)
+    except psycopg.errors.UndefinedTable:
+        await conn.rollback()
+        return []
+    rows = [dict(r) for r in await cur.fetchall()]
+    await conn.commit()
+    return rows

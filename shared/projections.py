@@ -95,6 +95,38 @@ class Projection(Consumer):
         return None
 
 
+class TablesProjection(Projection):
+    """A projection whose tables are declared as data: ``tables`` (name → column list) and
+    ``indexes`` (index name → (table, columns)); setup creates what is missing, drop drops
+    the tables."""
+
+    tables: ClassVar[dict[str, str]]
+    indexes: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
+        """Create the tables and their indexes."""
+        for name, columns in self.tables.items():
+            await conn.execute(
+                sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
+                    self.table(name),
+                    sql.SQL(columns),
+                )
+            )
+        for index, (table, columns) in self.indexes.items():
+            await conn.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                    sql.Identifier(index),
+                    self.table(table),
+                    sql.SQL(columns),
+                )
+            )
+
+    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
+        """Drop the tables."""
+        for name in self.tables:
+            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(name)))
+
+
 def lock_key(projection: Consumer) -> str:
     """Advisory-lock key: runners hold it shared per batch, a rebuild holds it exclusively."""
     return f"projection:{projection.schema}.{projection.name}"

@@ -22,6 +22,8 @@ from services.budget.engine.modes import MODES, mode_of
 from services.budget.engine.money import ZERO
 from services.budget.engine.plan import MonthlyPlan, PlanError
 from services.budget.engine.redistribution import Move, rebalance_month, redistribute_overspend
+from services.budget.engine.status import Status
+from services.budget.engine.status import status as day_status
 from services.budget.habits.application import HabitCases
 from services.budget.profile import BudgetProfile
 from shared.store import MitaApplication
@@ -78,6 +80,35 @@ class BudgetApplication(HabitCases, ChallengeCases, MitaApplication):
         except AggregateNotFoundError:
             return None
         return plan
+
+    def flag_forecast_danger(
+        self, user_id: uuid.UUID, year: int, month: int, *, planned: Decimal,
+        projected_spend: Decimal, now: dt.datetime | None = None,
+    ) -> int:  # fmt: skip
+        """Record that the month's pace leads past its plan (once a month); the position."""
+        plan = self.month_plan(user_id, year, month)
+        moment = now or dt.datetime.now(dt.UTC)
+        if plan is None or not plan.raise_danger(
+            planned=planned, projected_spend=projected_spend, now=moment
+        ):
+            return 0
+        return self._save(plan)
+
+    def flag_red_day(
+        self, user_id: uuid.UUID, day: dt.date, spent: Decimal, now: dt.datetime | None = None
+    ) -> int:
+        """Record that ``day`` turned red (its spending past its plan, after any cover), once;
+        the position."""
+        plan = self.month_plan(user_id, day.year, day.month)
+        if plan is None:
+            return 0
+        planned = sum(plan.days.get(day, {}).values(), ZERO)
+        if day_status(planned, spent) is not Status.RED:
+            return 0
+        moment = now or dt.datetime.now(dt.UTC)
+        if not plan.mark_red(day=day, planned=planned, spent=spent, now=moment):
+            return 0
+        return self._save(plan)
 
     def has_month(self, user_id: uuid.UUID, year: int, month: int) -> bool:
         """Whether (year, month) is planned (one indexed row read, no aggregate load)."""

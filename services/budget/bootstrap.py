@@ -63,13 +63,6 @@ def challenges(settings: MitaSettings) -> Consumer:
     return ChallengesProjection(settings.schema_for("budget"))
 
 
-def notifications(settings: MitaSettings) -> Consumer:
-    """``budget_notifications``: one "Budget adjusted" per announced cover."""
-    from services.budget.read.notifications import NotificationsProjection
-
-    return NotificationsProjection(settings.schema_for("budget"))
-
-
 def register_events() -> None:
     """Declare the budget's event types."""
     # Importing the domain modules registers their events.
@@ -86,7 +79,6 @@ BOOTSTRAP = Bootstrap(
     (
         ConsumerSpec("budget_days", "budget", days),
         ConsumerSpec("budget_redistribution", "budget", redistribution),
-        ConsumerSpec("budget_notifications", "budget", notifications),
         ConsumerSpec("budget_commitments", "budget", commitments),
         ConsumerSpec("budget_habits", "budget", habits),
         ConsumerSpec("budget_challenges", "budget", challenges),

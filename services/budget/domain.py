@@ -162,10 +162,29 @@ class BudgetPlan(Aggregate):
         total_moved: Decimal
         at: dt.datetime
 
+    class ForecastDangerRaised(Event):
+        """At the month's pace its spending passes the plan by 10 % or more (said once)."""
+
+        user_id: uuid.UUID
+        planned: Decimal
+        projected_spend: Decimal
+        at: dt.datetime
+
+    class DayTurnedRed(Event):
+        """The day's spending went past its plan beyond the tolerance (said once a day)."""
+
+        user_id: uuid.UUID
+        day: dt.date
+        planned: Decimal
+        spent: Decimal
+        at: dt.datetime
+
     def __init__(self, user_id: uuid.UUID, year: int, month: int) -> None:
         self.user_id = user_id
         self.year = year
         self.month = month
+        self.danger_raised = False
+        self.red_days: set[dt.date] = set()
         self.categories: dict[str, Decimal] = {}
         self.days: DayPlan = {}
         self.original: DayPlan = {}
@@ -256,6 +275,22 @@ class BudgetPlan(Aggregate):
         )
         return True
 
+    def raise_danger(self, *, planned: Decimal, projected_spend: Decimal, now: dt.datetime) -> bool:
+        """Say once a month that the pace leads past the plan; whether this was the first."""
+        if self.danger_raised:
+            return False
+        self.trigger_event(self.ForecastDangerRaised, user_id=self.user_id, planned=planned,
+                           projected_spend=projected_spend, at=now)  # fmt: skip
+        return True
+
+    def mark_red(self, *, day: dt.date, planned: Decimal, spent: Decimal, now: dt.datetime) -> bool:
+        """Say once that ``day`` turned red; whether this was the first time."""
+        if day in self.red_days:
+            return False
+        self.trigger_event(self.DayTurnedRed, user_id=self.user_id, day=day, planned=planned,
+                           spent=spent, at=now)  # fmt: skip
+        return True
+
     def when(self, event: Aggregate.Event) -> None:
         """Assign what a plan event says."""
         if isinstance(event, BudgetPlan.BudgetPlanned):
@@ -268,6 +303,10 @@ class BudgetPlan(Aggregate):
             self.triggers.add((event.trigger_transaction_id, event.trigger_version))
         elif isinstance(event, BudgetPlan.MonthRebalanced | BudgetPlan.BudgetAdapted):
             apply_moves(self.days, event.moves)
+        elif isinstance(event, BudgetPlan.ForecastDangerRaised):
+            self.danger_raised = True
+        elif isinstance(event, BudgetPlan.DayTurnedRed):
+            self.red_days.add(event.day)
 
 
 registry.register_aggregate("budget", BudgetPlan, short_names=True)

@@ -29,6 +29,7 @@ from services.gateway.routes_habits import router as habits_router
 from services.gateway.routes_insights import router as insights_router
 from services.gateway.routes_installments import router as installments_router
 from services.gateway.routes_ledger import router as ledger_router
+from services.gateway.routes_notifications import router as notifications_router
 from services.gateway.routes_ocr import router as ocr_router
 from services.gateway.routes_premium import router as premium_router
 from services.gateway.routes_reports import router as reports_router
@@ -87,6 +88,7 @@ def create_app(
             financial_router,
             reports_router,
             premium_router,
+            notifications_router,
             budget_router,
             insights_router,
             ai_router,

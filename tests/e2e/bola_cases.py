@@ -174,7 +174,24 @@ async def plant_subscription(stack: Stack, headers: dict[str, str], marker: str)
             "subscription_id": answer.json()["subscription"]["subscription_id"]}  # fmt: skip
 
 
+async def plant_notification(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner reaches a goal titled by the marker; its "Goal reached" notification."""
+    goal = (await plant_goal(stack, headers, marker))["goal_id"]
+    done = await stack.client.post(f"/api/goals/{goal}/complete", headers=headers)
+    assert done.status_code == 200, done.text
+    found: list[str] = []
+
+    async def raised() -> bool:
+        page = await stack.client.get("/api/notifications/list", headers=headers)
+        found[:] = [n["id"] for n in page.json()["notifications"]]
+        return bool(found)
+
+    await wait_until(raised, 30, "the goal's notification")
+    return {"notification_id": found[0]}
+
+
 HABIT = "/api/habits/{habit_id}"
+NOTIFICATION = "/api/notifications/{notification_id}"
 OWNER = "/api/users/{user_id}"
 CHALLENGE = "/api/challenge/{challenge_id}"
 FAILED = '"status":"failed"'
@@ -232,6 +249,12 @@ BOLA_CASES: tuple[BolaCase, ...] = (
     BolaCase("PUT", "/api/subscriptions/{subscription_id}/status", plant_subscription,
              body={"status": "cancelled"}, read=OWNER + "/premium-status",
              owner_sees='"status":"active"'),
+    BolaCase("GET", NOTIFICATION, plant_notification, proof="notification_id",
+             read=NOTIFICATION),
+    BolaCase("POST", NOTIFICATION + "/mark-read", plant_notification,
+             owner_sees='"is_read":false', read=NOTIFICATION),
+    BolaCase("DELETE", NOTIFICATION, plant_notification, proof="notification_id",
+             read=NOTIFICATION),
     BolaCase("GET", INSTALLMENT, plant_installment),
     BolaCase("PATCH", INSTALLMENT, plant_installment, body={"notes": "overwritten",
              "status": "cancelled"}, read=INSTALLMENT),

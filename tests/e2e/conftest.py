@@ -39,6 +39,10 @@ from services.ledger.projections import TransactionsProjection
 from services.ledger.projections import UsersProjection as LedgerUsersProjection
 from services.ledger.receipts import ReceiptLinksProjection, ReceiptRecording
 from services.ledger.settings import LedgerSettings
+from services.notifications.main import create_app as create_notifications
+from services.notifications.process import FanoutPolicy, PushPolicy
+from services.notifications.projections import InboxProjection
+from services.notifications.settings import NotificationsSettings
 from services.ocr.main import create_app as create_ocr
 from services.ocr.process.worker import ReadingWorker
 from services.ocr.read.projections import ReceiptsProjection
@@ -121,6 +125,7 @@ async def open_stack(
     gateway_redis_url: str | None = None,
     ocr: dict[str, Any] | None = None,
     insights: bool | dict[str, Any] = False,
+    notifications: bool | dict[str, Any] = False,
     **gateway: Any,
 ) -> AsyncIterator[Stack]:
     """Start auth, ledger and budget with their relays and projections, and the gateway.
@@ -129,7 +134,8 @@ async def open_stack(
     gateway alone at another Redis (the auth service keeps working); ``ocr`` (settings
     overrides, ``{}`` for none) adds the OCR service, its read model and its worker; other
     keywords are gateway settings; ``insights`` (True, or its settings overrides) adds the
-    insights service and its read models.
+    insights service and its read models; ``notifications`` (True, or its settings
+    overrides) the notifications service, its inbox and its two policies.
     """
     auth_settings, gw_settings = stack_settings(infra, auth, **gateway)
     if gateway_redis_url is not None:
@@ -151,6 +157,11 @@ async def open_stack(
         | (insights if isinstance(insights, dict) else {})
     )
     insights_app = create_insights(insights_settings) if insights else FastAPI()
+    notes_settings = NotificationsSettings.model_validate(
+        auth_settings.model_dump(include=set(NotificationsSettings.model_fields))
+        | (notifications if isinstance(notifications, dict) else {})
+    )
+    notes_app = create_notifications(notes_settings) if notifications else FastAPI()
     stop = asyncio.Event()
     async with (
         running(auth_app),
@@ -158,6 +169,7 @@ async def open_stack(
         running(budget_app),
         running(ocr_app),
         running(insights_app),
+        running(notes_app),
     ):
         runners = [
             ProjectionRunner(auth_settings, UsersProjection(auth_schema)),
@@ -208,6 +220,14 @@ async def open_stack(
                 )
             ]
             relays.append(Relay(insights_settings, "insights"))
+        if notifications:
+            schema = notes_settings.schema_for("notifications")
+            runners += [
+                ProjectionRunner(notes_settings, InboxProjection(schema)),
+                ProjectionRunner(notes_settings, FanoutPolicy.from_settings(notes_settings)),
+                ProjectionRunner(notes_settings, PushPolicy.from_settings(notes_settings)),
+            ]
+            relays.append(Relay(notes_settings, "notifications"))
         tasks = [asyncio.create_task(r.run(stop)) for r in relays]
         tasks += [asyncio.create_task(r.run(stop)) for r in runners]
         try:
@@ -225,6 +245,8 @@ async def open_stack(
             transports["ocr"] = httpx.ASGITransport(ocr_app)
         if insights:
             transports["insights"] = httpx.ASGITransport(insights_app)
+        if notifications:
+            transports["notifications"] = httpx.ASGITransport(notes_app)
         gw_app = create_gateway(gw_settings, transports=transports)
         try:
             async with (

@@ -141,6 +141,10 @@ RAW_ROUTES = {
     ("POST", "/api/financial/housing-affordability"),
     ("POST", "/api/errors/report"),
     ("POST", "/api/iap/validate"),
+    ("GET", "/api/notifications/list"),
+    ("GET", "/api/notifications/preferences"),
+    ("PUT", "/api/notifications/preferences"),
+    ("GET", "/api/notifications/{notification_id}"),
 }
 
 

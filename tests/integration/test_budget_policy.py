@@ -96,62 +96,6 @@ async def test_a_policy_is_never_rebuilt(
         await rebuild(conn, settings, policy)
 
 
-async def test_each_cover_notifies_its_user_once(
-    settings: MitaSettings, conn: AsyncConnection[DictRow]
-) -> None:
-    """A cover becomes one "Budget adjusted" notification; redelivery and rebuild agree."""
-    budget = BudgetApplication.for_database(settings.database_url, settings.schema_for("budget"))
-    assert isinstance(budget, BudgetApplication)
-    notes = catalog.PROJECTIONS["budget_notifications"].build(settings)
-    await setup_tracking(conn, notes.schema)
-    await notes.setup(conn)
-    await conn.commit()
-    user, tx = uuid.uuid4(), uuid.uuid4()
-    today = dt.date(2026, 3, 10)  # a fixed mid-month day: future days exist to give
-    budget.submit_onboarding(user, ANSWERS, "UTC", today)
-    plan = budget.month_plan(user, today.year, today.month)
-    assert plan is not None
-    food = plan.days[today]["food"]
-    moved = budget.cover_overspend(
-        user, tx, day=today, category="food", spent=food + Decimal("10.00"), today=today
-    )
-    assert moved.total == Decimal("10.00")
-    events = await envelopes(conn, settings, "budget")
-    assert await apply_batch(conn, notes, events + events) == len(events)
-
-    async def rows() -> list[dict[str, object]]:
-        cur = await conn.execute(
-            f'SELECT * FROM "{notes.schema}".budget_notifications WHERE user_id = %s', (user,)
-        )
-        found = [dict(r) for r in await cur.fetchall()]
-        await conn.commit()
-        return found
-
-    (note,) = await rows()
-    donors = {m.from_category for m in moved.moves}
-    assert note["title"] == "Budget adjusted"
-    assert str(note["message"]).startswith("Budget adjusted: Food +10.00, ")
-    for donor in donors:
-        taken = sum((m.amount for m in moved.moves if m.from_category == donor), Decimal(0))
-        assert f"{donor.replace('_', ' ').capitalize()} \u2212{taken:.2f}" in str(note["message"])
-    data = note["data"]
-    assert isinstance(data, dict)
-    assert data["trigger_transaction_id"] == str(tx)
-    assert (data["covered"], data["fully_covered"]) == (10.0, True)
-    await rebuild(conn, settings, notes)
-    assert await rows() == [note]
-    # With realtime_alerts off a cover still happens but raises no notification.
-    budget.set_automation(user, {"realtime_alerts": False}, dt.datetime.now(dt.UTC))
-    quiet = budget.cover_overspend(
-        user, uuid.uuid4(), day=today, category="food", spent=food + Decimal("30.00"), today=today
-    )
-    assert quiet.position > 0
-    fresh = await envelopes(conn, settings, "budget", events[-1].position)
-    assert REDISTRIBUTED in {e.type for e in fresh}
-    await apply_batch(conn, notes, fresh)
-    assert await rows() == [note]
-
-
 async def test_an_amendment_that_overspends_is_covered_too(
     settings: MitaSettings, conn: AsyncConnection[DictRow]
 ) -> None:
@@ -199,3 +143,59 @@ async def test_an_amendment_that_overspends_is_covered_too(
         covered = Decimal(str(cover["covered"]))
         assert covered == overspend if cover["fully_covered"] else 0 < covered < overspend
     assert first + second <= 7
+
+
+async def test_a_pace_past_the_plan_is_said_once_a_month(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """A spend that puts the month's pace 10 % past its plan raises ForecastDangerRaised; a
+    second one that month raises nothing more; a modest spend raises nothing."""
+    budget, ledger, days, policy = await stores_and_policy(settings, conn)
+    calm, lavish = uuid.uuid4(), uuid.uuid4()
+    today = dt.datetime.now(dt.UTC).date()
+    for user in (calm, lavish):
+        budget.submit_onboarding(user, ANSWERS, "UTC", today)
+    now = dt.datetime.now(dt.UTC)
+    ledger.record(user_id=calm, amount=Decimal("1.00"), category="coffee", spent_at=now)
+    for amount in ("50000.00", "60000.00"):
+        ledger.record(user_id=lavish, amount=Decimal(amount), category="shopping", spent_at=now)
+    ledger_events = await envelopes(conn, settings, "ledger")
+    await apply_batch(conn, days, ledger_events + await envelopes(conn, settings, "budget"))
+    head = budget.head_position()
+    await apply_batch(conn, policy, ledger_events)
+    await policy.apply(conn, ledger_events[-1])  # a forced second decision says nothing new
+    raised = [e for e in await envelopes(conn, settings, "budget", head)
+              if e.type == "budget.ForecastDangerRaised"]  # fmt: skip
+    assert [e.payload["user_id"] for e in raised] == [str(lavish)]
+    assert Decimal(str(raised[0].payload["projected_spend"])) > Decimal(
+        str(raised[0].payload["planned"])
+    )
+
+
+async def test_a_day_that_turns_red_is_said_once(
+    settings: MitaSettings, conn: AsyncConnection[DictRow]
+) -> None:
+    """A spend far past the whole day's plan (more than any cover can give) turns the day red:
+    DayTurnedRed once, with the day's plan as the budget now holds it; a second spend that day
+    says nothing more; a spend within the plan says nothing."""
+    budget, ledger, days, policy = await stores_and_policy(settings, conn)
+    calm, lavish = uuid.uuid4(), uuid.uuid4()
+    today = dt.datetime.now(dt.UTC).date()
+    for user in (calm, lavish):
+        budget.submit_onboarding(user, ANSWERS, "UTC", today)
+    now = dt.datetime.now(dt.UTC)
+    ledger.record(user_id=calm, amount=Decimal("0.50"), category="coffee", spent_at=now)
+    for amount in ("5000.00", "10.00"):
+        ledger.record(user_id=lavish, amount=Decimal(amount), category="shopping", spent_at=now)
+    ledger_events = await envelopes(conn, settings, "ledger")
+    await apply_batch(conn, days, ledger_events + await envelopes(conn, settings, "budget"))
+    head = budget.head_position()
+    await apply_batch(conn, policy, ledger_events)
+    red = [e for e in await envelopes(conn, settings, "budget", head)
+           if e.type == "budget.DayTurnedRed"]  # fmt: skip
+    assert [e.payload["user_id"] for e in red] == [str(lavish)]
+    assert red[0].payload["day"] == today.isoformat()
+    assert Decimal(str(red[0].payload["spent"])) >= Decimal("5000.00")  # as read when decided
+    plan = budget.month_plan(lavish, today.year, today.month)
+    assert plan is not None
+    assert Decimal(str(red[0].payload["planned"])) == sum(plan.days[today].values(), Decimal(0))

@@ -13,13 +13,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contracts.auth import USER_DELETED, USER_PROFILE_UPDATED, USER_REGISTERED
+from contracts.challenges import CHALLENGE_COMPLETED
 from services.budget.challenges import queries, views
 from services.budget.challenges.catalogue import catalogue
 from services.budget.challenges.projections import ChallengesProjection
 from services.budget.challenges.rules import cap_of, window
+from services.budget.challenges.settle import settle
 from shared.envelope import EventEnvelope
 from shared.projections import apply_batch
 from tests.integration.budget_world import World
+from tests.integration.test_budget_days_projection import envelopes
 
 ANSWERS: dict[str, Any] = {
     "income": {"monthly_income": "3000.00"},
@@ -281,3 +284,25 @@ async def test_two_joins_at_once_store_one_attempt(
     assert len(calls) == 2
     rows = await s.measured(user, at(zone, 2026, 3, 2, 9, 0))
     assert [m.row["attempt"] for m in rows] == [1]
+
+
+async def test_settling_puts_each_completion_on_record_once(world: World) -> None:
+    """The settling command records a completed attempt once (a second run records nothing);
+    running and failed attempts get nothing."""
+    s = await scene(world)
+    zone = "Europe/Sofia"
+    done, failing = s.user(zone, dt.date(2026, 3, 1)), s.user(zone, dt.date(2026, 3, 1))
+    for user in (done, failing):
+        await s.join(user, "impulse_free_7", at(zone, 2026, 3, 1, 9, 0))
+    s.spend(failing, "30.00", at(zone, 2026, 3, 3, 18, 0), "clothing")
+    await s.feed()
+    later = at(zone, 2026, 3, 9, 9, 0)
+    assert await settle(world.settings, later) == 1
+    await s.feed()
+    assert await settle(world.settings, later) == 0
+    rows = await queries.attempts(world.conn, s.projection.schema, done)
+    assert rows[0]["completed_on"] == dt.date(2026, 3, 7)
+    events = await envelopes(world.conn, world.settings, "budget")
+    [completed] = [e for e in events if e.type == CHALLENGE_COMPLETED]
+    assert completed.payload["name"] == "Impulse-Free Week"
+    assert completed.payload["points"] == 150

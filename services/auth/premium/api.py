@@ -1,6 +1,7 @@
 """Premium HTTP API (internal; the gateway publishes it under /api): receipt validation, the
 caller's premium status, features and history, ending a subscription, the referral code.
-``/users/{id}/…`` with another user's id is a 404, as an unknown one; another user's subscription is a 404."""
+``/users/{id}/…`` with another user's id is a 404, as an unknown one is; so is another
+user's subscription."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from contracts.premium import (
     SUBSCRIPTION_VALIDATED,
 )
 from shared.envelope import EventEnvelope
-from shared.projections import Projection
+from shared.projections import TablesProjection
 
 TABLES = {
     "subscriptions": (
@@ -29,7 +29,7 @@ TABLES = {
 }
 
 
-class PremiumProjection(Projection):
+class PremiumProjection(TablesProjection):
     """Subscriptions and referral codes."""
 
     name = "auth_premium"
@@ -39,22 +39,8 @@ class PremiumProjection(Projection):
          REFERRAL_CODE_ISSUED, USER_DELETED}
     )  # fmt: skip
 
-    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
-        """Create the tables."""
-        for name, columns in TABLES.items():
-            await conn.execute(
-                sql.SQL(f"CREATE TABLE IF NOT EXISTS {{}} ({columns})").format(self.table(name))
-            )
-        await conn.execute(
-            sql.SQL("CREATE INDEX IF NOT EXISTS auth_premium_user ON {} (user_id)").format(
-                self.table("subscriptions")
-            )
-        )
-
-    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
-        """Drop the tables."""
-        for name in TABLES:
-            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(name)))
+    tables = TABLES
+    indexes = {"auth_premium_user": ("subscriptions", "user_id")}
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Fold one event (a redelivered or older one changes nothing)."""

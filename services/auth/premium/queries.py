@@ -6,28 +6,17 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from psycopg import AsyncConnection, errors, sql
+from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-
-async def _rows(
-    conn: AsyncConnection[DictRow], query: sql.Composed, params: tuple[Any, ...]
-) -> list[dict[str, Any]]:
-    try:
-        cur = await conn.execute(query, params)
-    except errors.UndefinedTable:
-        await conn.rollback()
-        return []
-    rows = [dict(r) for r in await cur.fetchall()]
-    await conn.commit()
-    return rows
+from shared.db import read_rows
 
 
 async def subscriptions(
     conn: AsyncConnection[DictRow], schema: str, user_id: uuid.UUID
 ) -> list[dict[str, Any]]:
     """The user's subscriptions, newest purchase first."""
-    return await _rows(
+    return await read_rows(
         conn,
         sql.SQL("SELECT * FROM {} WHERE user_id = %s ORDER BY purchased_at DESC, id").format(
             sql.Identifier(schema, "subscriptions")
@@ -53,7 +42,7 @@ async def referral_code(
     conn: AsyncConnection[DictRow], schema: str, user_id: uuid.UUID
 ) -> str | None:
     """The user's referral code, once issued."""
-    rows = await _rows(
+    rows = await read_rows(
         conn,
         sql.SQL("SELECT code FROM {} WHERE user_id = %s").format(
             sql.Identifier(schema, "referral_codes")

@@ -47,6 +47,18 @@ class ChallengeCases:
                 settled = False  # the other join's attempt is the running one now
         raise AssertionError("unreachable")
 
+    def record_challenge_completion(
+        self, user_id: uuid.UUID, challenge_id: str, *, attempt: int, day: dt.date, name: str,
+        points: int, now: dt.datetime,
+    ) -> int:  # fmt: skip
+        """Put a measured completion on record (once per attempt)."""
+        entry = self._entry(user_id, challenge_id)
+        if entry is None or not entry.record_completion(
+            attempt=attempt, day=day, name=name, points=points, at=now
+        ):
+            return 0
+        return self._save(entry)
+
     def leave_challenge(
         self, user_id: uuid.UUID, challenge_id: str, *, today: dt.date, now: dt.datetime
     ) -> int:

@@ -68,12 +68,29 @@ class ChallengeEntry(Aggregate):
             assert isinstance(aggregate, ChallengeEntry)
             aggregate.left = True
 
+    class ChallengeCompleted(Aggregate.Event):
+        """The settling job measured the attempt completed (said once per attempt)."""
+
+        user_id: uuid.UUID
+        challenge_id: str
+        name: str
+        attempt: int
+        day: dt.date
+        points: int
+        at: dt.datetime
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """The attempt's completion is on record."""
+            assert isinstance(aggregate, ChallengeEntry)
+            aggregate.completed_attempt = self.attempt
+
     def __init__(self, user_id: uuid.UUID, challenge_id: str) -> None:
         self.user_id = user_id
         self.challenge_id = challenge_id
         self.attempt = 0
         self.end_day: dt.date | None = None
         self.left = False
+        self.completed_attempt = 0
 
     @classmethod
     def open(cls, user_id: uuid.UUID, challenge_id: str) -> ChallengeEntry:
@@ -103,6 +120,17 @@ class ChallengeEntry(Aggregate):
             self.ChallengeJoined, user_id=self.user_id, challenge_id=self.challenge_id,
             attempt=self.attempt + 1, start_day=window[0], end_day=window[1], cap=cap, at=at,
         )  # fmt: skip
+        return True
+
+    def record_completion(
+        self, *, attempt: int, day: dt.date, name: str, points: int, at: dt.datetime
+    ) -> bool:
+        """Put the current attempt's completion on record (once); whether this was the first."""
+        if attempt != self.attempt or self.completed_attempt >= attempt:
+            return False
+        self.trigger_event(self.ChallengeCompleted, user_id=self.user_id,
+                           challenge_id=self.challenge_id, name=name, attempt=attempt, day=day,
+                           points=points, at=at)  # fmt: skip
         return True
 
     def leave(self, *, today: dt.date, at: dt.datetime) -> None:

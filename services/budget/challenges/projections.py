@@ -8,48 +8,39 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from contracts.auth import USER_DELETED, USER_PROFILE_UPDATED, USER_REGISTERED
-from contracts.challenges import CHALLENGE_JOINED, CHALLENGE_LEFT, CHALLENGE_OPENED
+from contracts.challenges import (
+    CHALLENGE_COMPLETED,
+    CHALLENGE_JOINED,
+    CHALLENGE_LEFT,
+    CHALLENGE_OPENED,
+)
 from shared.envelope import EventEnvelope
 from shared.profiles import fold_profile
-from shared.projections import Projection
+from shared.projections import TablesProjection
 
 TABLES = {
     "challenge_attempts": (
         "user_id uuid NOT NULL, challenge_id text NOT NULL, attempt int NOT NULL, "
         "start_day date NOT NULL, end_day date NOT NULL, cap numeric(14,2), "
-        "joined_at timestamptz NOT NULL, left_day date, "
+        "joined_at timestamptz NOT NULL, left_day date, completed_on date, "
         "PRIMARY KEY (user_id, challenge_id, attempt)"
     ),
     "challenge_users": "user_id uuid PRIMARY KEY, version bigint NOT NULL, name text",
 }
 
 
-class ChallengesProjection(Projection):
+class ChallengesProjection(TablesProjection):
     """Attempts and participants' names."""
 
     name = "budget_challenges"
     sources = ("budget", "auth")
     handles = frozenset(
-        {CHALLENGE_OPENED, CHALLENGE_JOINED, CHALLENGE_LEFT, USER_REGISTERED,
+        {CHALLENGE_OPENED, CHALLENGE_JOINED, CHALLENGE_LEFT, CHALLENGE_COMPLETED, USER_REGISTERED,
          USER_PROFILE_UPDATED, USER_DELETED}
     )  # fmt: skip
 
-    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
-        """Create the tables."""
-        for name, columns in TABLES.items():
-            await conn.execute(
-                sql.SQL(f"CREATE TABLE IF NOT EXISTS {{}} ({columns})").format(self.table(name))
-            )
-        await conn.execute(
-            sql.SQL("CREATE INDEX IF NOT EXISTS budget_challenges_by ON {} (challenge_id)").format(
-                self.table("challenge_attempts")
-            )
-        )
-
-    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
-        """Drop the tables."""
-        for name in TABLES:
-            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(name)))
+    tables = TABLES
+    indexes = {"budget_challenges_by": ("challenge_attempts", "challenge_id")}
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Fold one event (a redelivered one changes nothing)."""
@@ -70,6 +61,14 @@ class ChallengesProjection(Projection):
                 (p["user_id"], p["challenge_id"], p["attempt"], p["start_day"], p["end_day"],
                  p["cap"], p["at"]),
             )  # fmt: skip
+        elif event.type == CHALLENGE_COMPLETED:
+            await conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET completed_on = %s WHERE user_id = %s AND challenge_id = %s "
+                    "AND attempt = %s"
+                ).format(attempts),
+                (p["day"], p["user_id"], p["challenge_id"], p["attempt"]),
+            )
         elif event.type == CHALLENGE_LEFT:
             await conn.execute(
                 sql.SQL(

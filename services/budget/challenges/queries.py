@@ -10,26 +10,14 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from psycopg import AsyncConnection, errors, sql
+from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.budget.challenges.rules import ZERO, Attempt, Day
 from services.budget.engine.categories import is_fixed
+from shared.db import read_rows
 
 Key = tuple[uuid.UUID, str, int]
-
-
-async def _rows(
-    conn: AsyncConnection[DictRow], query: sql.Composed, params: tuple[Any, ...]
-) -> list[dict[str, Any]]:
-    try:
-        cur = await conn.execute(query, params)
-    except errors.UndefinedTable:
-        await conn.rollback()
-        return []
-    rows = [dict(r) for r in await cur.fetchall()]
-    await conn.commit()
-    return rows
 
 
 def _of(user_id: uuid.UUID | None) -> tuple[sql.Composable, tuple[Any, ...]]:
@@ -44,7 +32,7 @@ async def attempts(
     """Every attempt (the caller's, or everyone's), oldest first, with the participant's
     display name and latest timezone."""
     where, params = _of(user_id)
-    return await _rows(
+    return await read_rows(
         conn,
         sql.SQL(
             "SELECT a.*, u.name, (SELECT z.timezone FROM {z} z WHERE z.user_id = a.user_id "
@@ -74,7 +62,7 @@ async def facts(
     bills) and the whole day's spending and plan."""
     where, params = _of(user_id)
     a = sql.Identifier(schema, "challenge_attempts")
-    spent = await _rows(
+    spent = await read_rows(
         conn,
         sql.SQL(
             "SELECT a.user_id, a.challenge_id, a.attempt, t.day, t.category, t.plan_category, "
@@ -84,7 +72,7 @@ async def facts(
         ).format(a=a, t=sql.Identifier(schema, "budget_tx"), w=where),
         params,
     )
-    planned = await _rows(
+    planned = await read_rows(
         conn,
         sql.SQL(
             "SELECT a.user_id, a.challenge_id, a.attempt, d.day, sum(d.spent) AS spent, "
@@ -125,7 +113,7 @@ async def spent_before(
 ) -> dict[str, Decimal]:  # fmt: skip
     """What the user spent per category from local day ``first`` until the instant ``before``
     (a cap challenge's baseline)."""
-    rows = await _rows(
+    rows = await read_rows(
         conn,
         sql.SQL(
             "SELECT category, sum(amount) AS amount FROM {} WHERE user_id = %s AND day >= %s "

@@ -14,7 +14,7 @@ from contracts.habits import (
     HABIT_EVENTS,
 )
 from shared.envelope import EventEnvelope
-from shared.projections import Projection
+from shared.projections import TablesProjection
 
 TABLES = {
     "habits": (
@@ -27,29 +27,15 @@ TABLES = {
 }
 
 
-class HabitsProjection(Projection):
+class HabitsProjection(TablesProjection):
     """Habits and their done days."""
 
     name = "budget_habits"
     sources = ("budget",)
     handles = HABIT_EVENTS
 
-    async def setup(self, conn: AsyncConnection[DictRow]) -> None:
-        """Create the tables."""
-        for name, columns in TABLES.items():
-            await conn.execute(
-                sql.SQL(f"CREATE TABLE IF NOT EXISTS {{}} ({columns})").format(self.table(name))
-            )
-        await conn.execute(
-            sql.SQL("CREATE INDEX IF NOT EXISTS budget_habits_user ON {} (user_id)").format(
-                self.table("habits")
-            )
-        )
-
-    async def drop(self, conn: AsyncConnection[DictRow]) -> None:
-        """Drop the tables."""
-        for name in TABLES:
-            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table(name)))
+    tables = TABLES
+    indexes = {"budget_habits_user": ("habits", "user_id")}
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Fold one habit event."""

@@ -15,15 +15,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from services.budget.engine.forecast import ForecastStatus
 from services.budget.process.base import BudgetPolicy
 from services.budget.read.placement import AMENDED, DELETED, RECORDED, zone
 from services.budget.read.projections import BudgetDaysProjection
 from services.budget.read.queries import user_timezone
+from services.budget.read.views import month_forecast_of, month_view
 from shared.envelope import EventEnvelope
 from shared.projections import wait_for_position
 
@@ -52,21 +55,47 @@ class RedistributionPolicy(BudgetPolicy):
         # model), so it need not wait for the day plans to hold a plan made just now.
         await asyncio.to_thread(self.application.ensure_month, user, today.year, today.month)
         placed = await self._placement(reader, event) if self._spends(event) else None
-        if placed is None:
-            return
-        day, category, spent, planned = placed
-        if spent <= planned:
-            return
-        await asyncio.to_thread(
-            self.application.cover_overspend,
-            user,
-            event.aggregate_id,
-            day=day,
-            category=category,
-            spent=spent,
-            today=today,
-            version=event.aggregate_version,
-        )
+        if placed is not None and placed[2] > placed[3]:
+            day, category, spent, _ = placed
+            await asyncio.to_thread(
+                self.application.cover_overspend,
+                user,
+                event.aggregate_id,
+                day=day,
+                category=category,
+                spent=spent,
+                today=today,
+                version=event.aggregate_version,
+            )
+        if placed is not None:
+            await self._watch_day(reader, user, placed[0])
+        if event.type in (RECORDED, AMENDED):
+            await self._watch_forecast(reader, user, today)
+
+    async def _watch_day(self, reader: AsyncConnection[DictRow], user: uuid.UUID,
+                         day: dt.date) -> None:  # fmt: skip
+        """Say once when the transaction's day is red after any cover (its whole spending
+        against its plan as the write model now holds it)."""
+        cur = await reader.execute(
+            sql.SQL("SELECT coalesce(sum(spent), 0) AS spent FROM {} WHERE user_id = %s "
+                    "AND day = %s").format(self.table("budget_days")), (user, day),
+        )  # fmt: skip
+        row = await cur.fetchone()
+        await reader.commit()
+        spent: Decimal = row["spent"] if row else Decimal(0)
+        await asyncio.to_thread(self.application.flag_red_day, user, day, spent)
+
+    async def _watch_forecast(
+        self, reader: AsyncConnection[DictRow], user: uuid.UUID, today: dt.date
+    ) -> None:
+        """Say once a month when this month's pace leads 10 % or more past its plan."""
+        days = await month_view(reader, self.schema, user, today.year, today.month)
+        outlook = month_forecast_of(days, today)
+        if outlook.status is ForecastStatus.DANGER:
+            await asyncio.to_thread(
+                self.application.flag_forecast_danger, user, today.year, today.month,
+                planned=outlook.planned, projected_spend=outlook.projected_spend,
+            )  # fmt: skip
 
     @staticmethod
     def _spends(event: EventEnvelope) -> bool:

@@ -6,11 +6,12 @@ import uuid
 from decimal import Decimal
 from typing import Any, Final
 
-from psycopg import AsyncConnection, errors, sql
+from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from contracts.budget import PLAN_CATEGORY_OF
 from services.insights.engine import DISCRETIONARY
+from shared.db import read_rows
 
 WINDOW_DAYS: Final = 90
 SHARES: Final = ("food", "shopping", "entertainment", "transportation", "housing")
@@ -50,13 +51,7 @@ async def features(
     params: list[Any] = [IMPULSE_BELOW, list(DISCRETIONARY), *(_in(p) for p in SHARES), WINDOW_DAYS]
     if user:
         params.append(user)
-    try:
-        cur = await conn.execute(query, params)
-    except errors.UndefinedTable:
-        await conn.rollback()
-        return []
-    rows = [dict(r) for r in await cur.fetchall()]
-    await conn.commit()
+    rows = await read_rows(conn, query, params)
     for row in rows:
         income, spend = row["income"], row["monthly_spend"]
         row["savings_rate"] = (income - spend) / income if income else Decimal(0)
