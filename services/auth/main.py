@@ -19,7 +19,15 @@ from services.auth.google import make_google_verifier
 from services.auth.mail import make_mailer
 from services.auth.passwords import PasswordHasher, check_password
 from services.auth.premium.api import router as premium_router
-from services.auth.premium.verifier import AppStoreVerifier, LocalVerifier, Verifier, local_key
+from services.auth.premium.verifier import (
+    AppStoreVerifier,
+    ByPlatform,
+    GooglePlayVerifier,
+    LocalVerifier,
+    Verifier,
+    google_bearer,
+    local_key,
+)
 from services.auth.settings import AuthSettings, load_settings
 from services.auth.throttle import LoginThrottle
 from services.auth.tokens import TokenService
@@ -29,9 +37,12 @@ from shared.service import build_app
 
 def make_verifier(cfg: AuthSettings, client: httpx.AsyncClient) -> Verifier:
     """The configured receipt verifier."""
-    if cfg.iap_verifier == "app_store":
-        return AppStoreVerifier(client, cfg.app_store_verify_url, cfg.app_store_sandbox_url,
-                                cfg.app_store_shared_secret.get_secret_value())  # fmt: skip
+    if cfg.iap_verifier == "stores":
+        apple = AppStoreVerifier(client, cfg.app_store_verify_url, cfg.app_store_sandbox_url,
+                                 cfg.app_store_shared_secret.get_secret_value())  # fmt: skip
+        google = GooglePlayVerifier(client, cfg.google_play_api_url, cfg.google_play_package,
+                                    google_bearer(cfg.google_play_credentials_file))  # fmt: skip
+        return ByPlatform(apple, google)
     return LocalVerifier(local_key(cfg.iap_local_key_secret()))
 
 

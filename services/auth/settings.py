@@ -31,22 +31,29 @@ class AuthSettings(MitaSettings):
     google_certs_url: str = GOOGLE_CERTS_URL
     reset_link_base: str = "mita://reset-password?token="
     admin_emails: list[str] = Field(default_factory=list)
-    # In-app purchases: Apple's verifyReceipt, or the local test store (receipts signed with a
-    # key derived from MITA_IAP_LOCAL_SECRET, else from MITA_SECRET_KEY; never in prod).
-    iap_verifier: Literal["local", "app_store"] = "local"
+    # In-app purchases: the stores (Apple's verifyReceipt for iOS, Google Play's Android
+    # Publisher API for Android), or the local test store (receipts signed with a key derived
+    # from MITA_IAP_LOCAL_SECRET, else from MITA_SECRET_KEY; never in prod).
+    iap_verifier: Literal["local", "stores"] = "local"
     iap_local_secret: SecretStr = SecretStr("")
     app_store_verify_url: str = "https://buy.itunes.apple.com/verifyReceipt"
     app_store_sandbox_url: str = "https://sandbox.itunes.apple.com/verifyReceipt"
     app_store_shared_secret: SecretStr = SecretStr("")
+    google_play_package: str = ""
+    #: A service-account JSON file with the androidpublisher scope; empty: ADC.
+    google_play_credentials_file: str = ""
+    google_play_api_url: str = "https://androidpublisher.googleapis.com"
 
     @model_validator(mode="after")
     def _real_store_in_prod(self) -> Self:
         if self.environment == "prod" and self.iap_verifier == "local":
             raise InsecureConfigurationError(
-                "MITA_IAP_VERIFIER=local is the test store; prod verifies with the App Store"
+                "MITA_IAP_VERIFIER=local is the test store; prod verifies with the stores"
             )
-        if self.iap_verifier == "app_store" and not self.app_store_shared_secret.get_secret_value():
+        if self.iap_verifier == "stores" and not self.app_store_shared_secret.get_secret_value():
             raise ValueError("MITA_APP_STORE_SHARED_SECRET is needed to verify App Store receipts")
+        if self.iap_verifier == "stores" and not self.google_play_package:
+            raise ValueError("MITA_GOOGLE_PLAY_PACKAGE is needed to verify Google Play purchases")
         return self
 
     def iap_local_key_secret(self) -> str:

@@ -1,9 +1,15 @@
-"""The App Store verifier against a local server speaking Apple's ``verifyReceipt`` protocol
-(JSON in, ``status`` and ``latest_receipt_info`` out), and the verifier settings."""
+"""The store verifiers against local servers speaking their protocols: Apple's
+``verifyReceipt`` (JSON in, ``status`` and ``latest_receipt_info`` out) and Google Play's
+``purchases.subscriptionsv2.get`` (a GET with a bearer token), and the verifier settings."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -13,7 +19,9 @@ from pydantic import SecretStr, ValidationError
 from services.auth.main import make_verifier
 from services.auth.premium.verifier import (
     AppStoreVerifier,
+    ByPlatform,
     ForgedReceipt,
+    GooglePlayVerifier,
     LocalVerifier,
     StoreUnavailable,
 )
@@ -111,11 +119,85 @@ async def test_an_unreachable_or_failing_store_is_unavailable_not_valid() -> Non
 async def test_settings_pick_the_verifier_and_prod_refuses_the_test_store() -> None:
     async with httpx.AsyncClient() as client:
         assert isinstance(make_verifier(AuthSettings(), client), LocalVerifier)
-        store = AuthSettings(iap_verifier="app_store", app_store_shared_secret=SecretStr("s"))
-        assert isinstance(make_verifier(store, client), AppStoreVerifier)
+        stores = AuthSettings(iap_verifier="stores", app_store_shared_secret=SecretStr("s"),
+                              google_play_package="app.mita")  # fmt: skip
+        chosen = make_verifier(stores, client)
+        assert isinstance(chosen, ByPlatform)
+        assert isinstance(chosen.ios, AppStoreVerifier)
+        assert isinstance(chosen.android, GooglePlayVerifier)
     with pytest.raises(ValidationError, match="MITA_APP_STORE_SHARED_SECRET"):
-        AuthSettings(iap_verifier="app_store")
+        AuthSettings(iap_verifier="stores", google_play_package="app.mita")
+    with pytest.raises(ValidationError, match="MITA_GOOGLE_PLAY_PACKAGE"):
+        AuthSettings(iap_verifier="stores", app_store_shared_secret=SecretStr("s"))
     with pytest.raises((InsecureConfigurationError, ValidationError), match="test store"):
         AuthSettings(environment="prod", secret_key=SecretStr("x" * 40),
                      database_url="postgresql://db/mita", kafka_bootstrap="k:9092",
                      redis_url="redis://r:6379/0")  # fmt: skip
+
+
+@contextlib.contextmanager
+def google_play(
+    answers: dict[str, tuple[int, dict[str, Any]]], seen: list[tuple[str, str]]
+) -> Iterator[str]:
+    """Android Publisher's subscriptionsv2.get: the answer for each purchase token."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            token = self.path.rsplit("/", 1)[-1]
+            seen.append((self.path, self.headers.get("authorization", "")))
+            status, body = answers.get(token, (404, {"error": {"code": 404}}))
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+PAID = {
+    "subscriptionState": "SUBSCRIPTION_STATE_ACTIVE", "latestOrderId": "GPA.1234-5678..3",
+    "startTime": "2026-11-01T10:00:00Z",
+    "lineItems": [
+        {"productId": "mita_monthly", "expiryTime": "2026-12-01T10:00:00Z"},
+        {"productId": "mita_monthly", "expiryTime": "2027-01-01T10:00:00Z",
+         "autoRenewingPlan": {"autoRenewEnabled": True}},
+    ],
+}  # fmt: skip
+
+
+async def test_google_play_vouches_for_a_paid_purchase_token() -> None:
+    seen: list[tuple[str, str]] = []
+    answers = {"paid": (200, PAID),
+               "pending": (200, {**PAID, "subscriptionState": "SUBSCRIPTION_STATE_PENDING"}),
+               "busy": (503, {})}  # fmt: skip
+    with google_play(answers, seen) as url:
+        async with httpx.AsyncClient() as client:
+            play = GooglePlayVerifier(client, url, "app.mita", lambda: "oauth-token")
+            bought = await play.verify("paid", "android")
+            for token, refusal in (("forged", ForgedReceipt), ("pending", ForgedReceipt),
+                                   ("busy", StoreUnavailable)):  # fmt: skip
+                with pytest.raises(refusal):
+                    await play.verify(token, "android")
+            with pytest.raises(ForgedReceipt):
+                await play.verify("paid", "ios")
+    assert (bought.transaction_id, bought.product_id, bought.auto_renew) == (
+        "GPA.1234-5678", "mita_monthly", True,
+    )  # fmt: skip
+    assert bought.expires_at == dt.datetime(2027, 1, 1, 10, tzinfo=dt.UTC)
+    assert seen[0] == (
+        "/androidpublisher/v3/applications/app.mita/purchases/subscriptionsv2/tokens/paid",
+        "Bearer oauth-token",
+    )
