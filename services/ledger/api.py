@@ -68,7 +68,9 @@ def row_of(tx: Transaction) -> dict[str, Any]:
     """The read-model row a transaction's current state folds to (for a lagging projection)."""
     row: dict[str, Any] = {name: getattr(tx, name) for name in ROW_FIELDS}
     row.update(id=tx.id, version=tx.version, created_at=tx.created_on, updated_at=tx.modified_on)
-    return row
+    # Instants in UTC, as the read model answers them: the same answer however fast it caught up.
+    return {k: v.astimezone(dt.UTC) if isinstance(v, dt.datetime) and v.tzinfo else v
+            for k, v in row.items()}  # fmt: skip
 
 
 def localized(value: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:

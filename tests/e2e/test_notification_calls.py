@@ -129,17 +129,29 @@ async def test_a_notification_from_goal_to_deletion(notes_stack: Stack) -> None:
 
     read = await client.post(f"/api/notifications/{note['id']}/mark-read", headers=headers)
     assert read.status_code == 200, read.text  # exactly 200: the app tests == 200
-    assert (await listed(stack, headers))["unread_count"] == 0
+
+    async def none_unread() -> bool:
+        return bool((await listed(stack, headers))["unread_count"] == 0)
+
+    await wait_until(none_unread, 30, "the notification read")
     assert (await listed(stack, headers, unread_only="true"))["notifications"] == []
     await reach_goal(stack, headers, "Porto")
     await settled(stack, headers, 2)
     marked = await client.post("/api/notifications/mark-all-read", headers=headers)
     assert marked.status_code == 200, marked.text
-    assert (await listed(stack, headers))["unread_count"] == 0
+
+    async def all_read() -> bool:  # the answer waits for the inbox, bounded (1 s): poll
+        return bool((await listed(stack, headers))["unread_count"] == 0)
+
+    await wait_until(all_read, 30, "every notification read")
     gone = await client.delete(f"/api/notifications/{note['id']}", headers=headers)
     assert gone.status_code == 200, gone.text
+
+    async def deleted() -> bool:
+        return bool((await listed(stack, headers))["total"] == 1)
+
+    await wait_until(deleted, 30, "the notification gone")
     assert_error(await client.get(f"/api/notifications/{note['id']}", headers=headers), 404)
-    assert (await listed(stack, headers))["total"] == 1
 
     # updatePushToken and unregisterPushToken (a JSON body on the DELETE).
     swap = {"old_push_token": device["push_token"], "new_push_token": "fcm-refreshed",
