@@ -34,10 +34,12 @@ async def test_events_kafka_never_delivers_are_read_from_the_store(
             head = app.head_position()
 
             async def applied() -> bool:
-                return await tracked(conn, schema, runner.projection.name) == head  # noqa: B023
+                # The runner counts a catch-up once it has recorded the watermarks after it.
+                done = await tracked(conn, schema, runner.projection.name) == head  # noqa: B023
+                return done and runner.caught_up_from_store == head  # noqa: B023
 
             await wait_until(applied, 30, "the store's events to be applied without Kafka")
-        assert runner.caught_up_from_store == head  # none came through Kafka: nothing relayed
+        # None came through Kafka (nothing relayed): every one was read from the store.
         assert runner.healed_from_store > 0
         assert await read_model(conn, schema) == fold(app, ids)
     finally:
