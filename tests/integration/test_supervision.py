@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import signal
+import tempfile
 import threading
 import time
 import uuid
@@ -39,9 +40,13 @@ PROJECTION = "ledger_transactions"
 
 
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    """Servers of this module's own, all embedded (so they can be killed)."""
-    with servers(tmp_path_factory.mktemp("supervised")) as found:
+def embedded() -> Iterator[Servers]:
+    """Servers of this module's own, all embedded (so they can be killed); their data goes
+    with them (a factory temp dir would be kept after a passing run)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="mita-test-supervised-") as root,
+        servers(Path(root)) as found,
+    ):
         yield found
 
 
