@@ -11,13 +11,16 @@ from services.insights.bootstrap import BOOTSTRAP as INSIGHTS
 from services.ledger.bootstrap import BOOTSTRAP as LEDGER
 from services.notifications.bootstrap import BOOTSTRAP as NOTIFICATIONS
 from services.ocr.bootstrap import BOOTSTRAP as OCR
+from services.ops.bootstrap import BOOTSTRAP as OPS
 from shared.bootstrap import Bootstrap, ConsumerSpec
 
 if TYPE_CHECKING:
     from shared.store import MitaApplication
 
 #: Every service, the gateway first; importing a bootstrap loads none of its service's code.
-BOOTSTRAPS: tuple[Bootstrap, ...] = (GATEWAY, AUTH, LEDGER, BUDGET, OCR, INSIGHTS, NOTIFICATIONS)
+BOOTSTRAPS: tuple[Bootstrap, ...] = (
+    GATEWAY, AUTH, LEDGER, BUDGET, OCR, INSIGHTS, NOTIFICATIONS, OPS,
+)  # fmt: skip
 BY_SERVICE = {b.service: b for b in BOOTSTRAPS}
 # Services that keep an event store (and so get a relay); the gateway keeps none.
 STORE_SERVICES: tuple[str, ...] = tuple(b.service for b in BOOTSTRAPS if b.application)

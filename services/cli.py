@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import os
 import signal
 import sys
@@ -15,7 +14,7 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from services import catalog
+from services import catalog, cli_events
 from shared import db
 from shared.observability import configure_logging, init_sentry, init_tracing
 from shared.settings import SERVICES, MitaSettings, Topology
@@ -132,8 +131,10 @@ async def relay_only(service: str) -> int:
     return 0
 
 
-async def projections_cmd(action: str, name: str | None) -> int:
-    """``projections rebuild <name>`` or ``projections status``."""
+async def projections_cmd(action: str, name: str | None, in_place: bool = False) -> int:
+    """``projections rebuild <name>`` (blue/green unless ``in_place``) or ``status``."""
+    from shared.bluegreen import rebuild_blue_green
+    from shared.projections import Projection
     from shared.rebuild import rebuild, status, text_progress, timed
 
     settings = MitaSettings()
@@ -146,44 +147,33 @@ async def projections_cmd(action: str, name: str | None) -> int:
                 print(f"unknown projection {name!r}; known: {', '.join(catalog.PROJECTIONS)}")
                 return 2
             projection = catalog.PROJECTIONS[name].build(settings)
-            if not projection.rebuildable:
+            if not isinstance(projection, Projection) or not projection.rebuildable:
                 print(f"{name} is a policy: its decisions are history and are not rebuilt")
                 return 2
             elapsed = timed()
-            count = await rebuild(conn, settings, projection, progress=text_progress(name))
+            progress = text_progress(name)
+            if in_place:
+                count = await rebuild(conn, settings, projection, progress=progress)
+            else:
+                count = await rebuild_blue_green(
+                    conn, settings, projection, progress=progress,
+                    phase=lambda phase: print(f"{name}: {phase}", file=sys.stderr),
+                )  # fmt: skip
             secs = elapsed()
             rate = count / secs if secs else 0.0
             print(f"rebuilt {name}: {count} events in {secs:.2f}s ({rate:,.0f} events/s)")
             return 0
         header = ("projection", "source", "head", "applied", "lag", "lag_s")
-        print("{:<24} {:<10} {:>8} {:>8} {:>6} {:>8}".format(*header))
+        print("{:<26} {:<14} {:>8} {:>8} {:>6} {:>8}".format(*header))
         for spec in catalog.PROJECTIONS.values():
             for st in await status(conn, settings, spec.build(settings)):
                 print(
-                    f"{st.projection:<24} {st.service:<10} {st.head:>8} {st.applied:>8} "
+                    f"{st.projection:<26} {st.service:<14} {st.head:>8} {st.applied:>8} "
                     f"{st.lag_events:>6} {st.lag_seconds:>8.2f}"
                 )
         return 0
     finally:
         await conn.close()
-
-
-def events_schemas(out: str | None) -> int:
-    """Print (or write to a folder) the JSON Schema of the envelope and every event type."""
-    from shared.envelope import envelope_json_schema, registry
-
-    catalog.load_event_types()
-    doc = {"envelope": envelope_json_schema(), "events": registry.schemas()}
-    if out is None:
-        print(json.dumps(doc, indent=2, default=str))
-        return 0
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "envelope.json").write_text(json.dumps(doc["envelope"], indent=2, default=str))
-    for name, schema in doc["events"].items():
-        (folder / f"{name}.json").write_text(json.dumps(schema, indent=2, default=str))
-    print(f"wrote {len(doc['events']) + 1} schemas to {folder}")
-    return 0
 
 
 async def up(exit_when_ready: bool = False, split: bool = False) -> int:
@@ -320,12 +310,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("project", help="run one projection").add_argument(
         "projection", choices=sorted(catalog.PROJECTIONS)
     )
-    p_events = sub.add_parser("events", help="event type tools")
-    ev_sub = p_events.add_subparsers(dest="action", required=True)
-    ev_sub.add_parser("schemas", help="export JSON Schemas").add_argument("--out")
+    cli_events.add_parser(sub)
     p_proj = sub.add_parser("projections", help="projection tools")
     pr_sub = p_proj.add_subparsers(dest="action", required=True)
-    pr_sub.add_parser("rebuild", help="rebuild from the event store").add_argument("name")
+    p_rebuild = pr_sub.add_parser("rebuild", help="rebuild from the event store (blue/green)")
+    p_rebuild.add_argument("name")
+    p_rebuild.add_argument(
+        "--in-place", action="store_true", help="empty the live tables first (no blue/green)"
+    )
     pr_sub.add_parser("status", help="position vs. head of each source")
     p_insights = sub.add_parser("insights", help="insights commands")
     p_insights.add_subparsers(dest="action", required=True).add_parser(
@@ -356,12 +348,13 @@ def main(argv: list[str] | None = None) -> int:
         spec = catalog.PROJECTIONS[args.projection]
         return run_loop(worker([spec.owner], args.projection))
     if args.cmd == "events":
-        return events_schemas(args.out)
+        return cli_events.run(args)
     if args.cmd == "budget":
         return asyncio.run(budget_rollover() if args.action == "rollover" else settle_challenges())
     if args.cmd == "insights":
         return asyncio.run(insights_refit())
-    return asyncio.run(projections_cmd(args.action, getattr(args, "name", None)))
+    name = getattr(args, "name", None)
+    return asyncio.run(projections_cmd(args.action, name, getattr(args, "in_place", False)))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
+from fastapi import Depends
 from starlette.requests import Request
 
 from shared import tokens
@@ -92,3 +94,7 @@ class Authenticator:
         if missing:
             raise ApiError(403, "Insufficient scope", details={"required": list(scopes)})
         return claims
+
+
+#: An internal service's admin route: a validly signed access token carrying ``admin``.
+AdminClaims = Annotated[tokens.Claims, Depends(scoped(tokens.ADMIN_SCOPE))]

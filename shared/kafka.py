@@ -7,6 +7,7 @@ import contextlib
 import logging
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -141,3 +142,38 @@ async def ping(bootstrap: str) -> bool:
     finally:
         with contextlib.suppress(Exception):
             await admin.close()
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, last: int | None = None, idle: float = 1.0, timeout: float = 15.0
+) -> list[Any]:
+    """The messages a topic holds (the ``last`` ones when given), oldest first across
+    partitions by timestamp; reading stops once the topic stays quiet for ``idle`` seconds
+    (end offsets are not trusted, see ``header_at``) or at ``timeout``."""
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await reader.start()
+    try:
+        await reader._client.force_metadata_update()
+        parts = reader.partitions_for_topic(topic) or set()
+        if not parts:
+            return []
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        reader.assign(tps)
+        await reader.seek_to_beginning(*tps)
+        kept: list[Any] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        quiet_since = loop.time()
+        while loop.time() < deadline and loop.time() - quiet_since < idle:
+            batch = await reader.getmany(timeout_ms=200, max_records=5000)
+            records = [m for msgs in batch.values() for m in msgs]
+            if records:
+                quiet_since = loop.time()
+                kept.extend(records)
+        kept.sort(key=lambda m: (m.timestamp, m.partition, m.offset))
+        return kept[-last:] if last else kept
+    finally:
+        with contextlib.suppress(Exception):
+            await reader.stop()

@@ -84,6 +84,10 @@ class Projection(Consumer):
     #: Set by projections that can fold a source's stored events inside Postgres (fast rebuild).
     replays_in_database: ClassVar[bool] = False
 
+    def on_schema(self, schema: str) -> Projection:
+        """The same projection kept in another schema (a blue/green or scratch copy)."""
+        return type(self)(schema)
+
     async def replay_range(
         self, conn: AsyncConnection[DictRow], source: Source, lo: str, hi: str | None
     ) -> None:

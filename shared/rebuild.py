@@ -19,7 +19,7 @@ from shared.projections import (
     setup_tracking,
     tracking_table,
 )
-from shared.relay import read_stored
+from shared.relay import read_stored, stored_of
 from shared.settings import MitaSettings
 from shared.sources import SourceTable, store_head
 from shared.store import to_envelope
@@ -97,9 +97,9 @@ async def rebuild(
         report(0, total)
         use_sql = projection.replays_in_database if in_database is None else in_database
         if use_sql:
-            done = await _replay_in_database(conn, projection, sources, total, report)
+            done = await replay_in_database(conn, projection, sources, total, report)
         else:
-            done = await _replay(conn, projection, sources, total, report, batch_size)
+            done = await replay_stores(conn, projection, sources, total, report, batch_size)
         await analyze(conn, projection.schema)
         return done
     finally:
@@ -129,13 +129,14 @@ ID_RANGES: list[tuple[str, str | None]] = [
 ] + [("f0000000-0000-0000-0000-000000000000", None)]
 
 
-async def _replay_in_database(
+async def replay_in_database(
     conn: AsyncConnection[DictRow],
     projection: Projection,
     sources: list[SourceTable],
     total: int,
     progress: Progress,
 ) -> int:
+    """Fold every stored event into ``projection`` in SQL, range by range of aggregate ids."""
     done = 0
     for source in sources:
         if not await store_head(conn, source):
@@ -159,7 +160,7 @@ async def _replay_in_database(
     return done
 
 
-async def _replay(
+async def replay_stores(
     conn: AsyncConnection[DictRow],
     projection: Projection,
     sources: list[SourceTable],
@@ -167,6 +168,7 @@ async def _replay(
     progress: Progress,
     batch_size: int,
 ) -> int:
+    """Stream every stored event through ``projection`` in store order, source by source."""
     done = 0
     for source in sources:
         if not await store_head(conn, source):  # a source with no store yet has no events
@@ -219,18 +221,7 @@ async def status(
             )
             oldest = await cur.fetchone()
             if oldest:
-                from eventsourcing.persistence import StoredEvent
-
-                env = to_envelope(
-                    service,
-                    int(oldest["notification_id"]),
-                    StoredEvent(
-                        originator_id=oldest["originator_id"],
-                        originator_version=int(oldest["originator_version"]),
-                        topic=oldest["topic"],
-                        state=bytes(oldest["state"]),
-                    ),
-                )
+                env = to_envelope(service, int(oldest["notification_id"]), stored_of(oldest))
                 lag_seconds = max((dt.datetime.now(dt.UTC) - env.occurred_at).total_seconds(), 0)
         await conn.commit()
         out.append(

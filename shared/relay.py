@@ -39,18 +39,17 @@ async def read_stored(
         "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
     ).format(source.ident())
     cur = await conn.execute(query, (after, limit))
-    return [
-        (
-            int(r["notification_id"]),
-            StoredEvent(
-                originator_id=r["originator_id"],
-                originator_version=int(r["originator_version"]),
-                topic=r["topic"],
-                state=bytes(r["state"]),
-            ),
-        )
-        for r in await cur.fetchall()
-    ]
+    return [(int(r["notification_id"]), stored_of(r)) for r in await cur.fetchall()]
+
+
+def stored_of(row: DictRow) -> StoredEvent:
+    """A stored event from a row of its store's events table."""
+    return StoredEvent(
+        originator_id=row["originator_id"],
+        originator_version=int(row["originator_version"]),
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
 
 
 def kafka_headers(env: EventEnvelope) -> list[tuple[str, bytes]]:

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 INSECURE_SECRET = "dev-insecure-secret-change-me-before-prod"  # noqa: S105 - the known-bad default refused in prod
 
 SERVICES: tuple[str, ...] = (
-    "gateway", "auth", "ledger", "budget", "ocr", "insights", "notifications",
+    "gateway", "auth", "ledger", "budget", "ocr", "insights", "notifications", "ops",
 )  # fmt: skip
 
 
@@ -142,6 +142,7 @@ class Topology(MitaSettings):
     ocr_port: int = Field(default=8004, ge=1, le=65535)
     insights_port: int = Field(default=8005, ge=1, le=65535)
     notifications_port: int = Field(default=8006, ge=1, le=65535)
+    ops_port: int = Field(default=8007, ge=1, le=65535)
     gateway_url: str = ""
     auth_url: str = ""
     ledger_url: str = ""
@@ -149,6 +150,7 @@ class Topology(MitaSettings):
     ocr_url: str = ""
     insights_url: str = ""
     notifications_url: str = ""
+    ops_url: str = ""
     embedded_redis_port: int = Field(default=6390, ge=1, le=65535)
     embedded_kafka_port: int = Field(default=19092, ge=1, le=65535)
     # How long a served HTTP connection may idle before the server closes it. The gateway's

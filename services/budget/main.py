@@ -10,6 +10,7 @@ from services.budget.deps import BudgetContext
 from services.budget.habits.api import router as habits_router
 from services.budget.read.dashboard import router as dashboard_router
 from services.budget.read.impact import router as impact_router
+from services.budget.routes.admin import router as admin_router
 from services.budget.routes.advice import router as advice_router
 from services.budget.routes.financial import router as financial_router
 from services.budget.routes.health import router as health_router
@@ -37,6 +38,7 @@ def create_app(settings: MitaSettings | None = None) -> FastAPI:
             financial_router,
             habits_router,
             challenges_router,
+            admin_router,
         ),
         resources=pooled_context(
             cfg,

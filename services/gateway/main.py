@@ -16,6 +16,7 @@ from contracts.envelope import Health, ServiceRoot
 from services.gateway.deps import version_lookup
 from services.gateway.middleware import install_middleware
 from services.gateway.openapi import install_openapi
+from services.gateway.routes_admin import router as admin_router
 from services.gateway.routes_ai import router as ai_router
 from services.gateway.routes_auth import router as auth_router
 from services.gateway.routes_behavior import router as behavior_router
@@ -96,6 +97,7 @@ def create_app(
             behavior_screens_router,
             habits_router,
             challenges_router,
+            admin_router,
         ),
         resources=resources,
         public=True,

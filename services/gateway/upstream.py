@@ -40,6 +40,13 @@ def is_error_envelope(response: httpx.Response) -> bool:
     return isinstance(body, dict) and body.get("success") is False and "error" in body
 
 
+#: The answer headers a service's reply keeps through the gateway.
+RELAYED_HEADERS = frozenset(
+    {"content-type", "retry-after", "www-authenticate", "cache-control", "content-disposition",
+     "x-mita-event-count"}
+)  # fmt: skip
+
+
 class Upstream:
     """One pooled client per internal service."""
 
@@ -157,7 +164,6 @@ class Upstream:
         headers = {
             k: v
             for k, v in upstream.headers.items()
-            if k.lower() not in HOP_BY_HOP
-            and k.lower() in ("content-type", "retry-after", "www-authenticate", "cache-control")
+            if k.lower() not in HOP_BY_HOP and k.lower() in RELAYED_HEADERS
         }
         return Response(upstream.content, status_code=upstream.status_code, headers=headers)

@@ -24,6 +24,7 @@ from contracts.ledger import (
     valid_idempotency_key,
 )
 from services.ledger.application import Saved
+from services.ledger.asof import ledger_as_of
 from services.ledger.deps import (
     Context,
     HeaderZone,
@@ -46,11 +47,14 @@ from services.ledger.queries import (
     merchant_suggestions,
     transaction_public,
     transaction_row,
+    user_defaults,
 )
 from services.ledger.receipts import owns_receipt
-from shared import tokens
+from shared import db, tokens
 from shared.api import ApiError, invalid, ok, positioned
-from shared.dates import DayOrInstant, end_bound, local_day, start_bound
+from shared.dates import DayOrInstant, end_bound, local_day, start_bound, timezone_of
+from shared.identity import AdminClaims
+from shared.replay import as_of_bound
 
 router = APIRouter()
 NOT_FOUND = "Transaction not found"
@@ -254,3 +258,22 @@ async def delete(transaction_id: uuid.UUID, caller: Writer, ctx: Context) -> Res
     await ctx.caught_up(saved.position)
     data = {"deleted": True, "transaction_id": str(transaction_id)}
     return ok(data, message="Deleted", headers=positioned(saved.position))
+
+
+@router.get("/admin/users/{user_id:uuid}/as-of")
+async def as_of(
+    _: AdminClaims,
+    ctx: Context,
+    user_id: uuid.UUID,
+    as_of: Annotated[DayOrInstant, Query()],
+) -> Response:
+    """A user's transactions as they stood at ``as_of`` (admin), folded from the log."""
+    async with ctx.pool.connection() as conn:
+        _currency, zone_name = await user_defaults(conn, ctx.schema, user_id)
+    until = as_of_bound(as_of, timezone_of(zone_name) or dt.UTC)
+    # A connection of its own: the fold's temporary tables vanish with it.
+    conn = await db.connect(ctx.settings.database_url)
+    try:
+        return ok(await ledger_as_of(conn, ctx.settings, user_id, until))
+    finally:
+        await conn.close()

@@ -43,6 +43,8 @@ from services.notifications.main import create_app as create_notifications
 from services.notifications.process import FanoutPolicy, PushPolicy
 from services.notifications.projections import InboxProjection
 from services.notifications.settings import NotificationsSettings
+from services.ops.main import create_app as create_ops
+from services.ops.settings import OpsSettings
 from services.ocr.main import create_app as create_ocr
 from services.ocr.process.worker import ReadingWorker
 from services.ocr.read.projections import ReceiptsProjection
@@ -126,6 +128,7 @@ async def open_stack(
     ocr: dict[str, Any] | None = None,
     insights: bool | dict[str, Any] = False,
     notifications: bool | dict[str, Any] = False,
+    ops: bool = False,
     **gateway: Any,
 ) -> AsyncIterator[Stack]:
     """Start auth, ledger and budget with their relays and projections, and the gateway.
@@ -135,7 +138,8 @@ async def open_stack(
     overrides, ``{}`` for none) adds the OCR service, its read model and its worker; other
     keywords are gateway settings; ``insights`` (True, or its settings overrides) adds the
     insights service and its read models; ``notifications`` (True, or its settings
-    overrides) the notifications service, its inbox and its two policies.
+    overrides) the notifications service, its inbox and its two policies; ``ops`` the
+    operators' service.
     """
     auth_settings, gw_settings = stack_settings(infra, auth, **gateway)
     if gateway_redis_url is not None:
@@ -162,6 +166,10 @@ async def open_stack(
         | (notifications if isinstance(notifications, dict) else {})
     )
     notes_app = create_notifications(notes_settings) if notifications else FastAPI()
+    ops_settings = OpsSettings.model_validate(
+        auth_settings.model_dump(include=set(OpsSettings.model_fields))
+    )
+    ops_app = create_ops(ops_settings) if ops else FastAPI()
     stop = asyncio.Event()
     async with (
         running(auth_app),
@@ -170,6 +178,7 @@ async def open_stack(
         running(ocr_app),
         running(insights_app),
         running(notes_app),
+        running(ops_app),
     ):
         runners = [
             ProjectionRunner(auth_settings, UsersProjection(auth_schema)),
@@ -247,6 +256,8 @@ async def open_stack(
             transports["insights"] = httpx.ASGITransport(insights_app)
         if notifications:
             transports["notifications"] = httpx.ASGITransport(notes_app)
+        if ops:
+            transports["ops"] = httpx.ASGITransport(ops_app)
         gw_app = create_gateway(gw_settings, transports=transports)
         try:
             async with (

@@ -50,7 +50,16 @@ def test_defaults() -> None:
     assert s.fault_crash_after_applied == 0
     t = Topology()
     assert t.host == "127.0.0.1"
-    assert [t.port_of(name) for name in SERVICES] == [8000, 8001, 8002, 8003, 8004, 8005, 8006]
+    assert [t.port_of(name) for name in SERVICES] == [
+        8000,
+        8001,
+        8002,
+        8003,
+        8004,
+        8005,
+        8006,
+        8007,
+    ]
     # The secret never shows in a repr or a dump.
     assert INSECURE_SECRET not in repr(s)
 

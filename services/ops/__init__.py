@@ -1,0 +1,1 @@
+"""The operators' service: event streams, replays, projections and dead letters (admin)."""
