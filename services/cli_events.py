@@ -25,7 +25,7 @@ def add_parser(sub: Any) -> None:
     ev.add_parser("schemas", help="export JSON Schemas").add_argument("--out")
     ev.add_parser("list", help="streams with counts by type")
     p_tail = ev.add_parser("tail", help="the last events of a service's topic")
-    p_tail.add_argument("service", choices=catalog.STORE_SERVICES)
+    p_tail.add_argument("service", choices=("all", *catalog.STORE_SERVICES))
     p_tail.add_argument("-n", "--last", type=int, default=20)
     p_export = ev.add_parser("export", help="export events to JSONL or Parquet")
     p_export.add_argument("--service", default="all", choices=("all", *catalog.STORE_SERVICES))
@@ -96,8 +96,9 @@ async def _run(args: argparse.Namespace, settings: MitaSettings) -> int:
         if args.action == "drop-scratch":
             from shared.replay import drop_schema, scratch_schema
 
-            await drop_schema(conn, scratch_schema(args.name))
-            print(f"dropped scratch_{args.name}")
+            schema = scratch_schema(settings, args.name)
+            await drop_schema(conn, schema)
+            print(f"dropped {schema}")
             return 0
         if args.action == "as-of":
             return await as_of_cmd(conn, settings, args.user, args.instant)
@@ -139,17 +140,17 @@ async def list_streams(conn: Any, settings: MitaSettings) -> int:
 
 
 async def tail(settings: MitaSettings, service: str, last: int) -> int:
-    """Print the last events a service's topic holds, one JSON line each."""
+    """Print the last events a service's topic (or every topic) holds, one JSON line each."""
     from services.ops.views import event_view
     from shared import kafka
     from shared.envelope import EventEnvelope
 
-    records = await kafka.read_topic(
-        settings.kafka_bootstrap, settings.topic_for(service), last=last
-    )
+    names = list(catalog.STORE_SERVICES) if service == "all" else [service]
+    topics = [settings.topic_for(s) for s in names]
+    records = await kafka.read_topics(settings.kafka_bootstrap, topics, last=last)
     for record in records:
         print(json.dumps(event_view(EventEnvelope.from_bytes(record.value)), default=str))
-    print(f"{len(records)} event(s) from {settings.topic_for(service)}", file=sys.stderr)
+    print(f"{len(records)} event(s) from {', '.join(topics)}", file=sys.stderr)
     return 0
 
 
@@ -182,12 +183,13 @@ async def replay_cmd(conn: Any, settings: MitaSettings, args: argparse.Namespace
     from shared.rebuild import text_progress, timed
     from shared.replay import replay_into, scratch_schema
 
-    projection = catalog.PROJECTIONS[args.projection].build(settings)
+    async with catalog.PROJECTIONS[args.projection].opened(settings) as projection:
+        pass  # a projection holds nothing open; a policy is refused below
     if not isinstance(projection, Projection) or not projection.rebuildable:
         print(f"{args.projection} is a policy: it decides, it does not replay", file=sys.stderr)
         return 2
     try:
-        schema = scratch_schema(args.into)
+        schema = scratch_schema(settings, args.into)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -230,7 +232,9 @@ async def dead_letters_cmd(conn: Any, settings: MitaSettings, projection: str | 
     names = [projection] if projection else list(catalog.PROJECTIONS)
     found = 0
     for name in names:
-        for letter in await pending(conn, settings, catalog.PROJECTIONS[name].build(settings)):
+        async with catalog.PROJECTIONS[name].opened(settings) as consumer:
+            letters = await pending(conn, settings, consumer)
+        for letter in letters:
             found += 1
             print(f"{letter.projection:<26} {letter.service}@{letter.position:<8} "
                   f"{letter.type or '?':<40} {letter.error or ''}")  # fmt: skip
@@ -245,8 +249,8 @@ async def redrive_cmd(
     from shared.deadletters import NotDeadLettered, RedriveFailed, redrive
 
     try:
-        await redrive(conn, settings, catalog.PROJECTIONS[projection].build(settings), service,
-                      position)  # fmt: skip
+        async with catalog.PROJECTIONS[projection].opened(settings) as consumer:
+            await redrive(conn, settings, consumer, service, position)
     except (NotDeadLettered, RedriveFailed) as exc:
         print(f"not re-driven: {exc}", file=sys.stderr)
         return 1

@@ -4,7 +4,8 @@ declares only when it is used, so a process loads just its own service's code.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,16 @@ class ConsumerSpec:
     def build(self, settings: MitaSettings) -> Consumer:
         """The consumer in its owner's schema."""
         return self.factory(settings)
+
+    @asynccontextmanager
+    async def opened(self, settings: MitaSettings) -> AsyncIterator[Consumer]:
+        """The consumer for one use, closed afterwards (a policy holds a write model's
+        connections: an operator's look at it must not keep them)."""
+        consumer = self.factory(settings)
+        try:
+            yield consumer
+        finally:
+            await consumer.close()
 
 
 @dataclass(frozen=True)

@@ -147,19 +147,34 @@ async def ping(bootstrap: str) -> bool:
 async def read_topic(
     bootstrap: str, topic: str, *, last: int | None = None, idle: float = 1.0, timeout: float = 15.0
 ) -> list[Any]:
-    """The messages a topic holds (the ``last`` ones when given), oldest first across
-    partitions by timestamp; reading stops once the topic stays quiet for ``idle`` seconds
-    (end offsets are not trusted, see ``header_at``) or at ``timeout``."""
+    """The messages one topic holds (see ``read_topics``)."""
+    return await read_topics(bootstrap, [topic], last=last, idle=idle, timeout=timeout)
+
+
+async def read_topics(
+    bootstrap: str,
+    topics: list[str],
+    *,
+    last: int | None = None,
+    idle: float = 1.0,
+    timeout: float = 15.0,
+) -> list[Any]:
+    """The messages some topics hold (the ``last`` ones when given), oldest first across
+    partitions by timestamp; reading stops once they stay quiet for ``idle`` seconds (end
+    offsets are not trusted, see ``header_at``) or at ``timeout``."""
     reader = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await reader.start()
     try:
         await reader._client.force_metadata_update()
-        parts = reader.partitions_for_topic(topic) or set()
-        if not parts:
+        tps = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(reader.partitions_for_topic(topic) or ())
+        ]
+        if not tps:
             return []
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
         reader.assign(tps)
         await reader.seek_to_beginning(*tps)
         kept: list[Any] = []

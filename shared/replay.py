@@ -154,11 +154,12 @@ def sources_of(settings: MitaSettings, services: Iterable[str]) -> list[SourceTa
     return [SourceTable(s, settings.schema_for(s)) for s in services]
 
 
-def scratch_schema(name: str) -> str:
-    """The schema of a named scratch projection (``ValueError`` for an unusable name)."""
+def scratch_schema(settings: MitaSettings, name: str) -> str:
+    """The schema of a named scratch projection, in the deployment's namespace
+    (``ValueError`` for an unusable name)."""
     if not SCRATCH_NAME.match(name):
         raise ValueError("a scratch name is 1-40 of a-z, 0-9 and _, starting with a letter")
-    return f"scratch_{name}"
+    return settings.schema_for(f"scratch_{name}")
 
 
 async def drop_schema(conn: AsyncConnection[DictRow], schema: str) -> None:

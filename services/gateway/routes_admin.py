@@ -5,6 +5,7 @@ instant (budget and ledger, each folding its own log)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import uuid
 from decimal import Decimal
@@ -36,14 +37,15 @@ async def user_as_of(
     up: Services,
     user_id: uuid.UUID,
     as_of: Annotated[
-        DayOrInstant, Query(description="An instant, or a day (its end in the user's zone)")
-    ],
+        DayOrInstant | None,
+        Query(description="An instant, or a day (its end in the user's zone); default: now"),
+    ] = None,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
 ) -> Response:
     """A user's calendar, balances and transactions as they stood at ``as_of``."""
     path = f"/admin/users/{user_id}/as-of"
-    params: dict[str, Any] = {"as_of": as_text(as_of)}
+    params: dict[str, Any] = {"as_of": as_text(as_of or dt.datetime.now(dt.UTC))}
     shown = {k: v for k, v in (("year", year), ("month", month)) if v is not None}
     budget, ledger = await asyncio.gather(
         up.call("budget", "GET", path, request=request, params=params | shown, timeout=LONG),
@@ -69,10 +71,10 @@ async def tail(
     _: Admin,
     request: Request,
     up: Services,
-    service: Annotated[str, Query(max_length=40)],
+    service: Annotated[str, Query(max_length=40, description="a service, or all")] = "all",
     last: Annotated[int, Query(ge=1, le=10_000)] = 20,
 ) -> Response:
-    """The last events a service's topic holds."""
+    """The last events a service's topic (or every topic) holds."""
     return await up.forward("ops", request, params={"service": service, "last": last})
 
 

@@ -53,17 +53,13 @@ async def list_streams(_: AdminClaims, ctx: Context) -> Response:
 async def tail(
     _: AdminClaims,
     ctx: Context,
-    service: Annotated[str, Query(max_length=40)],
+    service: Service = "all",
     last: Annotated[int, Query(ge=1, le=10_000)] = 20,
 ) -> Response:
-    """The last events the service's topic holds (what consumers are fed)."""
-    (name,) = store_services(service) if service != "all" else [""]
-    if not name:
-        raise invalid("service", "tail one service's topic")
-    records = await kafka.read_topic(
-        ctx.settings.kafka_bootstrap,
-        ctx.settings.topic_for(name),
-        last=min(last, ctx.settings.tail_max_events),
+    """The last events the service's topic holds, or every topic's (what consumers are fed)."""
+    topics = [ctx.settings.topic_for(s) for s in store_services(service)]
+    records = await kafka.read_topics(
+        ctx.settings.kafka_bootstrap, topics, last=min(last, ctx.settings.tail_max_events)
     )
     return ok([event_view(EventEnvelope.from_bytes(r.value)) for r in records])
 
@@ -109,7 +105,8 @@ def _remove(folder: Path) -> None:
 @router.post("/events/replay")
 async def replay(payload: ReplayRequest, _: AdminClaims, ctx: Context) -> Response:
     """Fold a range of events into a named scratch copy of a projection (its own schema)."""
-    projection = ctx.spec(payload.projection).build(ctx.settings)
+    async with ctx.spec(payload.projection).opened(ctx.settings) as projection:
+        pass  # a projection holds nothing open; a policy is refused below
     if not isinstance(projection, Projection) or not projection.rebuildable:
         raise invalid("projection", "a policy decides; only projections replay")
     try:
@@ -120,7 +117,7 @@ async def replay(payload: ReplayRequest, _: AdminClaims, ctx: Context) -> Respon
         payload.types, user, payload.since, payload.until,
         payload.after_position, payload.upto_position,
     )  # fmt: skip
-    schema = scratch_schema(payload.name)
+    schema = scratch_schema(ctx.settings, payload.name)
     elapsed = timed()
     conn = await db.connect(ctx.settings.database_url)
     try:
@@ -142,7 +139,7 @@ async def replay(payload: ReplayRequest, _: AdminClaims, ctx: Context) -> Respon
 async def drop_replay(name: str, _: AdminClaims, ctx: Context) -> Response:
     """Drop a scratch projection's schema."""
     try:
-        schema = scratch_schema(name)
+        schema = scratch_schema(ctx.settings, name)
     except ValueError as exc:
         raise invalid("name", str(exc)) from None
     async with ctx.pool.connection() as conn:
@@ -174,7 +171,8 @@ def job_view(job: Job) -> dict[str, Any]:
 @router.post("/projections/{name}/rebuild", status_code=202)
 async def start_rebuild(name: str, _: AdminClaims, ctx: Context) -> Response:
     """Rebuild a projection blue/green in the background (the live one serves meanwhile)."""
-    projection = ctx.spec(name).build(ctx.settings)
+    async with ctx.spec(name).opened(ctx.settings) as projection:
+        pass  # a projection holds nothing open; a policy is refused below
     if not isinstance(projection, Projection) or not projection.rebuildable:
         raise ApiError(409, f"{name} is a policy: its decisions are history and are not rebuilt")
     try:
@@ -205,8 +203,8 @@ async def dead_letters(
     found: list[dict[str, Any]] = []
     async with ctx.pool.connection() as conn:
         for name in names:
-            consumer = catalog.PROJECTIONS[name].build(ctx.settings)
-            found += [vars(d) for d in await pending(conn, ctx.settings, consumer)]
+            async with catalog.PROJECTIONS[name].opened(ctx.settings) as consumer:
+                found += [vars(d) for d in await pending(conn, ctx.settings, consumer)]
     return ok(found)
 
 
@@ -215,8 +213,7 @@ async def redrive_one(
     projection: str, service: str, position: int, _: AdminClaims, ctx: Context
 ) -> Response:
     """Apply one dead letter again from its store (it stays dead-lettered if it fails)."""
-    consumer = ctx.spec(projection).build(ctx.settings)
-    async with ctx.pool.connection() as conn:
+    async with ctx.spec(projection).opened(ctx.settings) as consumer, ctx.pool.connection() as conn:
         try:
             await redrive(conn, ctx.settings, consumer, service, position)
         except NotDeadLettered as exc:

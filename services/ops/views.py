@@ -103,12 +103,12 @@ async def lag_rows(conn: AsyncConnection[DictRow], settings: MitaSettings) -> li
 
     out: list[dict[str, Any]] = []
     for spec in catalog.PROJECTIONS.values():
-        consumer = spec.build(settings)
-        dead = await dead_letter_count(conn, consumer.schema, consumer.name)
-        kind = (
-            "projection" if isinstance(consumer, Projection) and consumer.rebuildable else "policy"
-        )
-        for st in await status(conn, settings, consumer):
+        async with spec.opened(settings) as consumer:
+            dead = await dead_letter_count(conn, consumer.schema, consumer.name)
+            rebuildable = isinstance(consumer, Projection) and consumer.rebuildable
+            states = await status(conn, settings, consumer)
+        kind = "projection" if rebuildable else "policy"
+        for st in states:
             out.append(
                 {
                     "projection": st.projection,
@@ -123,5 +123,4 @@ async def lag_rows(conn: AsyncConnection[DictRow], settings: MitaSettings) -> li
                     "dead_letters": dead,
                 }
             )
-        await consumer.close()
     return out

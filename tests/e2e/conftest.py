@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -43,14 +44,15 @@ from services.notifications.main import create_app as create_notifications
 from services.notifications.process import FanoutPolicy, PushPolicy
 from services.notifications.projections import InboxProjection
 from services.notifications.settings import NotificationsSettings
-from services.ops.main import create_app as create_ops
-from services.ops.settings import OpsSettings
 from services.ocr.main import create_app as create_ocr
 from services.ocr.process.worker import ReadingWorker
 from services.ocr.read.projections import ReceiptsProjection
 from services.ocr.settings import OcrSettings
+from services.ops.main import create_app as create_ops
+from services.ops.settings import OpsSettings
 from shared.relay import Relay
 from shared.runner import ProjectionRunner
+from shared.wake import Wakeups
 from tests.conftest import Infra, random_prefix
 
 STRONG_PASSWORD = "correct horse battery staple"
@@ -180,44 +182,49 @@ async def open_stack(
         running(notes_app),
         running(ops_app),
     ):
+        # One LISTEN connection for the whole stack, as in a worker process (each runner and
+        # relay opening its own would take a third of a test server's connections).
+        wakeups = Wakeups(infra.database_url)
+        Runner = functools.partial(ProjectionRunner, wakeups=wakeups)
+        Relaying = functools.partial(Relay, wakeups=wakeups)
         runners = [
-            ProjectionRunner(auth_settings, UsersProjection(auth_schema)),
-            ProjectionRunner(auth_settings, PremiumProjection(auth_schema)),
-            ProjectionRunner(ledger_settings, TransactionsProjection(ledger_schema)),
-            ProjectionRunner(ledger_settings, LedgerUsersProjection(ledger_schema)),
-            ProjectionRunner(ledger_settings, GoalsProjection(ledger_schema)),
-            ProjectionRunner(ledger_settings, GoalLinking.from_settings(ledger_settings)),
-            ProjectionRunner(ledger_settings, InstallmentsProjection(ledger_schema)),
-            ProjectionRunner(
+            Runner(auth_settings, UsersProjection(auth_schema)),
+            Runner(auth_settings, PremiumProjection(auth_schema)),
+            Runner(ledger_settings, TransactionsProjection(ledger_schema)),
+            Runner(ledger_settings, LedgerUsersProjection(ledger_schema)),
+            Runner(ledger_settings, GoalsProjection(ledger_schema)),
+            Runner(ledger_settings, GoalLinking.from_settings(ledger_settings)),
+            Runner(ledger_settings, InstallmentsProjection(ledger_schema)),
+            Runner(
                 budget_settings, BudgetDaysProjection(budget_settings.schema_for("budget"))
             ),
-            ProjectionRunner(budget_settings, RedistributionPolicy.from_settings(budget_settings)),
-            ProjectionRunner(budget_settings, CommitmentsPolicy.from_settings(budget_settings)),
-            ProjectionRunner(
+            Runner(budget_settings, RedistributionPolicy.from_settings(budget_settings)),
+            Runner(budget_settings, CommitmentsPolicy.from_settings(budget_settings)),
+            Runner(
                 budget_settings, HabitsProjection(budget_settings.schema_for("budget"))
             ),
-            ProjectionRunner(
+            Runner(
                 budget_settings, ChallengesProjection(budget_settings.schema_for("budget"))
             ),
         ]
         relays = [
-            Relay(auth_settings, "auth"),
-            Relay(ledger_settings, "ledger"),
-            Relay(budget_settings, "budget"),
+            Relaying(auth_settings, "auth"),
+            Relaying(ledger_settings, "ledger"),
+            Relaying(budget_settings, "budget"),
         ]
         if ocr_settings is not None:
             schema = ocr_settings.schema_for("ocr")
             runners += [
-                ProjectionRunner(ocr_settings, ReceiptsProjection(schema)),
-                ProjectionRunner(ocr_settings, ReadingWorker.from_settings(ocr_settings)),
-                ProjectionRunner(ledger_settings, ReceiptLinksProjection(ledger_schema)),
-                ProjectionRunner(ledger_settings, ReceiptRecording.from_settings(ledger_settings)),
+                Runner(ocr_settings, ReceiptsProjection(schema)),
+                Runner(ocr_settings, ReadingWorker.from_settings(ocr_settings)),
+                Runner(ledger_settings, ReceiptLinksProjection(ledger_schema)),
+                Runner(ledger_settings, ReceiptRecording.from_settings(ledger_settings)),
             ]
-            relays.append(Relay(ocr_settings, "ocr"))
+            relays.append(Relaying(ocr_settings, "ocr"))
         if insights:
             schema = insights_settings.schema_for("insights")
             runners += [
-                ProjectionRunner(insights_settings, cls(schema))
+                Runner(insights_settings, cls(schema))
                 for cls in (
                     insights_read.SpendingProjection,
                     insights_read.InsightUsersProjection,
@@ -228,15 +235,15 @@ async def open_stack(
                     insights_read.SnapshotsProjection,
                 )
             ]
-            relays.append(Relay(insights_settings, "insights"))
+            relays.append(Relaying(insights_settings, "insights"))
         if notifications:
             schema = notes_settings.schema_for("notifications")
             runners += [
-                ProjectionRunner(notes_settings, InboxProjection(schema)),
-                ProjectionRunner(notes_settings, FanoutPolicy.from_settings(notes_settings)),
-                ProjectionRunner(notes_settings, PushPolicy.from_settings(notes_settings)),
+                Runner(notes_settings, InboxProjection(schema)),
+                Runner(notes_settings, FanoutPolicy.from_settings(notes_settings)),
+                Runner(notes_settings, PushPolicy.from_settings(notes_settings)),
             ]
-            relays.append(Relay(notes_settings, "notifications"))
+            relays.append(Relaying(notes_settings, "notifications"))
         tasks = [asyncio.create_task(r.run(stop)) for r in relays]
         tasks += [asyncio.create_task(r.run(stop)) for r in runners]
         try:
@@ -244,6 +251,7 @@ async def open_stack(
         except BaseException:  # stop what started: a failed stack must not hold connections
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await wakeups.close()
             raise
         transports = {
             "auth": httpx.ASGITransport(auth_app),
@@ -281,6 +289,7 @@ async def open_stack(
         finally:
             stop.set()
             await asyncio.gather(*tasks)
+            await wakeups.close()
 
 
 def ocr_settings_for(base: AuthSettings, infra: Infra, overrides: dict[str, Any]) -> OcrSettings:

@@ -42,6 +42,15 @@ SECURITY_HEADERS = {
 PUBLIC = "public"
 ANY_SCOPE = "any"
 # Every documented operation: PUBLIC, ANY_SCOPE (any valid access token) or the scope it needs.
+#: Admin routes that answer a file, not an envelope.
+FILE_ROUTES = {("GET", "/api/admin/events/export")}
+#: Admin routes whose answer to an admin on a fresh stack is not 200: a rebuild starts (202)
+#: and there is nothing to look at yet (404: no rebuild ran, no such dead letter).
+ADMIN_ANSWERS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("POST", "/api/admin/projections/{name}/rebuild"): (202,),
+    ("GET", "/api/admin/projections/{name}/rebuild"): (200, 404),
+    ("POST", "/api/admin/dead-letters/{projection}/{service}/{position}/redrive"): (404,),
+}
 ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/health"): PUBLIC,
@@ -218,6 +227,19 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/cohort/insights"): "read:insights",
     ("GET", "/api/analytics/feature-usage/{user_id}/{feature}"): "read:insights",
     ("GET", "/api/admin/insights"): tokens.ADMIN_SCOPE,
+    ("GET", "/api/admin/users/{user_id}/budget"): tokens.ADMIN_SCOPE,
+    ("GET", "/api/admin/events/streams"): tokens.ADMIN_SCOPE,
+    ("GET", "/api/admin/events/tail"): tokens.ADMIN_SCOPE,
+    ("GET", "/api/admin/events/export"): tokens.ADMIN_SCOPE,
+    ("POST", "/api/admin/events/replay"): tokens.ADMIN_SCOPE,
+    ("DELETE", "/api/admin/events/replay/{name}"): tokens.ADMIN_SCOPE,
+    ("GET", "/api/admin/projections"): tokens.ADMIN_SCOPE,
+    ("POST", "/api/admin/projections/{name}/rebuild"): tokens.ADMIN_SCOPE,
+    ("GET", "/api/admin/projections/{name}/rebuild"): tokens.ADMIN_SCOPE,
+    ("GET", "/api/admin/dead-letters"): tokens.ADMIN_SCOPE,
+    ("POST", "/api/admin/dead-letters/{projection}/{service}/{position}/redrive"): (
+        tokens.ADMIN_SCOPE
+    ),
 }
 
 
@@ -313,6 +335,7 @@ async def open_env(infra: Infra) -> AsyncIterator[Env]:
         ocr={"ocr_uploads_per_hour": 10_000},
         insights=True,
         notifications=True,
+        ops=True,
         rate_limit_per_minute=10_000,
         auth_rate_limit_per_minute=10_000,
     ) as stack:
