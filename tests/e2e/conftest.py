@@ -195,17 +195,11 @@ async def open_stack(
             Runner(ledger_settings, GoalsProjection(ledger_schema)),
             Runner(ledger_settings, GoalLinking.from_settings(ledger_settings)),
             Runner(ledger_settings, InstallmentsProjection(ledger_schema)),
-            Runner(
-                budget_settings, BudgetDaysProjection(budget_settings.schema_for("budget"))
-            ),
+            Runner(budget_settings, BudgetDaysProjection(budget_settings.schema_for("budget"))),
             Runner(budget_settings, RedistributionPolicy.from_settings(budget_settings)),
             Runner(budget_settings, CommitmentsPolicy.from_settings(budget_settings)),
-            Runner(
-                budget_settings, HabitsProjection(budget_settings.schema_for("budget"))
-            ),
-            Runner(
-                budget_settings, ChallengesProjection(budget_settings.schema_for("budget"))
-            ),
+            Runner(budget_settings, HabitsProjection(budget_settings.schema_for("budget"))),
+            Runner(budget_settings, ChallengesProjection(budget_settings.schema_for("budget"))),
         ]
         relays = [
             Relaying(auth_settings, "auth"),
