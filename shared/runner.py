@@ -247,11 +247,17 @@ class ProjectionRunner:
             await self._run(stop, woken)
         finally:
             self.wakeups.unsubscribe(woken)
-            if self._own_wakeups:
-                await self.wakeups.close()
+            await self.close()
+
+    async def close(self) -> None:
+        """Release what the runner holds: its own wake-ups, the dead-letter producer and the
+        consumer's resources."""
+        if self._own_wakeups:
+            await self.wakeups.close()
         if self._dlq is not None:
             with contextlib.suppress(Exception):
                 await self._dlq.stop()
+            self._dlq = None
         await self.projection.close()
 
     async def _run(self, stop: asyncio.Event, woken: asyncio.Event) -> None:

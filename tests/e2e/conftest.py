@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from fastapi import FastAPI
 
 from services.auth.mail import SentMail, read_outbox
@@ -342,3 +343,23 @@ async def roomy_stack(infra: Infra) -> AsyncIterator[Stack]:
         auth_rate_limit_per_minute=10_000,
     ) as stack:  # fmt: skip
         yield stack
+
+
+OPS_ADMIN = f"ops-{uuid.uuid4().hex[:8]}@example.com"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def ops_stack(infra: Infra) -> AsyncIterator[tuple[Stack, dict[str, str]]]:
+    """A stack with the ops service and a registered admin (one per test module)."""
+    async with open_stack(
+        infra,
+        {"admin_emails": [OPS_ADMIN], "read_your_writes_timeout": 10.0},
+        ops=True,
+        rate_limit_per_minute=10_000,
+        auth_rate_limit_per_minute=10_000,
+    ) as stack:
+        answer = await stack.client.post(
+            "/api/auth/register", json={"email": OPS_ADMIN, "password": STRONG_PASSWORD}
+        )
+        assert answer.status_code == 201, answer.text
+        yield stack, stack.bearer(answer.json()["data"]["access_token"])

@@ -6,38 +6,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest_asyncio
 
-from tests.conftest import Infra
-from tests.e2e.conftest import STRONG_PASSWORD, Stack, open_stack
+from tests.e2e.conftest import Stack
 from tests.e2e.owasp_support import assert_error
 
 JSON = dict[str, Any]
 ZONE = "Asia/Tokyo"  # nine hours ahead: the user's day is not the UTC day
-ADMIN = f"ops-{uuid.uuid4().hex[:8]}@example.com"
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def ops_stack(infra: Infra) -> AsyncIterator[tuple[Stack, dict[str, str]]]:
-    """A stack with the ops service and a registered admin."""
-    async with open_stack(
-        infra,
-        {"admin_emails": [ADMIN], "read_your_writes_timeout": 10.0},
-        ops=True,
-        rate_limit_per_minute=10_000,
-        auth_rate_limit_per_minute=10_000,
-    ) as stack:
-        answer = await stack.client.post(
-            "/api/auth/register", json={"email": ADMIN, "password": STRONG_PASSWORD}
-        )
-        assert answer.status_code == 201, answer.text
-        yield stack, stack.bearer(answer.json()["data"]["access_token"])
 
 
 def data(answer: httpx.Response, status: int = 200) -> Any:
