@@ -168,7 +168,8 @@ async def test_a_rebuild_through_the_api_serves_throughout(
     assert job["phase"] == "done", job
     assert job["events"] >= 12
     assert job["done"] == job["total"]
-    assert answers and all(n == 12 for n in answers), sorted(set(answers))
+    assert answers
+    assert all(n == 12 for n in answers), sorted(set(answers))
     assert_error(
         await stack.client.post("/api/admin/projections/budget_redistribution/rebuild",
                                 headers=admin), 409)  # fmt: skip
