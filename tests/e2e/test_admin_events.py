@@ -50,7 +50,7 @@ async def test_streams_tail_and_exports(ops_stack: tuple[Stack, dict[str, str]])
     assert {"auth", "ledger", "budget"} <= set(streams)
 
     async def tailed() -> bool:
-        tail = {"service": "ledger", "last": 50}
+        tail: dict[str, str | int] = {"service": "ledger", "last": 50}
         got = data(await stack.client.get("/api/admin/events/tail", params=tail, headers=admin))
         return sum(1 for e in got if e["user_id"] == user and e["type"] == RECORDED) == 3
 
@@ -82,7 +82,7 @@ async def test_streams_tail_and_exports(ops_stack: tuple[Stack, dict[str, str]])
         "/api/admin/events/export", params={"user_id": user}, headers=admin
     )
     assert int(everything.headers["x-mita-event-count"]) > 3  # auth's events of the user too
-    window = {"after_position": 10**12, "service": "ledger"}
+    window: dict[str, str | int] = {"after_position": 10**12, "service": "ledger"}
     empty = await stack.client.get("/api/admin/events/export", params=window, headers=admin)
     assert (empty.status_code, empty.text) == (200, "")
     for bad in ({"service": "nope"}, {"format": "csv"}, {"since": "tomorrow"}):
