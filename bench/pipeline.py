@@ -7,6 +7,7 @@ import time
 import uuid
 from typing import Any
 
+from bench.analysts import bench_analysts
 from bench.breakdown import relay_stages
 from bench.profiling import Profiler
 from bench.rebuild import bench_rebuild
@@ -149,3 +150,4 @@ async def run(settings: MitaSettings, report: Report, n: int, prof: Profiler) ->
     progress("projection: consuming and applying")
     await bench_projection(settings, report, n, prof)
     await bench_rebuild(settings, report, mix, prof)
+    await bench_analysts(settings, report, mix)

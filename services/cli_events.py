@@ -205,13 +205,19 @@ async def replay_cmd(conn: Any, settings: MitaSettings, args: argparse.Namespace
 
 async def as_of_cmd(conn: Any, settings: MitaSettings, user: uuid.UUID, instant: str) -> int:
     """Print a user's budget and ledger as they stood at ``instant`` (JSON)."""
+    from psycopg import errors
+
     from services.budget.read.asof import budget_as_of
     from services.budget.read.placement import zone
     from services.budget.read.queries import user_timezone
     from services.ledger.asof import ledger_as_of
     from shared import jsonutil
 
-    name = await user_timezone(conn, settings.schema_for("budget"), user)
+    try:
+        name = await user_timezone(conn, settings.schema_for("budget"), user)
+    except errors.UndefinedTable:  # no budget read model yet: the zone is unknown
+        await conn.rollback()
+        name = None
     until = as_of_bound(parse_day_or_instant(instant), zone(name))
     folds = []
     for fold in (budget_as_of, ledger_as_of):
