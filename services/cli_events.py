@@ -9,13 +9,15 @@ import json
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services import catalog
 from shared import db
 from shared.dates import parse_day_or_instant, start_bound
-from shared.replay import EventFilter, as_of_bound
 from shared.settings import MitaSettings
+
+if TYPE_CHECKING:  # the store readers load the event store library: only when used
+    from shared.replay import EventFilter
 
 
 def add_parser(sub: Any) -> None:
@@ -60,6 +62,8 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 def filter_from(args: argparse.Namespace) -> EventFilter:
     """The event filter the command line gives."""
+    from shared.replay import EventFilter, as_of_bound
+
     since = parse_day_or_instant(args.since) if args.since else None
     until = parse_day_or_instant(args.until) if args.until else None
     return EventFilter(
@@ -212,6 +216,7 @@ async def as_of_cmd(conn: Any, settings: MitaSettings, user: uuid.UUID, instant:
     from services.budget.read.queries import user_timezone
     from services.ledger.asof import ledger_as_of
     from shared import jsonutil
+    from shared.replay import as_of_bound
 
     try:
         name = await user_timezone(conn, settings.schema_for("budget"), user)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from shared.crypto import KeyReader, reveal, reveal_columns
 from shared.projections import Projection, apply_batch, lock_key, setup_tracking, tracking_table
 from shared.rebuild import (
     Progress,
@@ -66,17 +67,19 @@ async def rebuild_blue_green(
         say("building")
         report(0, total)
         use_sql = live.replays_in_database if in_database is None else in_database
+        keys = KeyReader.from_settings(settings)
         if use_sql:
             done = await replay_in_database(conn, green, sources, total, report)
+            await reveal_columns(conn, green, keys)
         else:
-            done = await replay_stores(conn, green, sources, total, report, batch_size)
+            done = await replay_stores(conn, green, sources, total, report, batch_size, keys)
         say("catching up")
-        done += await catch_up(conn, green, sources, batch_size)
+        done += await catch_up(conn, green, sources, batch_size, keys)
         await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key(live),))
         await conn.commit()
         try:
             say("swapping")
-            done += await catch_up(conn, green, sources, batch_size)
+            done += await catch_up(conn, green, sources, batch_size, keys)
             await swap(conn, live, green)
         finally:
             await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock_key(live),))
@@ -95,6 +98,7 @@ async def catch_up(
     projection: Projection,
     sources: list[SourceTable],
     batch_size: int,
+    keys: KeyReader | None = None,
 ) -> int:
     """Apply the stored events ``projection`` has not tracked yet (written since it read the
     stores, including ids that committed late); return how many."""
@@ -117,7 +121,7 @@ async def catch_up(
             events = [
                 to_envelope(source.service, int(r["notification_id"]), stored_of(r)) for r in rows
             ]
-            done += await apply_batch(conn, projection, events)
+            done += await apply_batch(conn, projection, await reveal(conn, keys, events))
     return done
 
 

@@ -18,6 +18,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from shared import kafka
+from shared.crypto import KeyReader
 from shared.projections import Consumer, lock_shared, setup_tracking, tracking_table
 from shared.replay import EventFilter, batches
 from shared.settings import MitaSettings
@@ -102,7 +103,8 @@ async def stored_event(
 ) -> Any:
     """The envelope of the event at (service, position) of its store, None if there is none."""
     source = SourceTable(service, settings.schema_for(service))
-    async for page in batches(conn, source, EventFilter(after=position - 1, upto=position)):
+    window = EventFilter(after=position - 1, upto=position)
+    async for page in batches(conn, source, window, keys=KeyReader.from_settings(settings)):
         return page[0]
     return None
 

@@ -10,6 +10,7 @@ from typing import IO, Any, Literal, Protocol
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
+from shared.crypto import KeyReader
 from shared.envelope import EventEnvelope
 from shared.replay import EventFilter, batches, sources_of, stored_between
 from shared.settings import MitaSettings
@@ -135,13 +136,15 @@ async def export(
     for source in sources:
         total += await stored_between(conn, source, flt)
     written = 0
+    keys = KeyReader.from_settings(settings)
     with tqdm(
         total=total, unit="ev", file=sys.stderr, disable=not show_progress, desc="export"
     ) as bar:
         for source in sources:
             scanned = [0]
             seen = 0
-            async for page in batches(conn, source, flt, batch_size=batch_size, scanned=scanned):
+            pages = batches(conn, source, flt, batch_size=batch_size, scanned=scanned, keys=keys)
+            async for page in pages:
                 sink.write([row_of(e) for e in page])
                 written += len(page)
                 bar.update(scanned[0] - seen)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
+from shared.crypto import KeyReader, reveal, reveal_columns
 from shared.projections import (
     Consumer,
     Projection,
@@ -96,10 +97,12 @@ async def rebuild(
         report = progress or (lambda _done, _total: None)
         report(0, total)
         use_sql = projection.replays_in_database if in_database is None else in_database
+        keys = KeyReader.from_settings(settings)
         if use_sql:
             done = await replay_in_database(conn, projection, sources, total, report)
+            await reveal_columns(conn, projection, keys)
         else:
-            done = await replay_stores(conn, projection, sources, total, report, batch_size)
+            done = await replay_stores(conn, projection, sources, total, report, batch_size, keys)
         await analyze(conn, projection.schema)
         return done
     finally:
@@ -167,8 +170,10 @@ async def replay_stores(
     total: int,
     progress: Progress,
     batch_size: int,
+    keys: KeyReader | None = None,
 ) -> int:
-    """Stream every stored event through ``projection`` in store order, source by source."""
+    """Stream every stored event through ``projection`` in store order, source by source
+    (their personal fields opened with ``keys``)."""
     done = 0
     for source in sources:
         if not await store_head(conn, source):  # a source with no store yet has no events
@@ -180,7 +185,8 @@ async def replay_stores(
                 await conn.commit()
                 break
             events = [to_envelope(source.service, pos, st) for pos, st in rows]
-            await apply_batch(conn, projection, events)
+            await conn.commit()
+            await apply_batch(conn, projection, await reveal(conn, keys, events))
             after = rows[-1][0]
             done += len(rows)
             progress(min(done, total), total)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import DictRow
 
+from shared.crypto import KeyReader, reveal
 from shared.dates import ONE_MICROSECOND, end_bound
 from shared.envelope import EventEnvelope
 from shared.projections import Projection, apply_batch, setup_tracking
@@ -129,9 +130,11 @@ async def batches(
     *,
     batch_size: int = 2000,
     scanned: list[int] | None = None,
+    keys: KeyReader | None = None,
 ) -> AsyncIterator[list[EventEnvelope]]:
-    """The events of one store passing ``flt``, in store order, a page at a time; ``scanned``
-    (a one-item list) counts the stored events read, for progress."""
+    """The events of one store passing ``flt``, in store order, a page at a time, their
+    personal fields opened with ``keys`` (left sealed without); ``scanned`` (a one-item list)
+    counts the stored events read, for progress."""
     after = flt.after
     while True:
         page = await _read(conn, source, flt, after, batch_size)
@@ -144,7 +147,7 @@ async def batches(
             scanned[0] += len(page)
         kept = [env for _, env in page if flt.matches(env)]
         if kept:
-            yield kept
+            yield await reveal(conn, keys, kept)
         if len(page) < batch_size:
             return
 
@@ -191,8 +194,10 @@ async def replay_into(
     scanned = [0]
     report = progress or (lambda _done, _total: None)
     report(0, total)
+    keys = KeyReader.from_settings(settings)
     for source in sources:
-        async for page in batches(conn, source, flt, batch_size=batch_size, scanned=scanned):
+        pages = batches(conn, source, flt, batch_size=batch_size, scanned=scanned, keys=keys)
+        async for page in pages:
             done += await apply_batch(conn, projection, page)
             report(min(scanned[0], total), total)
     report(total, total)
@@ -215,8 +220,9 @@ async def fold_as_of(
         for projection in projections:
             await projection.setup(conn)
     done = 0
+    keys = KeyReader.from_settings(settings)
     for source in sources_of(settings, services):
-        async for page in batches(conn, source, flt):
+        async for page in batches(conn, source, flt, keys=keys):
             async with conn.transaction():
                 for projection in projections:
                     if source.service in projection.sources:

@@ -19,6 +19,7 @@ from psycopg import AsyncConnection, errors
 from psycopg.rows import DictRow
 
 from shared import db, kafka, watermarks
+from shared.crypto import KeyReader, reveal
 from shared.envelope import EventEnvelope
 from shared.observability import tracer
 from shared.projections import Consumer, claim, lock_shared, setup_tracking
@@ -83,6 +84,7 @@ class ProjectionRunner:
         self.marks: dict[str, int] = {}  # watermark per source service
         self.caught_up_from_store = 0  # events applied from the stores (not Kafka)
         self.healed_from_store = 0  # of those, read because Kafka had gone quiet without them
+        self.keys = KeyReader.from_settings(settings)  # opens the events' personal fields
         self._recorded_at = 0.0
 
     async def setup(self, conn: AsyncConnection[DictRow]) -> None:
@@ -181,6 +183,8 @@ class ProjectionRunner:
         parsed: list[tuple[Any, EventEnvelope]],
         envelopes: list[EventEnvelope],
     ) -> int:
+        envelopes = await reveal(conn, self.keys, envelopes)
+        parsed = [(msg, event) for (msg, _), event in zip(parsed, envelopes, strict=True)]
         try:
             async with conn.transaction():
                 await lock_shared(conn, self.projection)

@@ -126,6 +126,7 @@ def build_app(
                 settings.schema_for(service),
                 pool_size=settings.db_write_pool_size,
                 max_overflow=settings.db_write_pool_overflow,
+                keys=(settings.keys_schema(), settings.master_secret()),
             )
         if resources is None:
             yield

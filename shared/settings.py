@@ -36,6 +36,9 @@ class MitaSettings(BaseSettings):
     topic_prefix: str = "mita"
     schema_prefix: str = ""
     secret_key: SecretStr = SecretStr(INSECURE_SECRET)
+    #: Wraps the per-user data keys (shared.crypto); empty: derived from MITA_SECRET_KEY.
+    #: Set it once and keep it: rotating MITA_SECRET_KEY must not orphan the keys.
+    data_key_secret: SecretStr = SecretStr("")
     sentry_dsn: str = ""
     log_level: str = "INFO"
     log_json: bool = True
@@ -107,6 +110,14 @@ class MitaSettings(BaseSettings):
             raise ValueError(
                 f"missing {', '.join(missing)}: run `make run` (embedded servers) or set them"
             )
+
+    def master_secret(self) -> str:
+        """The secret the data keys are wrapped with."""
+        return self.data_key_secret.get_secret_value() or self.secret_key.get_secret_value()
+
+    def keys_schema(self) -> str:
+        """Where the per-user data keys live."""
+        return self.schema_for("keys")
 
     def schema_for(self, service: str) -> str:
         """Return the Postgres schema that holds ``service``'s tables."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -20,6 +21,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import resolve_topic
 
 from shared import context
+from shared.crypto import SEALED, Sealer, owner_of
 from shared.db import (
     WRITE_POOL_OVERFLOW,
     WRITE_POOL_SIZE,
@@ -45,14 +47,46 @@ class DateAsISO(Transcoding):
         return dt.date.fromisoformat(data)
 
 
+def _uuid_in(value: Any) -> Any:
+    """A transcoded uuid's value (``{"_type_": "uuid_hex", "_data_": …}``), else the value."""
+    if isinstance(value, dict) and value.get("_type_") == "uuid_hex":
+        return value.get("_data_")
+    return value
+
+
 class MetaMapper(Mapper[uuid.UUID]):
-    """Mapper that stores the current event context (``__meta__``) with each event."""
+    """Mapper that stores the current event context (``__meta__``) with each event, and
+    seals the personal fields of events that declare them (``shared.crypto``)."""
+
+    def __init__(self, *, transcoder: Transcoder, sealer: Sealer | None = None) -> None:
+        super().__init__(transcoder=transcoder)
+        self.sealer = sealer
 
     def to_stored_event(self, domain_event: DomainEventProtocol[uuid.UUID]) -> StoredEvent:
         """Add correlation/causation/trace metadata unless the event already has it."""
         if "__meta__" not in vars(domain_event):
             object.__setattr__(domain_event, "__meta__", context.current().as_meta())
-        return super().to_stored_event(domain_event)
+        stored = super().to_stored_event(domain_event)
+        fields = getattr(type(domain_event), "personal_fields", ())
+        if self.sealer is None or not fields:
+            return stored
+        state = json.loads(stored.state)
+        owner = owner_of(_uuid_in(state.get("user_id")), stored.originator_id)
+        if owner is None:
+            return stored
+        self.sealer.seal_state(fields, owner, state)
+        return dataclasses.replace(stored, state=json.dumps(state).encode())
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[uuid.UUID]:
+        """Open sealed personal fields (``None`` once the owner's key is shredded)."""
+        if self.sealer is not None and SEALED.encode() in stored_event.state:
+            fields = getattr(resolve_topic(stored_event.topic), "personal_fields", ())
+            state = json.loads(stored_event.state)
+            owner = owner_of(_uuid_in(state.get("user_id")), stored_event.originator_id)
+            if fields and owner is not None:
+                self.sealer.open_state(fields, owner, state)
+                stored_event = dataclasses.replace(stored_event, state=json.dumps(state).encode())
+        return super().to_domain_event(stored_event)
 
 
 def make_transcoder() -> Transcoder:
@@ -68,6 +102,10 @@ def make_transcoder() -> Transcoder:
 def make_mapper() -> MetaMapper:
     """Mapper used by applications, the relay and rebuilds alike."""
     return MetaMapper(transcoder=make_transcoder())
+
+
+KEYS_SCHEMA_ENV = "MITA_KEYS_SCHEMA"
+MASTER_SECRET_ENV = "MITA_MASTER_SECRET"  # noqa: S105 - the name of an env entry
 
 
 class MitaApplication(Application[uuid.UUID]):
@@ -86,12 +124,16 @@ class MitaApplication(Application[uuid.UUID]):
         *,
         pool_size: int = WRITE_POOL_SIZE,
         max_overflow: int = WRITE_POOL_OVERFLOW,
+        keys: tuple[str, str] | None = None,
     ) -> MitaApplication:
-        """Construct the application on a Postgres URL and schema (write pool sized)."""
+        """Construct the application on a Postgres URL and schema (write pool sized);
+        ``keys`` (schema, master secret) seals personal fields (``shared.crypto``)."""
         ensure_schema_sync(database_url, schema)
         env = eventsourcing_env(
             database_url, schema, cls.name, pool_size=pool_size, max_overflow=max_overflow
         )
+        if keys is not None:
+            env[KEYS_SCHEMA_ENV], env[MASTER_SECRET_ENV] = keys
         return cls(env)
 
     @classmethod
@@ -102,11 +144,18 @@ class MitaApplication(Application[uuid.UUID]):
             settings.schema_for(cls.service),
             pool_size=settings.db_write_pool_size,
             max_overflow=settings.db_write_pool_overflow,
+            keys=(settings.keys_schema(), settings.master_secret()),
         )
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:
-        """Use the metadata-carrying mapper."""
-        return make_mapper()
+        """Use the metadata-carrying mapper, sealing personal fields when the application
+        was given the keys' schema and the master secret (``for_database``)."""
+        keys_schema, secret = self.env.get(KEYS_SCHEMA_ENV), self.env.get(MASTER_SECRET_ENV)
+        if not keys_schema or not secret:
+            return make_mapper()
+        datastore = self.factory.datastore  # type: ignore[attr-defined]
+        sealer = Sealer(keys_schema, secret, lambda: datastore.transaction(commit=True))
+        return MetaMapper(transcoder=make_transcoder(), sealer=sealer)
 
     def head_position(self) -> int:
         """Highest notification id stored (0 when empty)."""

@@ -42,6 +42,13 @@ def premium(settings: MitaSettings) -> Consumer:
     return PremiumProjection(settings.schema_for("auth"))
 
 
+def shredder(settings: MitaSettings) -> Consumer:
+    """``auth_shredder``: a deleted account's data key is deleted (crypto-shredding)."""
+    from services.auth.shredder import KeyShredder
+
+    return KeyShredder(settings.schema_for("auth"), settings.keys_schema())
+
+
 def register_events() -> None:
     """Declare auth's event types."""
     # Importing the domain modules registers their events.
@@ -53,6 +60,10 @@ BOOTSTRAP = Bootstrap(
     "auth",
     create_app,
     application,
-    (ConsumerSpec("auth_users", "auth", users), ConsumerSpec("auth_premium", "auth", premium)),
+    (
+        ConsumerSpec("auth_users", "auth", users),
+        ConsumerSpec("auth_premium", "auth", premium),
+        ConsumerSpec("auth_shredder", "auth", shredder),
+    ),
     register_events,
 )

@@ -68,6 +68,7 @@ class User(Aggregate):
     class Registered(Aggregate.Created):
         """A new account (password or Google)."""
 
+        personal_fields = ("email", "profile.name")
         email: str
         password_hash: str | None
         provider: str
@@ -117,6 +118,7 @@ class User(Aggregate):
     class ProfileUpdated(Event):
         """Profile fields changed."""
 
+        personal_fields = ("changes.name",)
         changes: dict[str, Any]
 
     class PreferencesUpdated(Event):

@@ -187,6 +187,10 @@ def _upcast(state: dict[str, Any], version: int, *, amended: bool) -> None:
         state[name] = None if amended else default_of(name)
 
 
+#: What a transaction says about its owner's life: sealed with their data key (shared.crypto).
+PERSONAL = ("merchant", "description", "notes", "location")
+
+
 class Transaction(Aggregate):
     """A money movement recorded by a user; soft-deleted, never erased.
 
@@ -199,6 +203,7 @@ class Transaction(Aggregate):
 
         class_version = 5
         __annotations__ = {"user_id": uuid.UUID, **FIELD_TYPES}
+        personal_fields = PERSONAL
         if TYPE_CHECKING:  # the fields come from the list above; mypy reads them as Any
 
             def __getattr__(self, name: str) -> Any: ...
@@ -234,6 +239,7 @@ class Transaction(Aggregate):
 
         class_version = 4
         __annotations__ = {"user_id": uuid.UUID, **{n: t | None for n, t in FIELD_TYPES.items()}}
+        personal_fields = PERSONAL
         if TYPE_CHECKING:
 
             def __getattr__(self, name: str) -> Any: ...

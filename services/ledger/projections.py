@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.utils import get_topic
 from psycopg import AsyncConnection, sql
@@ -83,6 +83,10 @@ class TransactionsProjection(Projection):
 
     name = "ledger_transactions"
     replays_in_database = True
+    #: The text columns an in-database fold copies sealed (opened after it, shared.crypto).
+    personal_columns: ClassVar[dict[str, tuple[str, ...]]] = {
+        "transactions": ("merchant", "description", "notes", "location")
+    }
     sources = ("ledger",)
     handles = frozenset({TRANSACTION_RECORDED, TRANSACTION_AMENDED, TRANSACTION_DELETED})
 

@@ -21,6 +21,7 @@ from services.auth.main import create_app as create_auth
 from services.auth.premium.projections import PremiumProjection
 from services.auth.projections import UsersProjection
 from services.auth.settings import AuthSettings
+from services.auth.shredder import KeyShredder
 from services.budget.challenges.projections import ChallengesProjection
 from services.budget.habits.projections import HabitsProjection
 from services.budget.main import create_app as create_budget
@@ -191,6 +192,7 @@ async def open_stack(
         runners = [
             Runner(auth_settings, UsersProjection(auth_schema)),
             Runner(auth_settings, PremiumProjection(auth_schema)),
+            Runner(auth_settings, KeyShredder(auth_schema, auth_settings.keys_schema())),
             Runner(ledger_settings, TransactionsProjection(ledger_schema)),
             Runner(ledger_settings, LedgerUsersProjection(ledger_schema)),
             Runner(ledger_settings, GoalsProjection(ledger_schema)),
