@@ -25,12 +25,20 @@ from shared.dates import Timezone
 USER_REGISTERED: Final = "auth.UserRegistered"
 USER_PROFILE_UPDATED: Final = "auth.UserProfileUpdated"
 USER_DELETED: Final = "auth.UserDeleted"
+USER_LOCKED: Final = "auth.UserLocked"
+USER_UNLOCKED: Final = "auth.UserUnlocked"
 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000000"), decimal_places=2)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 Country = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=56)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class LockRequest(Tolerant):
+    """``POST /admin/users/{id}/lock``: why (kept on the account's event)."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class RegisterRequest(Tolerant):
@@ -243,6 +251,16 @@ class UserProfile(BaseModel):
     has_onboarded: bool = False
     email_verified: bool = False
     is_premium: bool = False
+    #: Admin listings only: an admin locked the account.
+    locked: bool | None = None
     member_since: dt.datetime | None = None
     profile_completion: int | None = None
     preferences: dict[str, Any] = Field(default_factory=dict)
+
+
+class AccountState(BaseModel):
+    """An account after an admin action."""
+
+    user_id: str
+    locked: bool
+    token_version: int

@@ -99,3 +99,8 @@ async def read_rows(
     rows = [dict(r) for r in await cur.fetchall()]
     await conn.commit()
     return rows
+
+
+def like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern, its wildcards and escape character taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -25,20 +25,27 @@ from contracts.auth import (
 )
 from services.auth.application import InvalidCredentials, Saved, WeakPassword
 from services.auth.deps import AuthContext, Caller, Context, client_ip
-from services.auth.domain import PREFERENCE_FIELDS, EmailTaken, NoPassword, ResetTokenInvalid
+from services.auth.domain import (
+    PREFERENCE_FIELDS,
+    AccountLocked,
+    EmailTaken,
+    NoPassword,
+    ResetTokenInvalid,
+)
 from services.auth.google import (
     GoogleCertificatesUnavailable,
     GoogleSignInNotConfigured,
     GoogleTokenInvalid,
 )
 from services.auth.premium import queries as premium_queries
-from services.auth.queries import get_user, list_users, user_public
+from services.auth.queries import get_user, user_public
 from services.auth.throttle import Throttled
 from services.auth.tokens import RefreshRejected, TokenPair
 from shared import tokens
 from shared.api import ApiError, ok
 
 router = APIRouter()
+LOCKED = ApiError(403, "This account is locked; contact support", code="account_locked")
 FORGOT_MESSAGE = "If the email is registered, a reset link has been sent."
 
 
@@ -126,6 +133,8 @@ async def login(body: LoginRequest, request: Request, ctx: Context) -> Response:
     except InvalidCredentials as exc:
         await ctx.throttle.failed(email, ip)
         raise ApiError(401, "Invalid email or password", code="invalid_credentials") from exc
+    except AccountLocked as exc:
+        raise LOCKED from exc
     await ctx.throttle.succeeded(email)
     return ok(await sign_in(ctx, saved, with_last_login=True), message="Logged in")
 
@@ -158,6 +167,8 @@ async def google(body: GoogleLoginRequest, request: Request, ctx: Context) -> Re
             "An account with this email already exists; sign in with its password",
             code="email_taken",
         ) from exc
+    except AccountLocked as exc:
+        raise LOCKED from exc
     return ok(await sign_in(ctx, saved, with_last_login=True), message="Logged in")
 
 
@@ -366,20 +377,3 @@ async def sync(
 ) -> Response:
     """Wait (bounded) until the users read model has another service's write (e.g. onboarding)."""
     return ok({"caught_up": position == 0 or await ctx.caught_up(position, service)})
-
-
-@router.get("/admin/users")
-async def admin_users(
-    request: Request,
-    ctx: Context,
-    limit: int = Query(default=50),
-    offset: int = Query(default=0, ge=0, le=10_000_000),
-) -> Response:
-    """A page of users for the admin portal (admin scope; page size clamped to 1..100)."""
-    await ctx.authenticator.require(request, tokens.ADMIN_SCOPE)
-    size = min(max(limit, 1), 100)
-    async with ctx.pool.connection() as conn:
-        rows, total = await list_users(conn, ctx.schema, limit=size, offset=offset)
-    for row in rows:
-        row["id"] = str(row["id"])
-    return ok(rows, meta={"total": total, "limit": size, "offset": offset})

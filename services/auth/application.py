@@ -269,6 +269,18 @@ class AuthApplication(PremiumCases, MitaApplication):
         user.update_preferences(preferences)
         return Saved(user, self._save(user))
 
+    def lock(self, user_id: uuid.UUID, *, reason: str, by: uuid.UUID, now: dt.datetime) -> Saved:
+        """An admin locks an account (its tokens die with it)."""
+        user = self.user(user_id)
+        user.lock(reason=reason, by=by, now=now)
+        return Saved(user, self._save(user))
+
+    def unlock(self, user_id: uuid.UUID, *, by: uuid.UUID, now: dt.datetime) -> Saved:
+        """An admin unlocks an account."""
+        user = self.user(user_id)
+        user.unlock(by=by, now=now)
+        return Saved(user, self._save(user))
+
     def revoke_tokens(self, user_id: uuid.UUID, reason: str) -> Saved:
         """Kill every token of a user."""
         user = self.user(user_id)

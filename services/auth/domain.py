@@ -31,6 +31,10 @@ class AccountDeleted(AuthError):
     """The account was deleted."""
 
 
+class AccountLocked(AuthError):
+    """An admin locked the account."""
+
+
 class ResetTokenInvalid(AuthError):
     """The reset token is unknown, used or expired."""
 
@@ -132,6 +136,20 @@ class User(Aggregate):
         token_version: int
         reason: str
 
+    class Locked(Event):
+        """An admin locked the account: no sign-in, every token dead, until unlocked."""
+
+        reason: str
+        by: uuid.UUID
+        at: dt.datetime
+        token_version: int
+
+    class Unlocked(Event):
+        """An admin unlocked the account."""
+
+        by: uuid.UUID
+        at: dt.datetime
+
     class Deleted(Event):
         """The account was deleted by its owner."""
 
@@ -160,6 +178,7 @@ class User(Aggregate):
         self.registered_at = registered_at
         self.token_version = 0
         self.deleted = False
+        self.locked = False
         self.failed_logins = 0
         self.last_login: dt.datetime | None = None
         self.reset_tokens: dict[str, dt.datetime] = {}
@@ -198,8 +217,10 @@ class User(Aggregate):
             raise AccountDeleted("account deleted")
 
     def logged_in(self, *, method: str, ip: str | None, now: dt.datetime) -> None:
-        """Record a successful sign-in."""
+        """Record a successful sign-in (refused while locked)."""
         self._alive()
+        if self.locked:
+            raise AccountLocked("account locked")
         self.trigger_event(self.LoggedIn, method=method, ip=ip, at=now)
 
     def login_failed(self, *, ip: str | None, now: dt.datetime) -> None:
@@ -269,6 +290,24 @@ class User(Aggregate):
         self._alive()
         self.trigger_event(self.TokensRevoked, token_version=self.token_version + 1, reason=reason)
 
+    def lock(self, *, reason: str, by: uuid.UUID, now: dt.datetime) -> bool:
+        """Lock the account and kill its tokens; return whether it was unlocked before."""
+        self._alive()
+        if self.locked:
+            return False
+        self.trigger_event(
+            self.Locked, reason=reason, by=by, at=now, token_version=self.token_version + 1
+        )
+        return True
+
+    def unlock(self, *, by: uuid.UUID, now: dt.datetime) -> bool:
+        """Unlock the account; return whether it was locked."""
+        self._alive()
+        if not self.locked:
+            return False
+        self.trigger_event(self.Unlocked, by=by, at=now)
+        return True
+
     def delete(self, now: dt.datetime) -> None:
         """Delete the account; every token dies."""
         self._alive()
@@ -299,6 +338,11 @@ class User(Aggregate):
             self.preferences.update(event.changes)
         elif isinstance(event, User.TokensRevoked):
             self.token_version = event.token_version
+        elif isinstance(event, User.Locked):
+            self.locked = True
+            self.token_version = event.token_version
+        elif isinstance(event, User.Unlocked):
+            self.locked = False
         elif isinstance(event, User.Deleted):
             self.token_version = event.token_version
             self.deleted = True

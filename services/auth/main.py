@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from services.auth.admin_api import router as admin_router
 from services.auth.api import router
 from services.auth.application import AuthApplication
 from services.auth.deps import AuthContext
@@ -104,6 +105,6 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         cfg,
         "auth",
         application=AuthApplication.for_database,
-        routers=(router, premium_router),
+        routers=(router, premium_router, admin_router),
         resources=resources,
     )

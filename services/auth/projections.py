@@ -34,6 +34,8 @@ class UsersProjection(Projection):
             "auth.UserProfileUpdated",
             "auth.UserPreferencesUpdated",
             "auth.UserDeleted",
+            "auth.UserLocked",
+            "auth.UserUnlocked",
             ONBOARDED,
         }
     )
@@ -55,6 +57,12 @@ class UsersProjection(Projection):
                 "created_at timestamptz NOT NULL, last_login timestamptz, "
                 "deleted boolean NOT NULL DEFAULT false, version bigint NOT NULL)"
             ).format(self.table("users"), profile)
+        )
+        # Added with the admin portal's lock (tables of older deployments get it here).
+        await conn.execute(
+            sql.SQL(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS locked boolean NOT NULL DEFAULT false"
+            ).format(self.table("users"))
         )
         # Onboardings by user, whichever of the two streams arrives first (rebuilds replay
         # one source after the other).
@@ -106,7 +114,10 @@ class UsersProjection(Projection):
         elif event.type == "auth.UserProfileUpdated":
             changes.update({k: v for k, v in p["changes"].items() if k in PROFILE_COLUMNS})
         elif event.type == "auth.UserDeleted":
-            changes["deleted"] = True
+            # Nothing personal stays on a deleted account's row (its events are shredded).
+            changes.update(deleted=True, email="", name=None)
+        elif event.type in ("auth.UserLocked", "auth.UserUnlocked"):
+            changes["locked"] = event.type == "auth.UserLocked"
         assignments: list[sql.Composable] = [
             sql.SQL("{} = %s").format(sql.Identifier(k)) for k in changes
         ]

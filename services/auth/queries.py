@@ -9,6 +9,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.auth.projections import PROFILE_COLUMNS
+from shared import db
 
 PROFILE_KEYS = tuple(PROFILE_COLUMNS)
 
@@ -29,21 +30,29 @@ async def get_user(
 
 
 async def list_users(
-    conn: AsyncConnection[DictRow], schema: str, *, limit: int, offset: int
+    conn: AsyncConnection[DictRow], schema: str, *, limit: int, offset: int, search: str = ""
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of live users, newest first, and the total count."""
+    """A page of live users, newest first, and the total count (``search``: a piece of the
+    email or name, any case)."""
+    where = sql.SQL("NOT deleted")
+    params: list[Any] = []
+    if search:
+        where = sql.SQL("NOT deleted AND (email ILIKE %s OR name ILIKE %s)")
+        pattern = f"%{db.like_escaped(search)}%"
+        params = [pattern, pattern]
     cur = await conn.execute(
         sql.SQL(
-            "SELECT id, email, name, country, created_at, last_login, is_admin, is_premium "
-            "FROM {}.users WHERE NOT deleted ORDER BY created_at DESC, id LIMIT %s OFFSET %s"
-        ).format(sql.Identifier(schema)),
-        (limit, offset),
+            "SELECT id, email, name, country, created_at, last_login, is_admin, is_premium, "
+            "locked FROM {}.users WHERE {} ORDER BY created_at DESC, id LIMIT %s OFFSET %s"
+        ).format(sql.Identifier(schema), where),
+        (*params, limit, offset),
     )
     rows = [dict(r) for r in await cur.fetchall()]
     cur = await conn.execute(
-        sql.SQL("SELECT count(*) AS n FROM {}.users WHERE NOT deleted").format(
-            sql.Identifier(schema)
-        )
+        sql.SQL("SELECT count(*) AS n FROM {}.users WHERE {}").format(
+            sql.Identifier(schema), where
+        ),
+        params,
     )
     total = await cur.fetchone()
     await conn.commit()

@@ -27,6 +27,7 @@ EVENTS: frozenset[str] = frozenset(
         "ratelimit.unavailable",
         "body.too_large",
         "authz.forbidden",
+        "admin.action",
     }
 )
 

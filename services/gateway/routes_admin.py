@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any
@@ -15,12 +16,15 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from contracts import ops
+from contracts.auth import AccountState, LockRequest
 from contracts.envelope import Envelope as E
+from services.gateway.audit import audit
 from services.gateway.deps import Admin, Services
 from services.gateway.routes_dashboard import failed
 from services.gateway.routing import body, slash_tolerant
 from shared.api import ok
 from shared.dates import DayOrInstant, as_text
+from shared.tokens import Claims
 
 router = APIRouter(prefix="/api", redirect_slashes=False)
 route = slash_tolerant(router)
@@ -58,6 +62,52 @@ async def user_as_of(
     plan: dict[str, Any] = json.loads(budget.content, parse_float=Decimal)["data"]
     book: dict[str, Any] = json.loads(ledger.content, parse_float=Decimal)["data"]
     return ok({"user_id": str(user_id), "as_of": plan["as_of"], "budget": plan, "ledger": book})
+
+
+def acted(request: Request, admin: Claims, action: str, answer: Response, **target: Any) -> None:
+    """Put an admin action on the audit log (who, what, on what, how it went)."""
+    audit(
+        "admin.action", request, level=logging.INFO, admin=str(admin.sub), action=action,
+        status=answer.status_code, **{k: str(v) for k, v in target.items()},
+    )  # fmt: skip
+
+
+async def account_action(
+    action: str,
+    user_id: uuid.UUID,
+    admin: Claims,
+    request: Request,
+    up: Services,
+    payload: LockRequest | None = None,
+) -> Response:
+    """Relay an account action to auth and put it on the audit log."""
+    json_body = body(payload) if payload is not None else None
+    answer = await up.forward("auth", request, f"/admin/users/{user_id}/{action}", json=json_body)
+    acted(request, admin, action, answer, user=user_id)
+    return answer
+
+
+@route("POST", "/admin/users/{user_id}/lock", tags=TAGS, response_model=E[AccountState])
+async def lock(
+    user_id: uuid.UUID, payload: LockRequest, admin: Admin, request: Request, up: Services
+) -> Response:
+    """Lock an account: no sign-in and every token dead until unlocked (an event naming the
+    admin and the reason)."""
+    return await account_action("lock", user_id, admin, request, up, payload)
+
+
+@route("POST", "/admin/users/{user_id}/unlock", tags=TAGS, response_model=E[AccountState])
+async def unlock(user_id: uuid.UUID, admin: Admin, request: Request, up: Services) -> Response:
+    """Unlock an account."""
+    return await account_action("unlock", user_id, admin, request, up)
+
+
+@route("POST", "/admin/users/{user_id}/revoke-tokens", tags=TAGS, response_model=E[AccountState])
+async def revoke_tokens(
+    user_id: uuid.UUID, admin: Admin, request: Request, up: Services
+) -> Response:
+    """Kill every token of an account (it signs in again)."""
+    return await account_action("revoke-tokens", user_id, admin, request, up)
 
 
 @route("GET", "/admin/events/streams", tags=TAGS, response_model=E[list[ops.StreamInfo]])
@@ -117,18 +167,24 @@ async def export(
 
 
 @route("POST", "/admin/events/replay", tags=TAGS, response_model=E[ops.ReplayResult])
-async def replay(payload: ops.ReplayRequest, _: Admin, request: Request, up: Services) -> Response:
+async def replay(
+    payload: ops.ReplayRequest, admin: Admin, request: Request, up: Services
+) -> Response:
     """Fold a range of events into a named scratch projection (production is not touched)."""
     answer = await up.call(
         "ops", "POST", "/admin/events/replay", request=request, json=body(payload), timeout=LONG
     )
-    return up.relay("ops", answer)
+    relayed = up.relay("ops", answer)
+    acted(request, admin, "replay", relayed, projection=payload.projection, name=payload.name)
+    return relayed
 
 
 @route("DELETE", "/admin/events/replay/{name}", tags=TAGS, response_model=E[dict[str, Any]])
-async def drop_replay(name: Name, _: Admin, request: Request, up: Services) -> Response:
+async def drop_replay(name: Name, admin: Admin, request: Request, up: Services) -> Response:
     """Drop a scratch projection."""
-    return await up.forward("ops", request)
+    answer = await up.forward("ops", request)
+    acted(request, admin, "drop-scratch", answer, name=name)
+    return answer
 
 
 @route("GET", "/admin/projections", tags=TAGS, response_model=E[list[ops.ProjectionLag]])
@@ -144,9 +200,11 @@ async def projections(_: Admin, request: Request, up: Services) -> Response:
     status_code=202,
     response_model=E[ops.RebuildJob],
 )
-async def rebuild(name: Name, _: Admin, request: Request, up: Services) -> Response:
+async def rebuild(name: Name, admin: Admin, request: Request, up: Services) -> Response:
     """Start a blue/green rebuild (the live read model serves until the swap)."""
-    return await up.forward("ops", request)
+    answer = await up.forward("ops", request)
+    acted(request, admin, "rebuild", answer, projection=name)
+    return answer
 
 
 @route("GET", "/admin/projections/{name}/rebuild", tags=TAGS, response_model=E[ops.RebuildJob])
@@ -177,9 +235,11 @@ async def redrive(
     projection: Name,
     service: Name,
     position: Annotated[int, Path(ge=1, le=2**63 - 1)],
-    _: Admin,
+    admin: Admin,
     request: Request,
     up: Services,
 ) -> Response:
     """Apply a dead letter again from its store."""
-    return await up.forward("ops", request)
+    answer = await up.forward("ops", request)
+    acted(request, admin, "redrive", answer, projection=projection, at=f"{service}@{position}")
+    return answer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
@@ -136,8 +138,8 @@ async def admin_users(
     up: Services,
     limit: int = Query(default=50),
     offset: int = Query(default=0, ge=0, le=10_000_000),
+    q: Annotated[str, Query(max_length=120, description="a piece of the email or name")] = "",
 ) -> Response:
     """Users for the admin portal (page size clamped to 1..100)."""
-    return await up.forward(
-        "auth", request, "/admin/users", params={"limit": limit, "offset": offset}
-    )
+    params = {"limit": limit, "offset": offset, "q": q}
+    return await up.forward("auth", request, "/admin/users", params=params)

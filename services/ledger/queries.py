@@ -13,6 +13,7 @@ from psycopg.rows import DictRow
 from contracts.ledger import FIELD_TYPES, TRANSACTION_FIELDS, TransactionOut
 from services.ledger.domain import default_of
 from services.ledger.projections import COLUMNS
+from shared import db
 
 # The transaction object the app reads (mobile-api.md, "Transactions"), as the contract shapes it.
 PUBLIC_FIELDS = tuple(TransactionOut.model_fields)
@@ -92,8 +93,7 @@ async def list_transactions(
 
 def like_prefix(text: str) -> str:
     """A LIKE pattern matching ``text`` literally at the start (wildcards escaped)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}%"
+    return f"{db.like_escaped(text)}%"
 
 
 async def merchant_suggestions(

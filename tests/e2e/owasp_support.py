@@ -50,6 +50,10 @@ ADMIN_ANSWERS: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/admin/projections/{name}/rebuild"): (202,),
     ("GET", "/api/admin/projections/{name}/rebuild"): (200, 404),
     ("POST", "/api/admin/dead-letters/{projection}/{service}/{position}/redrive"): (404,),
+    # A fresh uuid names no account.
+    ("POST", "/api/admin/users/{user_id}/lock"): (404,),
+    ("POST", "/api/admin/users/{user_id}/unlock"): (404,),
+    ("POST", "/api/admin/users/{user_id}/revoke-tokens"): (404,),
 }
 ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/"): PUBLIC,
@@ -228,6 +232,9 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/analytics/feature-usage/{user_id}/{feature}"): "read:insights",
     ("GET", "/api/admin/insights"): tokens.ADMIN_SCOPE,
     ("GET", "/api/admin/users/{user_id}/budget"): tokens.ADMIN_SCOPE,
+    ("POST", "/api/admin/users/{user_id}/lock"): tokens.ADMIN_SCOPE,
+    ("POST", "/api/admin/users/{user_id}/unlock"): tokens.ADMIN_SCOPE,
+    ("POST", "/api/admin/users/{user_id}/revoke-tokens"): tokens.ADMIN_SCOPE,
     ("GET", "/api/admin/events/streams"): tokens.ADMIN_SCOPE,
     ("GET", "/api/admin/events/tail"): tokens.ADMIN_SCOPE,
     ("GET", "/api/admin/events/export"): tokens.ADMIN_SCOPE,

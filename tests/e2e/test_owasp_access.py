@@ -205,6 +205,7 @@ BODIES: dict[str, JSON] = {
     "/api/auth/logout": {},
     "/api/transactions": {"amount": 1, "category": "food"},
     "/api/admin/events/replay": {"projection": "ledger_transactions", "name": "owasp"},
+    "/api/admin/users/{user_id}/lock": {"reason": "matrix"},
 }
 PROTECTED = sorted(k for k, v in ROUTE_ACCESS.items() if v != PUBLIC)
 PATH_VALUES = {"{year}": "2026", "{month}": "12", "{day}": "1", "{feature}": "insights_tab",
