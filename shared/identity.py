@@ -63,9 +63,10 @@ class Authenticator:
         self.store = store
         self.lookup = lookup
 
-    async def claims(self, request: Request) -> tokens.Claims:
-        """The verified claims of the request's access token (401 otherwise)."""
-        token = bearer(request)
+    async def claims(self, request: Request, token: str | None = None) -> tokens.Claims:
+        """The verified claims of the request's access token, or of ``token`` (the admin
+        portal's session cookie); 401 otherwise."""
+        token = token or bearer(request)
         if token is None:
             raise ApiError(401, "Not authenticated")
         try:
@@ -87,9 +88,11 @@ class Authenticator:
         request.state.claims = claims
         return claims
 
-    async def require(self, request: Request, *scopes: str) -> tokens.Claims:
+    async def require(
+        self, request: Request, *scopes: str, token: str | None = None
+    ) -> tokens.Claims:
         """Claims that carry every scope in ``scopes`` (403 otherwise)."""
-        claims = await self.claims(request)
+        claims = await self.claims(request, token)
         missing = [s for s in scopes if s not in claims.scopes]
         if missing:
             raise ApiError(403, "Insufficient scope", details={"required": list(scopes)})

@@ -16,6 +16,8 @@ from contracts.envelope import Health, ServiceRoot
 from services.gateway.deps import version_lookup
 from services.gateway.middleware import install_middleware
 from services.gateway.openapi import install_openapi
+from services.gateway.portal.install import install_portal
+from services.gateway.portal.pages import router as portal_router
 from services.gateway.routes_admin import router as admin_router
 from services.gateway.routes_ai import router as ai_router
 from services.gateway.routes_auth import router as auth_router
@@ -98,11 +100,13 @@ def create_app(
             habits_router,
             challenges_router,
             admin_router,
+            portal_router,
         ),
         resources=resources,
         public=True,
         ops_routes=False,
     )
+    install_portal(app)
     app.title = "MITA API"
     app.description = "Public API of MITA for the mobile app and the admin portal."
     app.router.redirect_slashes = False

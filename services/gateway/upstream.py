@@ -101,12 +101,16 @@ class Upstream:
         bearer: bool = True,
         raw: tuple[bytes, str] | None = None,
         timeout: float | None = None,
+        token: str | None = None,
     ) -> httpx.Response:
         """Send one request (``json``, or ``raw`` bytes with their content type); retry
-        connection failures and timeouts of idempotent calls only."""
+        connection failures and timeouts of idempotent calls only. ``token`` is the bearer
+        to send instead of the caller's header (the admin portal's session)."""
         client = self.clients[service]
         content = jsonutil.dumps(json) if json is not None else None
-        headers = self._headers(request, bearer=bearer)
+        headers = self._headers(request, bearer=bearer and token is None)
+        if token is not None:
+            headers["authorization"] = f"Bearer {token}"
         if content is not None:
             headers["content-type"] = "application/json"
         if raw is not None:

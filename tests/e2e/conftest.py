@@ -357,6 +357,8 @@ async def ops_stack(infra: Infra) -> AsyncIterator[tuple[Stack, dict[str, str]]]
         infra,
         {"admin_emails": [OPS_ADMIN], "read_your_writes_timeout": 10.0},
         ops=True,
+        insights=True,
+        notifications=True,
         rate_limit_per_minute=10_000,
         auth_rate_limit_per_minute=10_000,
     ) as stack:

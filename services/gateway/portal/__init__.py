@@ -1,0 +1,1 @@
+"""The admin portal: server-rendered pages under ``/admin``, served by the gateway."""
