@@ -14,15 +14,9 @@ from collections.abc import Callable
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
-from shared.crypto import KeyReader, reveal, reveal_columns
+from shared.crypto import KeyReader, reveal
 from shared.projections import Projection, apply_batch, lock_key, setup_tracking, tracking_table
-from shared.rebuild import (
-    Progress,
-    analyze,
-    replay_in_database,
-    replay_stores,
-    source_count,
-)
+from shared.rebuild import Progress, analyze, replay_all, source_count
 from shared.relay import stored_of
 from shared.replay import drop_schema, sources_of
 from shared.settings import MitaSettings
@@ -66,13 +60,8 @@ async def rebuild_blue_green(
         report = progress or (lambda _done, _total: None)
         say("building")
         report(0, total)
-        use_sql = live.replays_in_database if in_database is None else in_database
         keys = KeyReader.from_settings(settings)
-        if use_sql:
-            done = await replay_in_database(conn, green, sources, total, report)
-            await reveal_columns(conn, green, keys)
-        else:
-            done = await replay_stores(conn, green, sources, total, report, batch_size, keys)
+        done = await replay_all(conn, green, sources, total, report, batch_size, in_database, keys)
         say("catching up")
         done += await catch_up(conn, green, sources, batch_size, keys)
         await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock_key(live),))

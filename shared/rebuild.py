@@ -96,18 +96,35 @@ async def rebuild(
         await conn.commit()
         report = progress or (lambda _done, _total: None)
         report(0, total)
-        use_sql = projection.replays_in_database if in_database is None else in_database
         keys = KeyReader.from_settings(settings)
-        if use_sql:
-            done = await replay_in_database(conn, projection, sources, total, report)
-            await reveal_columns(conn, projection, keys)
-        else:
-            done = await replay_stores(conn, projection, sources, total, report, batch_size, keys)
+        done = await replay_all(
+            conn, projection, sources, total, report, batch_size, in_database, keys
+        )
         await analyze(conn, projection.schema)
         return done
     finally:
         await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock_key(projection),))
         await conn.commit()
+
+
+async def replay_all(
+    conn: AsyncConnection[DictRow],
+    projection: Projection,
+    sources: list[SourceTable],
+    total: int,
+    progress: Progress,
+    batch_size: int,
+    in_database: bool | None,
+    keys: KeyReader,
+) -> int:
+    """Fold every stored event into an empty ``projection``: in SQL when it can (then its
+    sealed columns are opened), else through ``apply_many``; return how many events."""
+    use_sql = projection.replays_in_database if in_database is None else in_database
+    if use_sql:
+        done = await replay_in_database(conn, projection, sources, total, progress)
+        await reveal_columns(conn, projection, keys)
+        return done
+    return await replay_stores(conn, projection, sources, total, progress, batch_size, keys)
 
 
 async def analyze(conn: AsyncConnection[DictRow], schema: str) -> None:

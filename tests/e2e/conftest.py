@@ -362,8 +362,15 @@ async def ops_stack(infra: Infra) -> AsyncIterator[tuple[Stack, dict[str, str]]]
         rate_limit_per_minute=10_000,
         auth_rate_limit_per_minute=10_000,
     ) as stack:
-        answer = await stack.client.post(
-            "/api/auth/register", json={"email": OPS_ADMIN, "password": STRONG_PASSWORD}
-        )
-        assert answer.status_code == 201, answer.text
-        yield stack, stack.bearer(answer.json()["data"]["access_token"])
+        admin = await register_admin(stack, OPS_ADMIN)
+        yield stack, stack.bearer(admin["access_token"])
+
+
+async def register_admin(stack: Stack, email: str) -> dict[str, Any]:
+    """Register the account the stack's auth treats as an admin; its sign-in data."""
+    answer = await stack.client.post(
+        "/api/auth/register", json={"email": email, "password": STRONG_PASSWORD}
+    )
+    assert answer.status_code == 201, answer.text
+    data: dict[str, Any] = answer.json()["data"]
+    return data

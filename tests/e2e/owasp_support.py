@@ -26,7 +26,7 @@ import jwt
 from shared import tokens
 from shared.api import STATUS_CODES
 from tests.conftest import Infra
-from tests.e2e.conftest import STRONG_PASSWORD, Stack, open_stack
+from tests.e2e.conftest import STRONG_PASSWORD, Stack, open_stack, register_admin
 
 ADMIN_EMAIL = "owasp-admin@example.com"
 TRACE_MARKERS = ("Traceback", 'File "', '.py"', "psycopg", "redis.exceptions", "httpx.")
@@ -346,11 +346,7 @@ async def open_env(infra: Infra) -> AsyncIterator[Env]:
         rate_limit_per_minute=10_000,
         auth_rate_limit_per_minute=10_000,
     ) as stack:
-        answer = await stack.client.post(
-            "/api/auth/register", json={"email": ADMIN_EMAIL, "password": STRONG_PASSWORD}
-        )
-        assert answer.status_code == 201, answer.text
-        yield Env(stack, answer.json()["data"])
+        yield Env(stack, await register_admin(stack, ADMIN_EMAIL))
 
 
 @dataclass
@@ -372,8 +368,4 @@ async def open_limits(infra: Infra) -> AsyncIterator[Limits]:
         rate_limit_per_minute=10_000,
         auth_rate_limit_per_minute=10_000,
     ) as stack:
-        answer = await stack.client.post(
-            "/api/auth/register", json={"email": ADMIN_EMAIL, "password": STRONG_PASSWORD}
-        )
-        assert answer.status_code == 201, answer.text
-        yield Limits(stack, answer.json()["data"]["access_token"])
+        yield Limits(stack, (await register_admin(stack, ADMIN_EMAIL))["access_token"])

@@ -8,7 +8,11 @@ import pytest
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
+from services.ledger.application import LedgerApplication
+from shared import db
+from shared.replay import drop_schema
 from shared.settings import MitaSettings
+from tests.helpers import ledger_app
 from tests.integration.budget_world import World, open_world
 
 
@@ -19,3 +23,16 @@ async def world(settings: MitaSettings, conn: AsyncConnection[DictRow]) -> Async
     yield opened
     opened.budget.close()
     opened.ledger.close()
+
+
+@pytest.fixture
+async def ledger(settings: MitaSettings) -> AsyncIterator[LedgerApplication]:
+    """The ledger write model in the test's schema, dropped afterwards."""
+    app = ledger_app(settings)
+    yield app
+    app.close()
+    conn = await db.connect(settings.database_url)
+    try:
+        await drop_schema(conn, settings.schema_for("ledger"))
+    finally:
+        await conn.close()

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,22 +27,9 @@ from shared.rebuild import rebuild
 from shared.replay import EventFilter, batches, drop_schema, replay_into, scratch_schema
 from shared.settings import MitaSettings
 from shared.sources import SourceTable
-from tests.helpers import fold, ledger_app, read_model, seed
+from tests.helpers import fold, read_model, seed
 
 DELETED = "ledger.TransactionDeleted"
-
-
-@pytest.fixture
-async def ledger(settings: MitaSettings) -> AsyncIterator[LedgerApplication]:
-    """The ledger write model in the test's schema, dropped afterwards."""
-    app = ledger_app(settings)
-    yield app
-    app.close()
-    conn = await db.connect(settings.database_url)
-    try:
-        await drop_schema(conn, settings.schema_for("ledger"))
-    finally:
-        await conn.close()
 
 
 def source(settings: MitaSettings) -> SourceTable:

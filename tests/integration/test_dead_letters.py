@@ -4,7 +4,6 @@ runner, listed with the error its topic keeps, and re-driven from its store once
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import ClassVar
 
 import pytest
@@ -12,14 +11,12 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow
 
 from services.ledger.application import LedgerApplication
-from shared import db
 from shared.deadletters import NotDeadLettered, RedriveFailed, pending, redrive
 from shared.envelope import EventEnvelope
 from shared.projections import TablesProjection
-from shared.replay import drop_schema
 from shared.runner import ProjectionRunner
 from shared.settings import MitaSettings
-from tests.helpers import ledger_app, seed
+from tests.helpers import seed
 
 
 class Fussy(TablesProjection):
@@ -38,19 +35,6 @@ class Fussy(TablesProjection):
             sql.SQL("INSERT INTO {} (position) VALUES (%s)").format(self.table("fussy_rows")),
             (event.position,),
         )
-
-
-@pytest.fixture
-async def ledger(settings: MitaSettings) -> AsyncIterator[LedgerApplication]:
-    """The ledger write model in the test's schema, dropped afterwards."""
-    app = ledger_app(settings)
-    yield app
-    app.close()
-    conn = await db.connect(settings.database_url)
-    try:
-        await drop_schema(conn, settings.schema_for("ledger"))
-    finally:
-        await conn.close()
 
 
 async def kept(conn: AsyncConnection[DictRow], projection: Fussy) -> set[int]:
