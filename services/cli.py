@@ -327,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     bu_sub = p_budget.add_subparsers(dest="action", required=True)
     bu_sub.add_parser("rollover", help="plan every onboarded user's current month if missing")
     bu_sub.add_parser("settle-challenges", help="record the challenges measured completed")
+    p_admin = sub.add_parser("admin", help="grant or revoke the admin scope of an account")
+    p_admin.add_argument("action", choices=("grant", "revoke"))
+    p_admin.add_argument("email")
     p_iap = sub.add_parser("iap-receipt", help="issue a receipt of the local test store (QA)")
     p_iap.add_argument("--platform", choices=("ios", "android"), default="ios")
     p_iap.add_argument("--product", default="mita_premium_monthly")
@@ -334,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     p_iap.add_argument("--transaction", default="")
     args = parser.parse_args(argv)
 
+    if args.cmd == "admin":
+        from services.cli_admin import admin_cmd
+
+        return asyncio.run(admin_cmd(args.action, args.email))
     if args.cmd == "iap-receipt":
         return iap_receipt(args.platform, args.product, args.days, args.transaction)
     if args.cmd == "up":

@@ -281,6 +281,17 @@ class AuthApplication(PremiumCases, MitaApplication):
         user.unlock(by=by, now=now)
         return Saved(user, self._save(user))
 
+    def set_admin(self, email: str, *, admin: bool, by: str, now: dt.datetime) -> Saved:
+        """Grant or revoke the admin scope of the account owning ``email`` (KeyError: none)."""
+        user = self.user_by_email(email)
+        if user is None:
+            raise KeyError(email)
+        if admin:
+            user.grant_admin(by=by, now=now)
+        else:
+            user.revoke_admin(by=by, now=now)
+        return Saved(user, self._save(user))
+
     def revoke_tokens(self, user_id: uuid.UUID, reason: str) -> Saved:
         """Kill every token of a user."""
         user = self.user(user_id)

@@ -150,6 +150,19 @@ class User(Aggregate):
         by: uuid.UUID
         at: dt.datetime
 
+    class AdminGranted(Event):
+        """The account may use the admin portal and API (``mita admin grant``)."""
+
+        by: str
+        at: dt.datetime
+
+    class AdminRevoked(Event):
+        """The account is an admin no more; its tokens (with the admin scope) die."""
+
+        by: str
+        at: dt.datetime
+        token_version: int
+
     class Deleted(Event):
         """The account was deleted by its owner."""
 
@@ -308,6 +321,22 @@ class User(Aggregate):
         self.trigger_event(self.Unlocked, by=by, at=now)
         return True
 
+    def grant_admin(self, *, by: str, now: dt.datetime) -> bool:
+        """Make the account an admin (from its next sign-in); return whether it changed."""
+        self._alive()
+        if self.is_admin:
+            return False
+        self.trigger_event(self.AdminGranted, by=by, at=now)
+        return True
+
+    def revoke_admin(self, *, by: str, now: dt.datetime) -> bool:
+        """Take the admin scope away, now: every token dies; return whether it changed."""
+        self._alive()
+        if not self.is_admin:
+            return False
+        self.trigger_event(self.AdminRevoked, by=by, at=now, token_version=self.token_version + 1)
+        return True
+
     def delete(self, now: dt.datetime) -> None:
         """Delete the account; every token dies."""
         self._alive()
@@ -343,6 +372,11 @@ class User(Aggregate):
             self.token_version = event.token_version
         elif isinstance(event, User.Unlocked):
             self.locked = False
+        elif isinstance(event, User.AdminGranted):
+            self.is_admin = True
+        elif isinstance(event, User.AdminRevoked):
+            self.is_admin = False
+            self.token_version = event.token_version
         elif isinstance(event, User.Deleted):
             self.token_version = event.token_version
             self.deleted = True

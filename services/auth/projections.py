@@ -36,6 +36,8 @@ class UsersProjection(Projection):
             "auth.UserDeleted",
             "auth.UserLocked",
             "auth.UserUnlocked",
+            "auth.UserAdminGranted",
+            "auth.UserAdminRevoked",
             ONBOARDED,
         }
     )
@@ -118,6 +120,8 @@ class UsersProjection(Projection):
             changes.update(deleted=True, email="", name=None)
         elif event.type in ("auth.UserLocked", "auth.UserUnlocked"):
             changes["locked"] = event.type == "auth.UserLocked"
+        elif event.type in ("auth.UserAdminGranted", "auth.UserAdminRevoked"):
+            changes["is_admin"] = event.type == "auth.UserAdminGranted"
         assignments: list[sql.Composable] = [
             sql.SQL("{} = %s").format(sql.Identifier(k)) for k in changes
         ]

@@ -3,6 +3,7 @@ event naming the admin, each on the audit log."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from decimal import Decimal
@@ -11,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from services.cli import main
 from services.gateway.audit import AUDIT_LOGGER
 from tests.e2e.conftest import STRONG_PASSWORD, Stack
 from tests.e2e.owasp_support import assert_error
+from tests.helpers import settings_env
 
 
 def data(answer: httpx.Response, status: int = 200) -> Any:
@@ -80,3 +83,25 @@ async def test_admins_cannot_lock_themselves_or_strangers(
     stranger = "/api/admin/users/00000000-0000-4000-8000-000000000000/unlock"
     assert_error(await stack.client.post(stranger, headers=admin), 404)
     assert_error(await stack.client.post("/api/admin/users/not-a-uuid/unlock", headers=admin), 422)
+
+
+async def test_mita_admin_grants_and_revokes(
+    ops_stack: tuple[Stack, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack, _ = ops_stack
+    for key, value in settings_env(stack.auth_settings).items():
+        if key.startswith("MITA_"):
+            monkeypatch.setenv(key, value)
+    me = await stack.register()
+    email = me["email"]
+    plain = stack.bearer(me["access_token"])
+    assert_error(await stack.client.get("/api/admin/users", headers=plain), 403)
+    assert await asyncio.to_thread(main, ["admin", "grant", email]) == 0
+    assert await asyncio.to_thread(main, ["admin", "grant", email]) == 0  # once is enough
+    granted = stack.bearer(data(await login(stack, email))["access_token"])
+    assert (await stack.client.get("/api/admin/users", headers=granted)).status_code == 200
+    assert await asyncio.to_thread(main, ["admin", "revoke", email]) == 0
+    assert_error(await stack.client.get("/api/admin/users", headers=granted), 401)  # now
+    again = stack.bearer(data(await login(stack, email))["access_token"])
+    assert_error(await stack.client.get("/api/admin/users", headers=again), 403)
+    assert await asyncio.to_thread(main, ["admin", "grant", "nobody@example.com"]) == 1
