@@ -26,7 +26,7 @@ async def admin_users(
     ctx: Context,
     limit: int = Query(default=50),
     offset: int = Query(default=0, ge=0, le=10_000_000),
-    q: Annotated[str, Query(max_length=120)] = "",
+    q: Annotated[str, Query(max_length=120, pattern=r"^[^\x00]*$")] = "",
 ) -> Response:
     """A page of users for the admin portal (``q``: a piece of the email or name; page size
     clamped to 1..100)."""
@@ -42,8 +42,10 @@ async def admin_users(
 
 
 async def _acted(ctx: Context, saved: Saved) -> Response:
-    """The account's state after an admin action (its tokens' version published)."""
+    """The account's state after an admin action (its tokens' version published; the users
+    list shows it, within the read-your-writes bound)."""
     await ctx.tokens.publish_version(saved.user.id, saved.user.token_version)
+    await ctx.caught_up(saved.position)
     body = {"user_id": str(saved.user.id), "locked": saved.user.locked,
             "token_version": saved.user.token_version}  # fmt: skip
     return ok(body, headers=positioned(saved.position))

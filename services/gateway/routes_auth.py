@@ -138,7 +138,10 @@ async def admin_users(
     up: Services,
     limit: int = Query(default=50),
     offset: int = Query(default=0, ge=0, le=10_000_000),
-    q: Annotated[str, Query(max_length=120, description="a piece of the email or name")] = "",
+    q: Annotated[
+        str,
+        Query(max_length=120, pattern=r"^[^\x00]*$", description="a piece of the email or name"),
+    ] = "",
 ) -> Response:
     """Users for the admin portal (page size clamped to 1..100)."""
     params = {"limit": limit, "offset": offset, "q": q}

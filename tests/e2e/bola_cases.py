@@ -70,6 +70,23 @@ async def plant_onboarding(stack: Stack, headers: dict[str, str], marker: str) -
 TRANSACTION = "/api/transactions/{transaction_id}"
 
 
+async def plant_account(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """The owner's account, with a transaction described by ``marker``: admin routes name
+    it by id (a user calling them is refused; the owner's data and tokens stay intact)."""
+    await plant_transaction(stack, headers, marker)
+    me = await stack.client.get("/api/users/me", headers=headers)
+    assert me.status_code == 200, me.text
+    return {"user_id": me.json()["data"]["id"]}
+
+
+async def plant_operations(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
+    """Operators' objects (a projection, a scratch name, a dead letter's coordinates), with the
+    owner's transaction as the data a foreign call must not show."""
+    await plant_transaction(stack, headers, marker)
+    return {"name": "ledger_transactions", "projection": "ledger_transactions",
+            "service": "ledger", "position": "1"}  # fmt: skip
+
+
 # Every gateway route with a {param} must have a case here (see the structural guard below).
 async def plant_receipt(stack: Stack, headers: dict[str, str], marker: str) -> dict[str, str]:
     """The owner uploads a receipt photo (the job is queued; the marker names the file)."""
@@ -196,6 +213,7 @@ OWNER = "/api/users/{user_id}"
 CHALLENGE = "/api/challenge/{challenge_id}"
 FAILED = '"status":"failed"'
 INSTALLMENT = "/api/installments/{installment_id}"
+ADMIN_USER = "/api/admin/users/{user_id}"
 GOAL = "/api/goals/{goal_id}"
 GOAL_FORM = {"title": "overwritten", "target_amount": 1.0}
 RECEIPT_IMAGE = "/api/transactions/receipt/{receipt_id}/image"
@@ -262,4 +280,15 @@ BOLA_CASES: tuple[BolaCase, ...] = (
     # A month names no object: B gets B's own (empty) payment calendar, never A's.
     BolaCase("GET", "/api/installments/calendar/{year}/{month}", plant_installment_slug,
              caller_scoped=True),
+    # Admin routes: a user naming another user's account (or an operator's object) is refused.
+    BolaCase("GET", ADMIN_USER + "/budget", plant_account, read="/api/transactions"),
+    BolaCase("POST", ADMIN_USER + "/lock", plant_account, body={"reason": "bola"},
+             read="/api/transactions"),
+    BolaCase("POST", ADMIN_USER + "/unlock", plant_account, read="/api/transactions"),
+    BolaCase("POST", ADMIN_USER + "/revoke-tokens", plant_account, read="/api/transactions"),
+    BolaCase("DELETE", "/api/admin/events/replay/{name}", plant_operations),
+    BolaCase("POST", "/api/admin/projections/{name}/rebuild", plant_operations),
+    BolaCase("GET", "/api/admin/projections/{name}/rebuild", plant_operations),
+    BolaCase("POST", "/api/admin/dead-letters/{projection}/{service}/{position}/redrive",
+             plant_operations, read="/api/transactions"),
 )  # fmt: skip

@@ -18,12 +18,14 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from contracts.ops import PARQUET
 from services.gateway.main import create_app as create_gateway
 from services.gateway.openapi_dump import document, render
 from services.gateway.settings import GatewaySettings
 from tests.conftest import Infra
 from tests.e2e.conftest import STRONG_PASSWORD, open_stack, running, stack_settings
 from tests.e2e.owasp_support import (
+    FILE_ROUTES,
     METRICS_TOKEN,
     PUBLIC,
     ROUTE_ACCESS,
@@ -258,6 +260,9 @@ async def test_docs_and_openapi_publish_only_public_routes(limits: Limits) -> No
             continue
         if (method, path) in IMAGE_ROUTES:
             assert set(success["content"]) == {"image/jpeg", "image/png"}, (method, path)
+            continue
+        if (method, path) in FILE_ROUTES:
+            assert set(success["content"]) == {"application/x-ndjson", PARQUET}, (method, path)
             continue
         assert success["content"]["application/json"]["schema"], (method, path)  # typed data
     # The committed contract (docs/openapi.json, `make openapi`) is the one served.

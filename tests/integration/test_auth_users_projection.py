@@ -163,7 +163,7 @@ async def test_deleted_google_and_admin_users(
 
     dead = await raw_row(conn, settings, gone.id)
     assert dead["deleted"] is True
-    assert dead["email"] == "gone@example.com"
+    assert (dead["email"], dead["name"]) == ("", None)  # nothing personal stays on its row
     assert await get_user(conn, schema, gone.id) is None
 
     fresh = await get_user(conn, schema, again.id)
@@ -189,7 +189,10 @@ async def test_deleted_google_and_admin_users(
     assert [r["id"] for r in rows] == [root.id, google.id, again.id]  # newest first
     assert set(rows[0]) == {
         "id", "email", "name", "country", "created_at", "last_login", "is_admin", "is_premium",
+        "locked",
     }  # fmt: skip
+    assert [r["id"] for r in (await list_users(conn, schema, limit=10, offset=0,
+                                               search="G@EXAMPLE"))[0]] == [google.id]  # fmt: skip
     page, total = await list_users(conn, schema, limit=1, offset=1)
     assert ([r["id"] for r in page], total) == ([google.id], 3)
     empty, total = await list_users(conn, schema, limit=5, offset=10)

@@ -127,7 +127,10 @@ async def overview(request: Request, admin: s.Admin, up: Services) -> Response:
 
 @router.get("/users")
 async def users(
-    request: Request, admin: s.Admin, up: Services, q: Annotated[str, Query(max_length=120)] = ""
+    request: Request,
+    admin: s.Admin,
+    up: Services,
+    q: Annotated[str, Query(max_length=120, pattern=r"^[^\x00]*$")] = "",
 ) -> Response:
     """Search accounts; lock, unlock or revoke their tokens."""
     found = await Calls(up, request, admin).data(
