@@ -12,7 +12,7 @@ from services.ledger.bootstrap import BOOTSTRAP as LEDGER
 from services.notifications.bootstrap import BOOTSTRAP as NOTIFICATIONS
 from services.ocr.bootstrap import BOOTSTRAP as OCR
 from services.ops.bootstrap import BOOTSTRAP as OPS
-from shared.bootstrap import Bootstrap, ConsumerSpec
+from shared.bootstrap import Bootstrap, ConsumerSpec, JobSpec
 
 if TYPE_CHECKING:
     from shared.store import MitaApplication
@@ -25,6 +25,8 @@ BY_SERVICE = {b.service: b for b in BOOTSTRAPS}
 # Services that keep an event store (and so get a relay); the gateway keeps none.
 STORE_SERVICES: tuple[str, ...] = tuple(b.service for b in BOOTSTRAPS if b.application)
 PROJECTIONS: dict[str, ConsumerSpec] = {c.name: c for b in BOOTSTRAPS for c in b.consumers}
+#: The scheduler's periodic work, by name.
+JOBS: dict[str, JobSpec] = {j.name: j for b in BOOTSTRAPS for j in b.jobs}
 
 
 def application_class(service: str) -> type[MitaApplication]:

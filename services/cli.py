@@ -14,7 +14,7 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from services import catalog, cli_events
+from services import catalog, cli_events, cli_ops
 from shared import db
 from shared.observability import configure_logging, init_sentry, init_tracing
 from shared.settings import SERVICES, MitaSettings, Topology
@@ -80,9 +80,11 @@ async def serve(services: list[str]) -> int:
     return 0
 
 
-async def worker(services: list[str], projection: str | None = None) -> int:
+async def worker(
+    services: list[str], projection: str | None = None, with_scheduler: bool = False
+) -> int:
     """Run services' relays and projections (or one projection) in this process until
-    signalled."""
+    signalled; ``with_scheduler`` runs the periodic jobs here too (dev: one process less)."""
     from shared.relay import Relay
     from shared.runner import ProjectionRunner
     from shared.wake import Wakeups
@@ -110,6 +112,10 @@ async def worker(services: list[str], projection: str | None = None) -> int:
     else:
         specs = [catalog.PROJECTIONS[projection]]
     tasks += [ProjectionRunner(settings, spec.build(settings), wakeups).run(stop) for spec in specs]
+    if with_scheduler:
+        from services.scheduler.scheduler import Scheduler
+
+        tasks.append(Scheduler(settings, list(catalog.JOBS.values())).run(stop))
     try:
         await asyncio.gather(*tasks)
     finally:
@@ -212,9 +218,11 @@ async def up(exit_when_ready: bool = False, split: bool = False) -> int:
                 sup.add(Child(service, [*cli, "serve", service], ready[service]))
             for service in catalog.STORE_SERVICES:
                 sup.add(Child(f"{service}-worker", [*cli, "worker", service]))
+            sup.add(Child("scheduler", [*cli, "scheduler"]))
         else:  # dev: every HTTP service in one process, every relay and consumer in another
             sup.add(Child("services", [*cli, "serve", *SERVICES], probes=tuple(ready.items())))
-            sup.add(Child("workers", [*cli, "worker", *catalog.STORE_SERVICES]))
+            workers = [*cli, "worker", "--scheduler", *catalog.STORE_SERVICES]
+            sup.add(Child("workers", workers))
         print(f"processes: {', '.join(c.name for c in sup.children)}", flush=True)
         stop = asyncio.Event()
         _stop_on_signals(stop)
@@ -304,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_worker = sub.add_parser("worker", help="run services' relays and projections")
     p_worker.add_argument("service", nargs="+", choices=catalog.STORE_SERVICES)
+    p_worker.add_argument("--scheduler", action="store_true", help="run the periodic jobs too")
     sub.add_parser("relay", help="run one relay").add_argument(
         "service", choices=catalog.STORE_SERVICES
     )
@@ -311,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         "projection", choices=sorted(catalog.PROJECTIONS)
     )
     cli_events.add_parser(sub)
+    cli_ops.add_parser(sub)
     p_proj = sub.add_parser("projections", help="projection tools")
     pr_sub = p_proj.add_subparsers(dest="action", required=True)
     p_rebuild = pr_sub.add_parser("rebuild", help="rebuild from the event store (blue/green)")
@@ -348,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "serve":
         return run_loop(serve(list(dict.fromkeys(args.service))))
     if args.cmd == "worker":
-        return run_loop(worker(list(dict.fromkeys(args.service))))
+        return run_loop(worker(list(dict.fromkeys(args.service)), None, args.scheduler))
     if args.cmd == "relay":
         return run_loop(relay_only(args.service))
     if args.cmd == "project":
@@ -356,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_loop(worker([spec.owner], args.projection))
     if args.cmd == "events":
         return cli_events.run(args)
+    if args.cmd in ("scheduler", "keys"):
+        return cli_ops.run(args)
     if args.cmd == "budget":
         return asyncio.run(budget_rollover() if args.action == "rollover" else settle_challenges())
     if args.cmd == "insights":

@@ -4,7 +4,7 @@ declares only when it is used, so a process loads just its own service's code.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -46,6 +46,16 @@ class ConsumerSpec:
 
 
 @dataclass(frozen=True)
+class JobSpec:
+    """Periodic work the scheduler runs once per tick of ``every_seconds`` (one leader)."""
+
+    name: str
+    every_seconds: float
+    #: Does the work and says what it did in a few words (logged and kept with the run).
+    run: Callable[[MitaSettings], Awaitable[str]]
+
+
+@dataclass(frozen=True)
 class Bootstrap:
     """One service: what ``mita serve`` and ``mita worker`` start for it."""
 
@@ -56,3 +66,5 @@ class Bootstrap:
     consumers: tuple[ConsumerSpec, ...] = field(default=())
     #: Registers the service's event types (importing its domain declares them).
     register_events: Callable[[], None] = _nothing
+    #: Periodic work this service owns (``mita scheduler`` runs it).
+    jobs: tuple[JobSpec, ...] = field(default=())

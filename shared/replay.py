@@ -3,6 +3,7 @@ state of one user as of an instant, all from the stores (the log of record), nev
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import uuid
@@ -14,6 +15,7 @@ from psycopg.rows import DictRow
 
 from shared.crypto import KeyReader, reveal
 from shared.dates import ONE_MICROSECOND, end_bound
+from shared.db import like_escaped
 from shared.envelope import EventEnvelope
 from shared.projections import Projection, apply_batch, setup_tracking
 from shared.rebuild import Progress
@@ -171,6 +173,33 @@ async def drop_schema(conn: AsyncConnection[DictRow], schema: str) -> None:
     await conn.commit()
 
 
+SCRATCH_COMMENT = "mita scratch projection, made "
+
+
+async def sweep_scratch(
+    conn: AsyncConnection[DictRow], settings: MitaSettings, older_than: dt.timedelta
+) -> list[str]:
+    """Drop the scratch schemas made more than ``older_than`` ago; the names dropped."""
+    cur = await conn.execute(
+        "SELECT nspname, obj_description(oid, 'pg_namespace') AS note FROM pg_namespace "
+        "WHERE nspname LIKE %s ESCAPE '\\'",
+        (like_escaped(settings.schema_for("scratch_")) + "%",),
+    )
+    rows = await cur.fetchall()
+    await conn.commit()
+    cutoff = dt.datetime.now(dt.UTC) - older_than
+    dropped: list[str] = []
+    for row in rows:
+        note = str(row["note"] or "")
+        if not note.startswith(SCRATCH_COMMENT):
+            continue  # not made by a replay (or by an older one): an operator decides
+        with contextlib.suppress(ValueError):
+            if dt.datetime.fromisoformat(note.removeprefix(SCRATCH_COMMENT)) < cutoff:
+                await drop_schema(conn, str(row["nspname"]))
+                dropped.append(str(row["nspname"]))
+    return dropped
+
+
 async def replay_into(
     conn: AsyncConnection[DictRow],
     settings: MitaSettings,
@@ -186,6 +215,13 @@ async def replay_into(
     await setup_tracking(conn, projection.schema)
     async with conn.transaction():
         await projection.setup(conn)
+        # The scheduler's retention reads this: scratch copies are dropped after a while.
+        stamp = f"{SCRATCH_COMMENT}{dt.datetime.now(dt.UTC).isoformat()}"
+        await conn.execute(
+            sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
+                sql.Identifier(projection.schema), sql.Literal(stamp)
+            )
+        )
     done = 0
     sources = sources_of(settings, projection.sources)
     total = 0

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.cipherkeys import key_id
+
 INSECURE_SECRET = "dev-insecure-secret-change-me-before-prod"  # noqa: S105 - the known-bad default refused in prod
 
 SERVICES: tuple[str, ...] = (
@@ -39,6 +41,10 @@ class MitaSettings(BaseSettings):
     #: Wraps the per-user data keys (shared.crypto); empty: derived from MITA_SECRET_KEY.
     #: Set it once and keep it: rotating MITA_SECRET_KEY must not orphan the keys.
     data_key_secret: SecretStr = SecretStr("")
+    #: Encrypts every event payload at rest (shared.atrest); required in prod. Rotation: the
+    #: new key here, the previous ones in ``cipher_old_keys`` (comma separated) to keep reading.
+    cipher_key: SecretStr = SecretStr("")
+    cipher_old_keys: SecretStr = SecretStr("")
     sentry_dsn: str = ""
     log_level: str = "INFO"
     log_json: bool = True
@@ -59,6 +65,8 @@ class MitaSettings(BaseSettings):
     consumer_idle_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     read_your_writes_timeout: float = Field(default=1.0, ge=0, le=30)
     data_dir: str = "var"
+    #: The scheduler drops analysts' scratch projections (``mita events replay``) this old.
+    scratch_retention_hours: float = Field(default=72.0, gt=0, le=24 * 365)
     fault_crash_after_applied: int = Field(
         default=0, ge=0, description="Fault injection for tests: SIGKILL self mid-batch."
     )
@@ -67,6 +75,8 @@ class MitaSettings(BaseSettings):
         super().__init__(**values)
         # Checked after validation so callers can catch InsecureConfigurationError itself.
         self._refuse_insecure_prod()
+        for key in self.cipher_keys():
+            key_id(key)  # fail fast on a malformed key, not at the first write
 
     def _refuse_insecure_prod(self) -> None:
         """Fail fast in prod when a secret or a server address is a dev default."""
@@ -79,6 +89,8 @@ class MitaSettings(BaseSettings):
         for name in ("database_url", "kafka_bootstrap", "redis_url"):
             if not getattr(self, name):
                 problems.append(f"MITA_{name.upper()} must be set in prod")
+        if not self.cipher_key.get_secret_value():
+            problems.append("MITA_CIPHER_KEY must be set in prod (events are encrypted at rest)")
         if self.fault_crash_after_applied:
             problems.append("MITA_FAULT_CRASH_AFTER_APPLIED is a test hook, never set in prod")
         if problems:
@@ -114,6 +126,14 @@ class MitaSettings(BaseSettings):
     def master_secret(self) -> str:
         """The secret the data keys are wrapped with."""
         return self.data_key_secret.get_secret_value() or self.secret_key.get_secret_value()
+
+    def cipher_keys(self) -> tuple[str, ...]:
+        """The at-rest cipher keys, current first (empty: events are stored in plaintext)."""
+        current = self.cipher_key.get_secret_value().strip()
+        if not current:
+            return ()
+        old = self.cipher_old_keys.get_secret_value().split(",")
+        return (current, *(k.strip() for k in old if k.strip()))
 
     def keys_schema(self) -> str:
         """Where the per-user data keys live."""

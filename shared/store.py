@@ -18,9 +18,10 @@ from eventsourcing.persistence import (
     Transcoder,
     Transcoding,
 )
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import Environment, resolve_topic
 
 from shared import context
+from shared.atrest import CIPHER_TOPIC, AtRestCipher, open_state
 from shared.crypto import SEALED, Sealer, owner_of
 from shared.db import (
     WRITE_POOL_OVERFLOW,
@@ -56,18 +57,32 @@ def _uuid_in(value: Any) -> Any:
 
 class MetaMapper(Mapper[uuid.UUID]):
     """Mapper that stores the current event context (``__meta__``) with each event, and
-    seals the personal fields of events that declare them (``shared.crypto``)."""
+    seals the personal fields of events that declare them (``shared.crypto``), then
+    encrypts the whole state at rest when given a cipher (``shared.atrest``)."""
 
-    def __init__(self, *, transcoder: Transcoder, sealer: Sealer | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        transcoder: Transcoder,
+        sealer: Sealer | None = None,
+        at_rest: AtRestCipher | None = None,
+    ) -> None:
+        # The cipher is applied here, not by the base class: sealing needs the plaintext.
         super().__init__(transcoder=transcoder)
         self.sealer = sealer
+        self.at_rest = at_rest
 
     def to_stored_event(self, domain_event: DomainEventProtocol[uuid.UUID]) -> StoredEvent:
         """Add correlation/causation/trace metadata unless the event already has it."""
         if "__meta__" not in vars(domain_event):
             object.__setattr__(domain_event, "__meta__", context.current().as_meta())
-        stored = super().to_stored_event(domain_event)
-        fields = getattr(type(domain_event), "personal_fields", ())
+        stored = self._sealed(super().to_stored_event(domain_event), type(domain_event))
+        if self.at_rest is None:
+            return stored
+        return dataclasses.replace(stored, state=self.at_rest.encrypt(stored.state))
+
+    def _sealed(self, stored: StoredEvent, cls: type[Any]) -> StoredEvent:
+        fields = getattr(cls, "personal_fields", ())
         if self.sealer is None or not fields:
             return stored
         state = json.loads(stored.state)
@@ -78,7 +93,8 @@ class MetaMapper(Mapper[uuid.UUID]):
         return dataclasses.replace(stored, state=json.dumps(state).encode())
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[uuid.UUID]:
-        """Open sealed personal fields (``None`` once the owner's key is shredded)."""
+        """Decrypt, then open sealed personal fields (``None`` once the key is shredded)."""
+        stored_event = dataclasses.replace(stored_event, state=open_state(stored_event.state))
         if self.sealer is not None and SEALED.encode() in stored_event.state:
             fields = getattr(resolve_topic(stored_event.topic), "personal_fields", ())
             state = json.loads(stored_event.state)
@@ -125,15 +141,20 @@ class MitaApplication(Application[uuid.UUID]):
         pool_size: int = WRITE_POOL_SIZE,
         max_overflow: int = WRITE_POOL_OVERFLOW,
         keys: tuple[str, str] | None = None,
+        cipher_keys: tuple[str, ...] = (),
     ) -> MitaApplication:
         """Construct the application on a Postgres URL and schema (write pool sized);
-        ``keys`` (schema, master secret) seals personal fields (``shared.crypto``)."""
+        ``keys`` (schema, master secret) seals personal fields (``shared.crypto``);
+        ``cipher_keys`` (current first, then old ones) encrypt states at rest."""
         ensure_schema_sync(database_url, schema)
         env = eventsourcing_env(
             database_url, schema, cls.name, pool_size=pool_size, max_overflow=max_overflow
         )
         if keys is not None:
             env[KEYS_SCHEMA_ENV], env[MASTER_SECRET_ENV] = keys
+        if cipher_keys and cipher_keys[0]:
+            env["CIPHER_TOPIC"], env["CIPHER_KEY"] = CIPHER_TOPIC, cipher_keys[0]
+            env["CIPHER_OLD_KEYS"] = ",".join(cipher_keys[1:])
         return cls(env)
 
     @classmethod
@@ -145,17 +166,21 @@ class MitaApplication(Application[uuid.UUID]):
             pool_size=settings.db_write_pool_size,
             max_overflow=settings.db_write_pool_overflow,
             keys=(settings.keys_schema(), settings.master_secret()),
+            cipher_keys=settings.cipher_keys(),
         )
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:
         """Use the metadata-carrying mapper, sealing personal fields when the application
         was given the keys' schema and the master secret (``for_database``)."""
         keys_schema, secret = self.env.get(KEYS_SCHEMA_ENV), self.env.get(MASTER_SECRET_ENV)
-        if not keys_schema or not secret:
-            return make_mapper()
-        datastore = self.factory.datastore  # type: ignore[attr-defined]
-        sealer = Sealer(keys_schema, secret, lambda: datastore.transaction(commit=True))
-        return MetaMapper(transcoder=make_transcoder(), sealer=sealer)
+        at_rest = (
+            AtRestCipher(Environment(self.name, self.env)) if self.env.get("CIPHER_KEY") else None
+        )
+        sealer: Sealer | None = None
+        if keys_schema and secret:
+            datastore = self.factory.datastore  # type: ignore[attr-defined]
+            sealer = Sealer(keys_schema, secret, lambda: datastore.transaction(commit=True))
+        return MetaMapper(transcoder=make_transcoder(), sealer=sealer, at_rest=at_rest)
 
     def head_position(self) -> int:
         """Highest notification id stored (0 when empty)."""
@@ -198,7 +223,8 @@ def event_state(stored: StoredEvent) -> tuple[type[Any], dict[str, Any]]:
     add, rename or default fields (they also run on the write model's typed values).
     """
     cls = resolve_topic(stored.topic)
-    state: dict[str, Any] = {k: _plain(v) for k, v in json.loads(stored.state).items()}
+    raw = json.loads(open_state(stored.state))
+    state: dict[str, Any] = {k: _plain(v) for k, v in raw.items()}
     version = int(getattr(cls, "class_version", 1))
     current = int(state.pop("class_version", 1))
     while current < version:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shared.bootstrap import Bootstrap, ConsumerSpec
+from shared.bootstrap import Bootstrap, ConsumerSpec, JobSpec
 from shared.settings import MitaSettings
 
 if TYPE_CHECKING:
@@ -63,6 +63,20 @@ def challenges(settings: MitaSettings) -> Consumer:
     return ChallengesProjection(settings.schema_for("budget"))
 
 
+async def rollover(settings: MitaSettings) -> str:
+    """Plan every onboarded user's current local month that is not planned yet."""
+    from services.budget.rollover import roll_over
+
+    return f"planned {await roll_over(settings)} month(s)"
+
+
+async def settle_challenges(settings: MitaSettings) -> str:
+    """Record the challenge attempts measured completed."""
+    from services.budget.challenges.settle import settle
+
+    return f"recorded {await settle(settings)} completed challenge(s)"
+
+
 def register_events() -> None:
     """Declare the budget's event types."""
     # Importing the domain modules registers their events.
@@ -84,4 +98,10 @@ BOOTSTRAP = Bootstrap(
         ConsumerSpec("budget_challenges", "budget", challenges),
     ),
     register_events,
+    (
+        # Hourly: some user's local midnight passes every hour (time zones are whole or half
+        # hours apart); a month already planned costs one read.
+        JobSpec("budget_rollover", 3600, rollover),
+        JobSpec("challenges_settle", 3600, settle_challenges),
+    ),
 )

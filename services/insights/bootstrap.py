@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shared.bootstrap import Bootstrap, ConsumerSpec
+from shared.bootstrap import Bootstrap, ConsumerSpec, JobSpec
 from shared.settings import MitaSettings
 
 if TYPE_CHECKING:
@@ -51,6 +51,18 @@ def projection(name: str) -> ConsumerSpec:
     return ConsumerSpec(name, "insights", build)
 
 
+async def refit_clusters(settings: MitaSettings) -> str:
+    """Refit the behavioural clusters and store the model when it changed."""
+    from services.insights.clusters import TooFewUsers
+    from services.insights.refit import refit
+
+    try:
+        model, position = await refit(settings)
+    except TooFewUsers as exc:
+        return f"skipped: {exc}"
+    return f"{len(model.sizes)} cluster(s), {'stored' if position else 'unchanged'}"
+
+
 def register_events() -> None:
     """Declare the insights service's event types."""
     # Importing the domain modules registers their events.
@@ -75,4 +87,5 @@ BOOTSTRAP = Bootstrap(
         )
     ),
     register_events,
+    (JobSpec("insights_refit", 86400, refit_clusters),),
 )

@@ -58,6 +58,10 @@ def characteristics(you: dict[str, float], peers: dict[str, float]) -> list[str]
     return [text for _, text in sorted(out, key=lambda t: -t[0])[:3]]
 
 
+class TooFewUsers(ValueError):
+    """Fewer users with spending than clusters: nothing to fit yet."""
+
+
 @dataclass(frozen=True)
 class Model:
     """A fitted model: scaler parameters, centroids (scaled) and each centroid's label."""
@@ -134,7 +138,7 @@ def fit(rows: list[dict[str, Any]]) -> Model:
     from sklearn.preprocessing import StandardScaler
 
     if len(rows) < K:
-        raise ValueError(f"clustering needs at least {K} users with spending, got {len(rows)}")
+        raise TooFewUsers(f"clustering needs at least {K} users with spending, got {len(rows)}")
     ordered = sorted(rows, key=lambda r: str(r["user_id"]))
     data = np.array([vector(r) for r in ordered])
     scaler = StandardScaler().fit(data)

@@ -1,5 +1,5 @@
 """Refit the behavioural clusters from every user's features (``mita insights refit``; the
-scheduler runs it later)."""
+scheduler runs it daily)."""
 
 from __future__ import annotations
 

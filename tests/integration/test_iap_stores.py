@@ -26,6 +26,7 @@ from services.auth.premium.verifier import (
     StoreUnavailable,
 )
 from services.auth.settings import AuthSettings
+from shared.cipherkeys import new_key
 from shared.settings import InsecureConfigurationError
 from tests.json_server import json_server
 
@@ -132,7 +133,7 @@ async def test_settings_pick_the_verifier_and_prod_refuses_the_test_store() -> N
     with pytest.raises((InsecureConfigurationError, ValidationError), match="test store"):
         AuthSettings(environment="prod", secret_key=SecretStr("x" * 40),
                      database_url="postgresql://db/mita", kafka_bootstrap="k:9092",
-                     redis_url="redis://r:6379/0")  # fmt: skip
+                     redis_url="redis://r:6379/0", cipher_key=SecretStr(new_key()))  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -22,6 +22,7 @@ from services.ocr.settings import OcrSettings
 from services.ocr.signing import signature, verify
 from services.ocr.storage import LocalImageStore
 from shared.categorizer.categorizer import default_categorizer
+from shared.cipherkeys import new_key
 from shared.settings import InsecureConfigurationError
 from tests.unit.test_ocr_images import jpeg
 
@@ -89,6 +90,7 @@ def test_engine_choice_and_prod_safety(tmp_path: Path) -> None:
         OcrSettings(
             environment="prod", secret_key="s" * 40, database_url="postgresql://x",
             kafka_bootstrap="k:9092", redis_url="redis://r", ocr_vision_anonymous=True,
+            cipher_key=new_key(),
         )  # fmt: skip
 
 

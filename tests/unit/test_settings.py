@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from shared.cipherkeys import new_key
 from shared.settings import (
     INSECURE_SECRET,
     SERVICES,
@@ -23,6 +25,7 @@ PROD_OK: dict[str, Any] = {
     "database_url": "postgresql://db/mita",
     "kafka_bootstrap": "kafka:9092",
     "redis_url": "redis://cache:6379/0",
+    "cipher_key": SecretStr(new_key()),
 }
 
 
@@ -185,8 +188,29 @@ def test_prod_accepts_good_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MITA_DATABASE_URL", "postgresql://db/mita")
     monkeypatch.setenv("MITA_KAFKA_BOOTSTRAP", "kafka:9092")
     monkeypatch.setenv("MITA_REDIS_URL", "redis://cache/0")
+    monkeypatch.setenv("MITA_CIPHER_KEY", new_key())
     from_env = MitaSettings()
     assert from_env.secret_key.get_secret_value() == "k" * 40
+
+
+def test_prod_refuses_plaintext_events() -> None:
+    with pytest.raises(InsecureConfigurationError, match="MITA_CIPHER_KEY must be set"):
+        MitaSettings(**{**PROD_OK, "cipher_key": SecretStr("")})
+
+
+@pytest.mark.parametrize("bad", ["not base64!", "c2hvcnQ=", base64.b64encode(b"x" * 20).decode()])
+def test_malformed_cipher_keys_fail_fast(bad: str) -> None:
+    with pytest.raises(ValueError, match="cipher key must be"):
+        MitaSettings(environment="test", cipher_key=bad)
+    with pytest.raises(ValueError, match="cipher key must be"):
+        MitaSettings(environment="test", cipher_key=new_key(), cipher_old_keys=f" {bad} ")
+
+
+def test_cipher_keys_current_first() -> None:
+    assert MitaSettings(environment="test").cipher_keys() == ()
+    new, old1, old2 = new_key(), new_key(), new_key()
+    both = MitaSettings(environment="test", cipher_key=new, cipher_old_keys=f"{old1}, {old2},")
+    assert both.cipher_keys() == (new, old1, old2)
 
 
 def test_non_prod_tolerates_dev_defaults() -> None:

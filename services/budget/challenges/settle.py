@@ -27,7 +27,7 @@ async def settle(settings: MitaSettings, now: dt.datetime | None = None) -> int:
     ]  # fmt: skip
     if not done:
         return 0
-    app = BudgetApplication.for_database(settings.database_url, schema)
+    app = BudgetApplication.from_settings(settings)
     assert isinstance(app, BudgetApplication)
     recorded = 0
     try:

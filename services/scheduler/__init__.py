@@ -1,0 +1,1 @@
+"""The scheduler: one leader-elected process running the services' periodic work."""
