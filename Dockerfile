@@ -10,6 +10,7 @@ WORKDIR /src
 # pyproject.toml names README.md as the package readme, so it is part of the build input.
 COPY pyproject.toml README.md ./
 COPY shared ./shared
+COPY contracts ./contracts
 COPY services ./services
 RUN pip install . \
     && rm -rf /src

@@ -99,7 +99,8 @@ async def worker(
     catalog.load_event_types()
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    tasks = []
+    tasks: list[Coroutine[Any, Any, Any]] = []
+    relays: list[Relay] = []
     if projection is None:
         specs = []
         for service in services:
@@ -107,15 +108,22 @@ async def worker(
             catalog.application_class(service).for_database(
                 settings.database_url, settings.schema_for(service)
             ).close()
-            tasks.append(Relay(settings, service, wakeups).run(stop))
+            relays.append(Relay(settings, service, wakeups))
             specs += catalog.projections_of(service)
     else:
         specs = [catalog.PROJECTIONS[projection]]
-    tasks += [ProjectionRunner(settings, spec.build(settings), wakeups).run(stop) for spec in specs]
+    runners = [ProjectionRunner(settings, spec.build(settings), wakeups) for spec in specs]
+    tasks += [r.run(stop) for r in relays] + [r.run(stop) for r in runners]
     if with_scheduler:
         from services.scheduler.scheduler import Scheduler
 
         tasks.append(Scheduler(settings, list(catalog.JOBS.values())).run(stop))
+    port = int(os.environ.get("MITA_METRICS_PORT", "0") or 0)
+    if port:
+        from shared.probe import probe_app, serve_probes, worker_registry
+
+        registry = worker_registry(relays, runners)
+        tasks.append(serve_probes(probe_app(name, registry), "0.0.0.0", port, stop))
     try:
         await asyncio.gather(*tasks)
     finally:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -54,3 +57,37 @@ async def serve_probes(app: Starlette, host: str, port: int, stop: asyncio.Event
     await stop.wait()
     server.should_exit = True
     await task
+
+
+class WorkerCollector(Collector):
+    """Reads a worker's relays' and consumers' own counters at each scrape."""
+
+    def __init__(self, relays: Sequence[Any], runners: Sequence[Any]) -> None:
+        self.relays = relays
+        self.runners = runners
+
+    def collect(self) -> Iterable[CounterMetricFamily]:
+        """Events published per service; consumed, applied and dead-lettered per consumer."""
+        published = CounterMetricFamily(
+            "mita_events_published", "Events the relay published to Kafka.", labels=["service"]
+        )
+        for relay in self.relays:
+            published.add_metric([relay.service], relay.published_total)
+        families = [published]
+        for metric, attr, text in (
+            ("mita_events_consumed", "consumed_total", "Events a consumer received."),
+            ("mita_events_applied", "applied_total", "Events a consumer applied (first time)."),
+            ("mita_events_dead_lettered", "dead_lettered", "Events a consumer dead-lettered."),
+        ):
+            family = CounterMetricFamily(metric, text, labels=["consumer"])
+            for runner in self.runners:
+                family.add_metric([runner.projection.name], getattr(runner, attr))
+            families.append(family)
+        return families
+
+
+def worker_registry(relays: Sequence[Any], runners: Sequence[Any]) -> CollectorRegistry:
+    """A registry exposing a worker's counters."""
+    registry = CollectorRegistry()
+    registry.register(WorkerCollector(relays, runners))
+    return registry
