@@ -122,8 +122,9 @@ async def worker(
     if port:
         from shared.probe import probe_app, serve_probes, worker_registry
 
-        registry = worker_registry(relays, runners)
+        registry, collector = worker_registry(relays, runners)
         tasks.append(serve_probes(probe_app(name, registry), "0.0.0.0", port, stop))
+        tasks.append(collector.keep_fresh(settings, stop, 10.0))
     try:
         await asyncio.gather(*tasks)
     finally:

@@ -30,7 +30,7 @@ async def scheduler(poll: float, once: bool) -> int:
     from services.scheduler.scheduler import Scheduler, SchedulerMetrics
     from shared import db
     from shared.observability import configure_logging, init_sentry, init_tracing
-    from shared.probe import probe_app, serve_probes
+    from shared.probe import ProcessWide, probe_app, serve_probes
     from shared.settings import MitaSettings
 
     settings = MitaSettings()
@@ -39,6 +39,7 @@ async def scheduler(poll: float, once: bool) -> int:
     init_sentry(settings.sentry_dsn, settings.environment, settings.commit)
     catalog.load_event_types()
     registry = CollectorRegistry()
+    registry.register(ProcessWide())
     sched = Scheduler(
         settings, list(catalog.JOBS.values()), poll_seconds=poll, metrics=SchedulerMetrics(registry)
     )

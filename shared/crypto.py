@@ -31,6 +31,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 
 from shared.envelope import EventEnvelope, registry
+from shared.metrics import process_metrics
 
 if TYPE_CHECKING:
     from shared.settings import MitaSettings
@@ -132,7 +133,9 @@ class _Cache:
 
     def get(self, user: uuid.UUID) -> tuple[bool, bytes | None]:
         hit = self.items.get(user)
-        if hit is None or time.monotonic() - hit[1] > KEY_TTL_SECONDS:
+        fresh = hit is not None and time.monotonic() - hit[1] <= KEY_TTL_SECONDS
+        process_metrics().cache_lookup("data_keys", fresh)
+        if hit is None or not fresh:
             return False, None
         return True, hit[0]
 

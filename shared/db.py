@@ -65,10 +65,16 @@ def ensure_schema_sync(database_url: str, schema: str) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
-def read_model_pool(database_url: str, max_size: int = 10) -> AsyncConnectionPool[Any]:
-    """An unopened pool for read-model queries (dict rows; answers carry UTC offsets)."""
-    return AsyncConnectionPool(
+def read_model_pool(
+    database_url: str, max_size: int = 10, label: str = "read"
+) -> AsyncConnectionPool[Any]:
+    """An unopened pool for read-model queries (dict rows; answers carry UTC offsets), each
+    use of a connection timed under ``label`` (``shared.metrics``)."""
+    from shared.metrics import TimedPool
+
+    return TimedPool(
         database_url,
+        pool_label=label,
         min_size=1,
         max_size=max_size,
         kwargs={"row_factory": dict_row, "options": "-c TimeZone=UTC"},

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import Response
 
 from shared.api import JSONResponse, install_error_handlers
 from shared.db import read_model_pool
 from shared.health import ReadSide, check_all
+from shared.metrics import HttpMetrics, MetricsMiddleware, PoolCollector
 from shared.observability import (
     RequestContextMiddleware,
     configure_logging,
@@ -80,8 +85,12 @@ def pooled_context(
 
     @asynccontextmanager
     async def resources(app: FastAPI) -> AsyncIterator[None]:
-        pool = read_model_pool(settings.database_url, settings.db_read_pool_max)
+        pool = read_model_pool(settings.database_url, settings.db_read_pool_max, state_attr)
         await pool.open()
+        metrics = getattr(app.state, "metrics", None)
+        collector = PoolCollector(pool, state_attr)
+        if isinstance(metrics, HttpMetrics):
+            metrics.registry.register(collector)
         redis = None
         if with_redis:
             import redis.asyncio as aioredis
@@ -96,9 +105,22 @@ def pooled_context(
         finally:
             if redis is not None:
                 await redis.aclose()
+            if isinstance(metrics, HttpMetrics):
+                with contextlib.suppress(KeyError):
+                    metrics.registry.unregister(collector)
             await pool.close()
 
     return resources
+
+
+#: Internal services log requests slower than this (the gateway's limit is a setting).
+SLOW_REQUEST_MS = 1000
+
+
+async def _metrics(request: Request) -> Response:
+    """Prometheus exposition of an internal service (reachable on the internal network only)."""
+    metrics: HttpMetrics = request.app.state.metrics
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 def build_app(
@@ -127,6 +149,7 @@ def build_app(
                 pool_size=settings.db_write_pool_size,
                 max_overflow=settings.db_write_pool_overflow,
                 keys=(settings.keys_schema(), settings.master_secret()),
+                cipher_keys=settings.cipher_keys(),
             )
         if resources is None:
             yield
@@ -151,6 +174,15 @@ def build_app(
     app.state.service = service
     install_error_handlers(app)
     if not public:  # the gateway installs its own middleware stack, request context first
+        metrics = HttpMetrics()
+        app.state.metrics = metrics
+        app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
+        app.add_middleware(
+            MetricsMiddleware,
+            metrics=metrics,
+            slow_request_ms=SLOW_REQUEST_MS,
+            slow_log=f"mita.{service}.slow",
+        )
         app.add_middleware(RequestContextMiddleware)
 
     if ops_routes:

@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
+    Recording,
     StoredEvent,
     Transcoder,
     Transcoding,
@@ -30,6 +31,7 @@ from shared.db import (
     eventsourcing_env,
 )
 from shared.envelope import BASE_FIELDS, EventEnvelope, event_id_for, registry
+from shared.metrics import process_metrics
 from shared.settings import MitaSettings
 
 
@@ -181,6 +183,12 @@ class MitaApplication(Application[uuid.UUID]):
             datastore = self.factory.datastore  # type: ignore[attr-defined]
             sealer = Sealer(keys_schema, secret, lambda: datastore.transaction(commit=True))
         return MetaMapper(transcoder=make_transcoder(), sealer=sealer, at_rest=at_rest)
+
+    def _record(self, processing_event: ProcessingEvent[uuid.UUID]) -> list[Recording[uuid.UUID]]:
+        """Record the events, counting them (``mita_events_appended_total``)."""
+        recordings = super()._record(processing_event)
+        process_metrics().appended.labels(self.service or self.name).inc(len(recordings))
+        return recordings
 
     def head_position(self) -> int:
         """Highest notification id stored (0 when empty)."""

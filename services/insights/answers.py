@@ -19,6 +19,7 @@ import orjson
 
 from services.insights.read.queries import Person
 from shared.api import envelope
+from shared.metrics import process_metrics
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class AnswerCache:
         except Exception as exc:  # a cache outage must not fail the read
             log.warning("answer cache unavailable: %r", exc)
             return None
+        process_metrics().cache_lookup("insights_answers", found is not None)
         if found is None:
             return None
         stamp, _, body = bytes(found).partition(b"\n")

@@ -20,7 +20,7 @@ def test_probes_answer_and_expose_the_workers_counters() -> None:
     )  # fmt: skip
     ready = [False]
     client = TestClient(
-        probe_app("ledger-worker", worker_registry([relay], [runner]), lambda: ready[0])
+        probe_app("ledger-worker", worker_registry([relay], [runner])[0], lambda: ready[0])
     )
     assert client.get("/health").json() == {"status": "ok", "process": "ledger-worker"}
     assert client.get("/ready").status_code == 503
@@ -40,7 +40,7 @@ async def test_serve_probes_until_stopped() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     stop = asyncio.Event()
-    app = probe_app("scheduler", worker_registry([], []))
+    app = probe_app("scheduler", worker_registry([], [])[0])
     task = asyncio.create_task(serve_probes(app, "127.0.0.1", port, stop))
     async with httpx.AsyncClient() as client:
         for _ in range(200):
