@@ -85,12 +85,25 @@ def init_tracing(service: str) -> None:
 
 
 def init_sentry(dsn: str, environment: str, release: str) -> bool:
-    """Initialise sentry-sdk when a DSN is configured; return whether it was."""
+    """Initialise sentry-sdk when a DSN is configured, every event scrubbed of personal data
+    (``shared.scrub``); return whether it was."""
     if not dsn:
         return False
     import sentry_sdk
 
-    sentry_sdk.init(dsn=dsn, environment=environment, release=release, traces_sample_rate=0.0)
+    from shared.scrub import before_breadcrumb, before_send
+
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        release=release,
+        traces_sample_rate=0.0,
+        send_default_pii=False,  # no user IPs, cookies or headers of the person
+        max_request_body_size="never",  # request bodies hold amounts and merchants
+        include_local_variables=False,
+        before_send=before_send,  # type: ignore[arg-type]
+        before_breadcrumb=before_breadcrumb,
+    )
     return True
 
 
