@@ -77,11 +77,16 @@ def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -
 
 
 def init_tracing(service: str) -> None:
-    """Install a tracer provider once per process (exporters are configured by OTEL_* env)."""
+    """Install a tracer provider once per process, exporting over OTLP/HTTP when
+    ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (``shared.tracing``)."""
     if not isinstance(trace.get_tracer_provider(), TracerProvider):
-        trace.set_tracer_provider(
-            TracerProvider(resource=Resource.create({"service.name": f"mita-{service}"}))
-        )
+        from shared.tracing import otlp_processor
+
+        provider = TracerProvider(resource=Resource.create({"service.name": f"mita-{service}"}))
+        exporter = otlp_processor()
+        if exporter is not None:
+            provider.add_span_processor(exporter)
+        trace.set_tracer_provider(provider)
 
 
 def init_sentry(dsn: str, environment: str, release: str) -> bool:

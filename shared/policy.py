@@ -23,6 +23,7 @@ from shared.envelope import EventEnvelope
 from shared.projections import Consumer
 from shared.settings import MitaSettings
 from shared.store import MitaApplication
+from shared.tracing import deciding
 
 App = TypeVar("App", bound=MitaApplication)
 
@@ -55,8 +56,9 @@ class Policy(Consumer):
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Decide on one event; reads go through the pool, not the runner's transaction."""
-        async with (await self.pool()).connection() as reader:
-            await self.decide(reader, event)
+        with deciding(self.name, event):
+            async with (await self.pool()).connection() as reader:
+                await self.decide(reader, event)
 
     @abc.abstractmethod
     async def decide(self, reader: AsyncConnection[DictRow], event: EventEnvelope) -> None:

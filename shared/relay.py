@@ -22,6 +22,7 @@ from shared.envelope import EventEnvelope
 from shared.settings import MitaSettings
 from shared.sources import SourceTable
 from shared.store import to_envelope
+from shared.tracing import carrier_of, publish_span
 from shared.wake import Wakeups
 
 log = logging.getLogger(__name__)
@@ -52,15 +53,19 @@ def stored_of(row: DictRow) -> StoredEvent:
     )
 
 
-def kafka_headers(env: EventEnvelope) -> list[tuple[str, bytes]]:
-    """Headers that let consumers route and trace without parsing the value."""
+def kafka_headers(
+    env: EventEnvelope, trace_context: dict[str, str] | None = None
+) -> list[tuple[str, bytes]]:
+    """Headers that let consumers route and trace without parsing the value (the publish
+    span's ``trace_context`` when there is one, else the event's own)."""
     headers = [
         ("mita-type", env.type.encode()),
         ("mita-event-id", str(env.event_id).encode()),
         ("mita-service", env.service.encode()),
         ("mita-position", str(env.position).encode()),
     ]
-    headers += [(k, v.encode()) for k, v in env.trace_context.items()]
+    carried = env.trace_context if trace_context is None else trace_context
+    headers += [(k, v.encode()) for k, v in carried.items()]
     return headers
 
 
@@ -217,20 +222,28 @@ class Relay:
             return 0
         producer = await self._ensure_producer()
         futures = []
+        spans = []
         last_event_id = ""
         for pos, stored in rows:
             env = to_envelope(self.service, pos, stored)
             last_event_id = str(env.event_id)
+            span = publish_span(self.topic, env)
+            if span is not None:
+                spans.append(span)
             futures.append(
                 await producer.send(
                     self.topic,
                     value=env.to_bytes(),
                     key=str(env.aggregate_id).encode(),
-                    headers=kafka_headers(env),
+                    headers=kafka_headers(env, carrier_of(span) if span else None),
                 )
             )
         # The position moves only once the broker acknowledged every event of the batch.
-        acks = await asyncio.gather(*futures)
+        try:
+            acks = await asyncio.gather(*futures)
+        finally:
+            for span in spans:
+                span.end()
         if self._went_back(acks):
             target = await self._rewind(conn)
             log.warning(

@@ -22,11 +22,13 @@ from shared import db, kafka, watermarks
 from shared.crypto import KeyReader, reveal
 from shared.envelope import EventEnvelope
 from shared.observability import tracer
+from shared.policy import Policy
 from shared.projections import Consumer, claim, lock_shared, setup_tracking
 from shared.relay import read_stored
 from shared.settings import MitaSettings
 from shared.sources import SourceTable, store_head
 from shared.store import to_envelope
+from shared.tracing import from_headers, mark_applied
 from shared.wake import Wakeups
 
 log = logging.getLogger(__name__)
@@ -165,9 +167,14 @@ class ProjectionRunner:
         parsed: list[tuple[Any, EventEnvelope]] = []
         for msg in messages:
             try:
-                parsed.append((msg, EventEnvelope.from_bytes(msg.value)))
+                event = EventEnvelope.from_bytes(msg.value)
             except Exception as exc:  # undecodable: no retry can help
                 await self._dead_letter(msg, None, exc)
+                continue
+            carried = from_headers(getattr(msg, "headers", None))
+            if carried:  # the relay's publish span: the consumer continues from it
+                event = event.model_copy(update={"trace_context": carried})
+            parsed.append((msg, event))
         envelopes = [e for _, e in parsed]
         with tracer().start_as_current_span(
             f"project {self.projection.name}",
@@ -185,12 +192,14 @@ class ProjectionRunner:
     ) -> int:
         envelopes = await reveal(conn, self.keys, envelopes)
         parsed = [(msg, event) for (msg, _), event in zip(parsed, envelopes, strict=True)]
+        began = time.time_ns()
         try:
             async with conn.transaction():
                 await lock_shared(conn, self.projection)
                 fresh = await claim(conn, self.projection, envelopes)
                 await self._apply_fresh(conn, fresh)
             self.applied_total += len(fresh)
+            self._mark(fresh, began)
             return len(fresh)
         except Exception as exc:
             log.warning("batch failed (%r); applying one by one", exc)
@@ -198,7 +207,13 @@ class ProjectionRunner:
         for msg, event in parsed:
             applied += await self._apply_one(conn, msg, event)
         self.applied_total += applied
+        self._mark(envelopes, began)
         return applied
+
+    def _mark(self, events: list[EventEnvelope], began: int) -> None:
+        """Each applied event's span in its request's trace (policies open their own)."""
+        if events and not isinstance(self.projection, Policy):
+            mark_applied(self.projection.name, events, trace.get_current_span(), began)
 
     async def _apply_one(
         self, conn: AsyncConnection[DictRow], msg: Any, event: EventEnvelope

@@ -169,6 +169,9 @@ def build_app(
         openapi_url="/openapi.json" if public else None,
         docs_url="/docs" if public else None,
         redoc_url=None,
+        # RequestContextMiddleware opens the request's span (and continues the caller's trace);
+        # FastAPI's own would be a second, childless server span beside it.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.service = service

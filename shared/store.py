@@ -33,6 +33,7 @@ from shared.db import (
 from shared.envelope import BASE_FIELDS, EventEnvelope, event_id_for, registry
 from shared.metrics import process_metrics
 from shared.settings import MitaSettings
+from shared.tracing import appending
 
 
 class DateAsISO(Transcoding):
@@ -186,7 +187,8 @@ class MitaApplication(Application[uuid.UUID]):
 
     def _record(self, processing_event: ProcessingEvent[uuid.UUID]) -> list[Recording[uuid.UUID]]:
         """Record the events, counting them (``mita_events_appended_total``)."""
-        recordings = super()._record(processing_event)
+        with appending(self.service or self.name):
+            recordings = super()._record(processing_event)
         process_metrics().appended.labels(self.service or self.name).inc(len(recordings))
         return recordings
 

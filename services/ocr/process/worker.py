@@ -31,6 +31,7 @@ from shared.categorizer.categorizer import Categorizer, default_categorizer
 from shared.envelope import EventEnvelope
 from shared.policy import Policy
 from shared.settings import MitaSettings
+from shared.tracing import deciding
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "The receipt reader is unavailable right now. Please try again in a minute."
@@ -107,7 +108,8 @@ class ReadingWorker(Policy):
 
     async def apply(self, conn: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Decide on one upload (no read model is needed: the job itself is loaded)."""
-        await self.decide(conn, event)
+        with deciding(self.name, event):
+            await self.decide(conn, event)
 
     async def decide(self, reader: AsyncConnection[DictRow], event: EventEnvelope) -> None:
         """Read the receipt unless its job already ended."""
