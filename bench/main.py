@@ -14,7 +14,7 @@ import traceback
 from aiokafka.admin import AIOKafkaAdminClient
 from psycopg.conninfo import conninfo_to_dict
 
-from bench import append, clusters, lag, ocr, pipeline, restart, suite, user_scale
+from bench import append, clusters, lag, ocr, pipeline, restart, scaleout, suite, user_scale
 from bench.breakdown import cpu_reference
 from bench.infra import Infra, drop_schemas, fresh_settings, scale, scaled, servers
 from bench.profiling import Profiler
@@ -72,6 +72,7 @@ async def phases(infra: Infra, report: Report, used: list[MitaSettings]) -> None
     await suite.run(
         fresh(), report, scaled(2_000, 50), max(8.0 * min(scale(), 1.0), 2.0), (1, 16, 64)
     )
+    await scaleout.run(fresh(), report, scaled(200, 20), max(8.0 * min(scale(), 1.0), 2.0))
     prof.dump()
 
 
