@@ -103,7 +103,6 @@ def init_sentry(dsn: str, environment: str, release: str) -> bool:
         environment=environment,
         release=release,
         traces_sample_rate=0.0,
-        send_default_pii=False,  # no user IPs, cookies or headers of the person
         max_request_body_size="never",  # request bodies hold amounts and merchants
         include_local_variables=False,
         before_send=before_send,  # type: ignore[arg-type]
