@@ -25,6 +25,8 @@ GOAL_RESERVE_CHANGED: Final = "budget.GoalReserveChanged"
 INSTALLMENT_FOLLOWED: Final = "budget.InstallmentFollowed"
 FORECAST_DANGER_RAISED: Final = "budget.ForecastDangerRaised"
 DAY_TURNED_RED: Final = "budget.DayTurnedRed"
+#: The morning's advice for one local day: what the plan allows today (the scheduler, once).
+DAILY_ADVICE_GIVEN: Final = "budget.DailyAdviceGiven"
 
 #: Every transaction category → the plan category it counts in (budget-engine.md).
 PLAN_CATEGORY_OF: Final = MappingProxyType(

@@ -110,6 +110,15 @@ class BudgetApplication(HabitCases, ChallengeCases, MitaApplication):
             return 0
         return self._save(plan)
 
+    def advise_day(self, user_id: uuid.UUID, day: dt.date, now: dt.datetime) -> int:
+        """Give the user's advice for their local ``day`` from its month's plan (planning the
+        month first if nobody has), once; the position (0: given already)."""
+        self.ensure_month(user_id, day.year, day.month)
+        plan = self.month_plan(user_id, day.year, day.month)
+        if plan is None or not plan.advise(day=day, now=now):
+            return 0
+        return self._save(plan)
+
     def has_month(self, user_id: uuid.UUID, year: int, month: int) -> bool:
         """Whether (year, month) is planned (one indexed row read, no aggregate load)."""
         return bool(self.recorder.select_events(plan_id(user_id, year, month), limit=1))

@@ -70,6 +70,13 @@ async def rollover(settings: MitaSettings) -> str:
     return f"planned {await roll_over(settings)} month(s)"
 
 
+async def daily_advice(settings: MitaSettings) -> str:
+    """Give the morning's advice to the users whose local morning it is."""
+    from services.budget.rollover import advise
+
+    return f"advised {await advise(settings)} user(s)"
+
+
 async def settle_challenges(settings: MitaSettings) -> str:
     """Record the challenge attempts measured completed."""
     from services.budget.challenges.settle import settle
@@ -103,5 +110,7 @@ BOOTSTRAP = Bootstrap(
         # hours apart); a month already planned costs one read.
         JobSpec("budget_rollover", 3600, rollover),
         JobSpec("challenges_settle", 3600, settle_challenges),
+        # Every 15 minutes: a user's local morning starts on a quarter hour in every zone.
+        JobSpec("daily_advice", 900, daily_advice),
     ),
 )

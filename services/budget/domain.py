@@ -179,12 +179,23 @@ class BudgetPlan(Aggregate):
         spent: Decimal
         at: dt.datetime
 
+    class DailyAdviceGiven(Event):
+        """The morning's advice for ``day``: what the plan allows, and where most of it goes."""
+
+        user_id: uuid.UUID
+        day: dt.date
+        planned: Decimal
+        top_category: str | None
+        top_amount: Decimal
+        at: dt.datetime
+
     def __init__(self, user_id: uuid.UUID, year: int, month: int) -> None:
         self.user_id = user_id
         self.year = year
         self.month = month
         self.danger_raised = False
         self.red_days: set[dt.date] = set()
+        self.advised_days: set[dt.date] = set()
         self.categories: dict[str, Decimal] = {}
         self.days: DayPlan = {}
         self.original: DayPlan = {}
@@ -291,6 +302,20 @@ class BudgetPlan(Aggregate):
                            spent=spent, at=now)  # fmt: skip
         return True
 
+    def advise(self, *, day: dt.date, now: dt.datetime) -> bool:
+        """Give ``day``'s advice from its plan, once; whether this was the first time."""
+        if day in self.advised_days:
+            return False
+        planned_today = self.days.get(day, {})
+        planned = sum(planned_today.values(), Decimal(0))
+        top = max(sorted(planned_today), key=lambda c: planned_today[c], default=None)
+        self.trigger_event(
+            self.DailyAdviceGiven, user_id=self.user_id, day=day, planned=planned,
+            top_category=top, top_amount=planned_today.get(top, Decimal(0)) if top else Decimal(0),
+            at=now,
+        )  # fmt: skip
+        return True
+
     def when(self, event: Aggregate.Event) -> None:
         """Assign what a plan event says."""
         if isinstance(event, BudgetPlan.BudgetPlanned):
@@ -307,6 +332,8 @@ class BudgetPlan(Aggregate):
             self.danger_raised = True
         elif isinstance(event, BudgetPlan.DayTurnedRed):
             self.red_days.add(event.day)
+        elif isinstance(event, BudgetPlan.DailyAdviceGiven):
+            self.advised_days.add(event.day)
 
 
 registry.register_aggregate("budget", BudgetPlan, short_names=True)

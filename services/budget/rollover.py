@@ -1,4 +1,5 @@
-"""The rollover command: plan each onboarded user's current local month if it is missing.
+"""The periodic budget commands: plan each onboarded user's current local month if it is
+missing (rollover), and give each one the morning's advice for their local day.
 
 Reads never plan a month (they compute it); a month is stored by the first ledger write in it
 (the redistribution policy) or by this command (``mita budget rollover``; the scheduler runs it
@@ -61,3 +62,30 @@ async def roll_over(settings: MitaSettings, now: dt.datetime | None = None) -> i
     finally:
         app.close()
     return planned
+
+
+#: Advice goes out in the user's local morning: from this hour, until ADVICE_UNTIL (a day the
+#: scheduler missed gets none rather than a "morning" message in the evening).
+ADVICE_FROM, ADVICE_UNTIL = 8, 12
+
+
+async def advise(settings: MitaSettings, now: dt.datetime | None = None) -> int:
+    """Give the day's advice to every onboarded user whose local morning it is (once a day);
+    how many were given."""
+    moment = now or dt.datetime.now(dt.UTC)
+    schema = settings.schema_for("budget")
+    async with await db.connect(settings.database_url) as conn:
+        users = await onboarded_users(conn, schema)
+    due = [(u, moment.astimezone(zone(z))) for u, z in users]
+    due = [(u, local) for u, local in due if ADVICE_FROM <= local.hour < ADVICE_UNTIL]
+    if not due:
+        return 0
+    app = BudgetApplication.from_settings(settings)
+    assert isinstance(app, BudgetApplication)
+    given = 0
+    try:
+        for user, local in due:
+            given += await asyncio.to_thread(app.advise_day, user, local.date(), moment) > 0
+    finally:
+        app.close()
+    return given

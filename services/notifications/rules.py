@@ -10,6 +10,7 @@ from typing import Any
 from contracts.budget import (
     ADJUSTED,
     BUDGET_REDISTRIBUTED,
+    DAILY_ADVICE_GIVEN,
     DAY_TURNED_RED,
     FORECAST_DANGER_RAISED,
     adjustment_message,
@@ -28,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
 #: The events that raise notifications.
 SOURCES = frozenset(
     {BUDGET_REDISTRIBUTED, DAY_TURNED_RED, FORECAST_DANGER_RAISED, CHALLENGE_COMPLETED,
+     DAILY_ADVICE_GIVEN,
      GOAL_COMPLETED,
      RECEIPT_PROCESSED, RECEIPT_FAILED}
 )  # fmt: skip
@@ -64,6 +66,8 @@ def drafts(event: EventEnvelope) -> list[Draft]:
         text = f"You spent {spent:,.2f} of the {planned:,.2f} planned for {p['day']}."
         return [Draft("warning", "Over budget", text, "high", "budget", "budget_alerts",
                       {"day": str(p["day"])}, "/calendar")]  # fmt: skip
+    if event.type == DAILY_ADVICE_GIVEN:
+        return [daily_advice(p)]
     if event.type == FORECAST_DANGER_RAISED:
         projected, planned = Decimal(str(p["projected_spend"])), Decimal(str(p["planned"]))
         text = (f"At this pace you will spend {projected:,.2f} of the {planned:,.2f} "
@@ -125,3 +129,16 @@ def push_refusal(preferences: dict[str, Any], local: dt.datetime) -> str | None:
     if not values["notifications_enabled"] or not values["push_enabled"]:
         return "push_disabled"
     return "quiet_hours" if quiet(values, local) else None
+
+
+def daily_advice(p: dict[str, Any]) -> Draft:
+    """The morning's message: what today's plan allows and where most of it goes."""
+    planned, top = Decimal(str(p["planned"])), p.get("top_category")
+    if planned <= 0 or not top:
+        text = "Nothing is planned for today: a good day for no spending."
+    else:
+        share = Decimal(str(p["top_amount"]))
+        text = (f"Today you can spend {planned:,.2f}; the most of it, {share:,.2f}, "
+                f"is for {str(top).replace('_', ' ')}.")  # fmt: skip
+    return Draft("info", "Today's budget", text, "low", "budget", "daily_reminders",
+                 {"day": str(p["day"]), "planned": str(planned)}, "/calendar")  # fmt: skip

@@ -136,7 +136,7 @@ async def test_one_turn_runs_only_what_is_due(
 
 def test_every_service_job_is_declared_once() -> None:
     assert set(catalog.JOBS) == {
-        "budget_rollover", "challenges_settle", "insights_refit",
+        "budget_rollover", "challenges_settle", "daily_advice", "insights_refit",
         "dead_letter_retries", "scratch_retention",
     }  # fmt: skip
     assert all(j.every_seconds >= 600 for j in catalog.JOBS.values())

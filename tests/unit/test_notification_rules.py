@@ -10,6 +10,7 @@ import pytest
 
 from contracts.budget import (
     BUDGET_REDISTRIBUTED,
+    DAILY_ADVICE_GIVEN,
     DAY_TURNED_RED,
     FORECAST_DANGER_RAISED,
     adjustment_message,
@@ -65,6 +66,19 @@ def test_a_cover_the_user_asked_to_hear_of_and_a_day_that_turned_red() -> None:
     [red] = drafts(event(DAY_TURNED_RED, day="2026-12-03", planned="40.00", spent="1234.50"))
     assert (red.title, red.kind, red.priority) == ("Over budget", "warning", "high")
     assert red.message == "You spent 1,234.50 of the 40.00 planned for 2026-12-03."
+
+
+def test_the_morning_advice() -> None:
+    [advice] = drafts(event(DAILY_ADVICE_GIVEN, day="2026-12-04", planned="1234.5",
+                            top_category="food", top_amount="40.25"))  # fmt: skip
+    assert (advice.title, advice.kind, advice.preference) == (
+        "Today's budget", "info", "daily_reminders",
+    )  # fmt: skip
+    assert advice.message == "Today you can spend 1,234.50; the most of it, 40.25, is for food."
+    assert advice.data == {"day": "2026-12-04", "planned": "1234.5"}
+    [empty] = drafts(event(DAILY_ADVICE_GIVEN, day="2026-12-04", planned="0",
+                           top_category=None, top_amount="0"))  # fmt: skip
+    assert empty.message == "Nothing is planned for today: a good day for no spending."
 
 
 def test_goals_and_receipts() -> None:
