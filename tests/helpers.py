@@ -219,3 +219,18 @@ def spawn(
         stdout=subprocess.DEVNULL,
         stderr=stderr,
     )
+
+
+async def drop_schemas(settings: MitaSettings, *services: str) -> None:
+    """Drop the test's schemas of ``services`` (what a fixture made, cleaned up)."""
+    conn = await db.connect(settings.database_url)
+    try:
+        for service in services:
+            await conn.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                    sql.Identifier(settings.schema_for(service))
+                )
+            )
+        await conn.commit()
+    finally:
+        await conn.close()

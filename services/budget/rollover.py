@@ -15,7 +15,7 @@ import uuid
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import DictRow
 
-from services.budget.application import BudgetApplication
+from services.budget.application import opened
 from services.budget.read.placement import zone
 from shared import db
 from shared.settings import MitaSettings
@@ -51,16 +51,12 @@ async def roll_over(settings: MitaSettings, now: dt.datetime | None = None) -> i
     schema = settings.schema_for("budget")
     async with await db.connect(settings.database_url) as conn:
         users = await onboarded_users(conn, schema)
-    app = BudgetApplication.from_settings(settings)
-    assert isinstance(app, BudgetApplication)
     planned = 0
-    try:
+    with opened(settings) as app:
         for user, zone_name in users:
             today = moment.astimezone(zone(zone_name)).date()
             position = await asyncio.to_thread(app.ensure_month, user, today.year, today.month)
             planned += position > 0
-    finally:
-        app.close()
     return planned
 
 
@@ -80,12 +76,8 @@ async def advise(settings: MitaSettings, now: dt.datetime | None = None) -> int:
     due = [(u, local) for u, local in due if ADVICE_FROM <= local.hour < ADVICE_UNTIL]
     if not due:
         return 0
-    app = BudgetApplication.from_settings(settings)
-    assert isinstance(app, BudgetApplication)
     given = 0
-    try:
+    with opened(settings) as app:
         for user, local in due:
             given += await asyncio.to_thread(app.advise_day, user, local.date(), moment) > 0
-    finally:
-        app.close()
     return given

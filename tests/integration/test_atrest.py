@@ -14,25 +14,20 @@ from psycopg.rows import DictRow
 
 from services.ledger.application import LedgerApplication
 from services.ledger.domain import Transaction
-from shared import atrest, db
+from shared import atrest
 from shared.cipherkeys import CipherKeyError, key_id, new_key
 from shared.relay import read_stored
-from shared.replay import drop_schema
 from shared.settings import MitaSettings
 from shared.sources import SourceTable
 from shared.store import to_envelope
+from tests.helpers import drop_schemas
 
 
 @pytest.fixture
 async def schema(settings: MitaSettings) -> AsyncIterator[str]:
     """The ledger schema of this test, dropped afterwards."""
     yield settings.schema_for("ledger")
-    conn = await db.connect(settings.database_url)
-    try:
-        await drop_schema(conn, settings.schema_for("ledger"))
-        await drop_schema(conn, settings.keys_schema())
-    finally:
-        await conn.close()
+    await drop_schemas(settings, "ledger", "keys")
 
 
 def _app(settings: MitaSettings, *cipher_keys: str) -> LedgerApplication:

@@ -21,18 +21,14 @@ from shared.bootstrap import JobSpec
 from shared.cipherkeys import key_id
 from shared.replay import SCRATCH_COMMENT, drop_schema, sweep_scratch
 from shared.settings import MitaSettings
-from tests.helpers import settings_env
+from tests.helpers import drop_schemas, settings_env
 
 
 @pytest.fixture
 async def scheduler_schema(settings: MitaSettings) -> AsyncIterator[str]:
     """The scheduler's schema of this test, dropped afterwards."""
     yield settings.schema_for("scheduler")
-    conn = await db.connect(settings.database_url)
-    try:
-        await drop_schema(conn, settings.schema_for("scheduler"))
-    finally:
-        await conn.close()
+    await drop_schemas(settings, "scheduler")
 
 
 async def _until(check: object, seconds: float = 15.0) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from services.budget.application import BudgetApplication
+from services.budget.application import opened
 from services.budget.challenges import queries, views
 from shared import db
 from shared.settings import MitaSettings
@@ -27,10 +27,8 @@ async def settle(settings: MitaSettings, now: dt.datetime | None = None) -> int:
     ]  # fmt: skip
     if not done:
         return 0
-    app = BudgetApplication.from_settings(settings)
-    assert isinstance(app, BudgetApplication)
     recorded = 0
-    try:
+    with opened(settings) as app:
         for m in done:
             assert m.outcome.completed_on is not None
             position = await asyncio.to_thread(
@@ -39,6 +37,4 @@ async def settle(settings: MitaSettings, now: dt.datetime | None = None) -> int:
                 points=m.challenge.reward_points, now=moment,
             )  # fmt: skip
             recorded += position > 0
-    finally:
-        app.close()
     return recorded
