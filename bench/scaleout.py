@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import psutil
 
 from bench.http import Processes, calls, measure, setup
 from bench.report import Report, progress
@@ -42,9 +43,22 @@ async def _ready(url: str, deadline: float) -> None:
             await asyncio.sleep(0.2)
 
 
+def tracked(procs: list[asyncio.subprocess.Process], names: list[str]) -> Processes:
+    """The layout's processes (uvicorn's workers folded into their service) for CPU per request."""
+    out = Processes("none")
+    out.procs["client"] = psutil.Process()  # this process: the load client (and the bench)
+    for proc, name in zip(procs, names, strict=True):
+        with contextlib.suppress(psutil.Error):
+            parent = psutil.Process(proc.pid)
+            for n, each in enumerate([parent, *parent.children(recursive=True)]):
+                out.procs[f"{name}#{n}" if n else name] = each
+    return out
+
+
 @contextlib.asynccontextmanager
-async def layout(settings: MitaSettings, workers: int) -> AsyncIterator[str]:
-    """The suite with ``workers`` processes each for the gateway and the budget; its URL."""
+async def layout(settings: MitaSettings, workers: int) -> AsyncIterator[tuple[str, Processes]]:
+    """The suite with ``workers`` processes each for the gateway and the budget; its URL and
+    its processes."""
     with tempfile.TemporaryDirectory(prefix="mita-bench-scale-") as data:
         env, base_url = suite_env(settings, Path(data))
         cli = [sys.executable, "-m", "services.cli"]
@@ -70,7 +84,7 @@ async def layout(settings: MitaSettings, workers: int) -> AsyncIterator[str]:
             deadline = time.monotonic() + 120
             for service in SERVICES:
                 await _ready(f"http://127.0.0.1:{env[f'MITA_{service.upper()}_PORT']}", deadline)
-            yield base_url
+            yield base_url, tracked(procs, ["services", "workers", *SCALED])
         finally:
             for proc in procs:
                 if proc.returncode is None:
@@ -83,17 +97,24 @@ async def layout(settings: MitaSettings, workers: int) -> AsyncIterator[str]:
                     await proc.wait()
 
 
+def cpu_of(cpu_ms: dict[str, float]) -> str:
+    """CPU per request by process, the busiest first (uvicorn's parent, which only watches
+    its workers, left out when idle)."""
+    busy = sorted(((k, v) for k, v in cpu_ms.items() if v >= 0.05), key=lambda x: -x[1])
+    return ", ".join(f"{k} {v:.1f}" for k, v in busy)
+
+
 async def run(settings: MitaSettings, report: Report, seed: int, seconds: float) -> None:
     """Measure req/s at concurrency 16 with one, then two, gateway and budget processes."""
     rates: dict[tuple[str, int], float] = {}
     for workers in (1, 2):
         progress(f"scale-out: {workers} gateway and budget process(es), {seconds:g} s per run")
-        async with layout(settings, workers) as base_url:
+        async with layout(settings, workers) as (base_url, procs):
             headers = await setup(base_url, seed)
             for endpoint, call in calls(headers).items():
                 if endpoint not in ("calendar", "post"):
                     continue
-                run_ = await measure(base_url, endpoint, call, 16, seconds, Processes("none"))
+                run_ = await measure(base_url, endpoint, call, 16, seconds, procs)
                 errors = sum(c for s, c in run_.statuses.items() if not 200 <= s < 300)
                 rate = len(run_.latencies) / run_.seconds
                 rates[(endpoint, workers)] = rate
@@ -103,7 +124,7 @@ async def run(settings: MitaSettings, report: Report, seed: int, seconds: float)
                     f"{rate:.1f}",
                     "req/s",
                     f"p50 {run_.quantile(0.5):.1f} p95 {run_.quantile(0.95):.1f} ms; "
-                    f"non-2xx {errors}",
+                    f"non-2xx {errors}; cpu ms/req: {cpu_of(run_.cpu_ms)}",
                 )
     for endpoint in ("calendar", "post"):
         one, two = rates[(endpoint, 1)], rates[(endpoint, 2)]

@@ -11,7 +11,6 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response as StarletteResponse
-from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.audit import audit
@@ -258,12 +257,6 @@ class BodySizeLimitMiddleware:
         await JSONResponse(body, status_code=413, headers=headers)(scope, receive, send)
 
 
-def _has_route(app: FastAPI, path: str) -> bool:
-    """Whether the app already serves ``path``."""
-    routes: list[BaseRoute] = list(app.router.routes)
-    return any(getattr(route, "path", None) == path for route in routes)
-
-
 class EnvelopeCORSMiddleware(CORSMiddleware):
     """Starlette's CORS, but a refused preflight answers the error envelope."""
 
@@ -289,11 +282,14 @@ def install_middleware(app: FastAPI, settings: GatewaySettings, redis: aioredis.
     metrics = HttpMetrics()
     app.state.metrics = metrics
     app.state.metrics_token = settings.metrics_token
-    if not _has_route(app, "/metrics"):
-        app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
-    # build_app already registered the request context; re-add it below as the outermost layer.
-    ours: object = RequestContextMiddleware
-    app.user_middleware[:] = [m for m in app.user_middleware if m.cls is not ours]
+    # Whatever /metrics the app had (an internal service's open one, when it was built without
+    # public=True) gives way to the token-protected one: the gateway's is on the internet.
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != "/metrics"]
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    # build_app may have registered the request context and its own metrics: the gateway's
+    # stack replaces both (the request context outermost).
+    replaced: tuple[object, ...] = (RequestContextMiddleware, MetricsMiddleware)
+    app.user_middleware[:] = [m for m in app.user_middleware if m.cls not in replaced]
     # add_middleware puts each new layer outside the previous ones: add innermost first.
     app.add_middleware(MetricsMiddleware, metrics=metrics, slow_request_ms=settings.slow_request_ms)
     app.add_middleware(

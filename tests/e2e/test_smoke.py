@@ -47,5 +47,5 @@ def test_make_run_embedded_mode_all_ready(tmp_path: Path, layout: str) -> None:
     assert f"redis://127.0.0.1:{env['MITA_EMBEDDED_REDIS_PORT']}" in out
     assert f"kafka=127.0.0.1:{env['MITA_EMBEDDED_KAFKA_PORT']}" in out
     assert (tmp_path / "var" / "pg" / "PG_VERSION").exists(), "Postgres data lives in the data dir"
-    split = [*SERVICES, *(f"{s}-worker" for s in catalog.STORE_SERVICES)]
+    split = [*SERVICES, *(f"{s}-worker" for s in catalog.STORE_SERVICES), "scheduler"]
     assert f"processes: {', '.join(split if layout else ['services', 'workers'])}\n" in out
