@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from contracts.auth import LockRequest
 from services.auth.application import Saved
 from services.auth.deps import Context
-from services.auth.domain import AccountDeleted
 from services.auth.queries import list_users
+from services.auth.rules import AccountDeleted
 from shared import tokens
 from shared.api import ApiError, ok, positioned
 

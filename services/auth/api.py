@@ -25,13 +25,7 @@ from contracts.auth import (
 )
 from services.auth.application import InvalidCredentials, Saved, WeakPassword
 from services.auth.deps import AuthContext, Caller, Context, client_ip
-from services.auth.domain import (
-    PREFERENCE_FIELDS,
-    AccountLocked,
-    EmailTaken,
-    NoPassword,
-    ResetTokenInvalid,
-)
+from services.auth.domain import PREFERENCE_FIELDS
 from services.auth.google import (
     GoogleCertificatesUnavailable,
     GoogleSignInNotConfigured,
@@ -39,6 +33,7 @@ from services.auth.google import (
 )
 from services.auth.premium import queries as premium_queries
 from services.auth.queries import get_user, user_public
+from services.auth.rules import AccountLocked, EmailTaken, NoPassword, ResetTokenInvalid
 from services.auth.throttle import Throttled
 from services.auth.tokens import RefreshRejected, TokenPair
 from shared import tokens

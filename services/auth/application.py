@@ -13,18 +13,17 @@ from typing import Any, Protocol
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.auth.domain import (
+from services.auth.domain import EmailIndex, User
+from services.auth.premium.application import PremiumCases
+from services.auth.rules import (
     AccountDeleted,
-    EmailIndex,
     EmailTaken,
     NoPassword,
     ResetTokenInvalid,
-    User,
     email_index_id,
     monthly_income,
     normalize_email,
 )
-from services.auth.premium.application import PremiumCases
 from shared.store import MitaApplication
 
 

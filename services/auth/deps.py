@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.auth.application import AuthApplication
-from services.auth.domain import AccountDeleted
 from services.auth.google import GoogleVerifier
 from services.auth.mail import Mailer
 from services.auth.premium.verifier import Verifier
+from services.auth.rules import AccountDeleted
 from services.auth.settings import AuthSettings
 from services.auth.throttle import LoginThrottle
 from services.auth.tokens import TokenService

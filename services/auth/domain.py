@@ -1,61 +1,22 @@
-"""Auth domain: users and the email index (no I/O; hashes arrive already computed)."""
+"""Auth domain: users and the email index (no I/O; hashes arrive already computed); the
+stateless rules they follow are in ``services.auth.rules``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 
 from contracts import auth as contract
+from services.auth import rules
 from shared.envelope import registry
 
-EMAIL_NAMESPACE = uuid.UUID("2b7d3c55-0d7e-4b7e-9f64-5d0f9f3c8a41")
-CENTS = Decimal("0.01")
 # The profile's and the preferences' fields: declared once, by the published contract.
 PROFILE_FIELDS = frozenset(contract.PROFILE_FIELDS)
 PREFERENCE_FIELDS = frozenset(contract.PREFERENCE_FIELDS)
-
-
-class AuthError(Exception):
-    """Base of auth domain errors."""
-
-
-class EmailTaken(AuthError):
-    """The email is already registered."""
-
-
-class AccountDeleted(AuthError):
-    """The account was deleted."""
-
-
-class AccountLocked(AuthError):
-    """An admin locked the account."""
-
-
-class ResetTokenInvalid(AuthError):
-    """The reset token is unknown, used or expired."""
-
-
-class NoPassword(AuthError):
-    """The account signs in with Google and has no password."""
-
-
-def normalize_email(email: str) -> str:
-    """Canonical form used for uniqueness (case-insensitive, trimmed)."""
-    return email.strip().lower()
-
-
-def email_index_id(email: str) -> uuid.UUID:
-    """Derived id of the email index aggregate: one per normalized email."""
-    return uuid.uuid5(EMAIL_NAMESPACE, normalize_email(email))
-
-
-def monthly_income(annual: Decimal | None) -> Decimal | None:
-    """Monthly income from an annual figure, to the cent (half up)."""
-    return None if annual is None else (annual / 12).quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
 class User(Aggregate):
@@ -215,7 +176,7 @@ class User(Aggregate):
         return cls._create(
             cls.Registered,
             id=user_id,
-            email=normalize_email(email),
+            email=rules.normalize_email(email),
             password_hash=password_hash,
             provider=provider,
             google_uid=google_uid,
@@ -227,13 +188,13 @@ class User(Aggregate):
 
     def _alive(self) -> None:
         if self.deleted:
-            raise AccountDeleted("account deleted")
+            raise rules.AccountDeleted("account deleted")
 
     def logged_in(self, *, method: str, ip: str | None, now: dt.datetime) -> None:
         """Record a successful sign-in (refused while locked)."""
         self._alive()
         if self.locked:
-            raise AccountLocked("account locked")
+            raise rules.AccountLocked("account locked")
         self.trigger_event(self.LoggedIn, method=method, ip=ip, at=now)
 
     def login_failed(self, *, ip: str | None, now: dt.datetime) -> None:
@@ -268,7 +229,7 @@ class User(Aggregate):
     def reset_password(self, *, token_hash: str, password_hash: str, now: dt.datetime) -> None:
         """Spend a reset token; bumps the token version."""
         if not self.reset_token_valid(token_hash, now):
-            raise ResetTokenInvalid("invalid or expired reset token")
+            raise rules.ResetTokenInvalid("invalid or expired reset token")
         self.trigger_event(
             self.PasswordReset,
             password_hash=password_hash,
@@ -412,12 +373,12 @@ class EmailIndex(Aggregate):
     @classmethod
     def claim(cls, email: str, user_id: uuid.UUID) -> EmailIndex:
         """Claim a never-used email."""
-        return cls._create(cls.Claimed, id=email_index_id(email), user_id=user_id)
+        return cls._create(cls.Claimed, id=rules.email_index_id(email), user_id=user_id)
 
     def reclaim(self, user_id: uuid.UUID) -> None:
         """Claim a released email."""
         if self.user_id is not None:
-            raise EmailTaken("email already registered")
+            raise rules.EmailTaken("email already registered")
         self.trigger_event(self.Reclaimed, user_id=user_id)
 
     def release(self) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,7 +26,6 @@ from services.budget.engine.status import Status
 from services.budget.engine.status import status as day_status
 from services.budget.habits.application import HabitCases
 from services.budget.profile import BudgetProfile
-from shared.settings import MitaSettings
 from shared.store import MitaApplication
 
 Days = Mapping[dt.date, Mapping[str, Decimal]]
@@ -389,14 +387,3 @@ class BudgetApplication(HabitCases, ChallengeCases, MitaApplication):
             for y, m in months
         ]  # fmt: skip
         return self._save(profile, *plans)
-
-
-@contextlib.contextmanager
-def opened(settings: MitaSettings) -> Iterator[BudgetApplication]:
-    """The budget write model of ``settings`` for one command, closed afterwards."""
-    app = BudgetApplication.from_settings(settings)
-    assert isinstance(app, BudgetApplication)
-    try:
-        yield app
-    finally:
-        app.close()

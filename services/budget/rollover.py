@@ -9,16 +9,29 @@ hourly, so each user's local midnight is covered).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import DictRow
 
-from services.budget.application import opened
+from services.budget.application import BudgetApplication
 from services.budget.read.placement import zone
 from shared import db
 from shared.settings import MitaSettings
+
+
+@contextlib.contextmanager
+def opened(settings: MitaSettings) -> Iterator[BudgetApplication]:
+    """The budget write model of ``settings`` for one command, closed afterwards."""
+    app = BudgetApplication.from_settings(settings)
+    assert isinstance(app, BudgetApplication)
+    try:
+        yield app
+    finally:
+        app.close()
 
 
 async def onboarded_users(

@@ -15,16 +15,15 @@ from services.auth.application import (
     WeakPassword,
     reset_token_hash,
 )
-from services.auth.domain import (
+from services.auth.domain import EmailIndex, User
+from services.auth.passwords import TOO_COMMON, TOO_SHORT, PasswordHasher, check_password
+from services.auth.rules import (
     AccountDeleted,
-    EmailIndex,
     EmailTaken,
     NoPassword,
     ResetTokenInvalid,
-    User,
     email_index_id,
 )
-from services.auth.passwords import TOO_COMMON, TOO_SHORT, PasswordHasher, check_password
 from shared.store import to_envelope
 
 NOW = dt.datetime(2024, 6, 1, 9, 0, tzinfo=dt.UTC)

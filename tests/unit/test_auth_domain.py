@@ -10,14 +10,11 @@ from typing import Any
 import pytest
 from eventsourcing.domain import Aggregate
 
-from services.auth.domain import (
-    PREFERENCE_FIELDS,
-    PROFILE_FIELDS,
+from services.auth.domain import PREFERENCE_FIELDS, PROFILE_FIELDS, EmailIndex, User
+from services.auth.rules import (
     AccountDeleted,
-    EmailIndex,
     EmailTaken,
     ResetTokenInvalid,
-    User,
     email_index_id,
     monthly_income,
     normalize_email,

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from services.budget.application import opened
 from services.budget.challenges import queries, views
+from services.budget.rollover import opened
 from shared import db
 from shared.settings import MitaSettings
 
