@@ -29,8 +29,9 @@ async def scheduler(poll: float, once: bool) -> int:
     from services.cli import _stop_on_signals
     from services.scheduler.scheduler import Scheduler, SchedulerMetrics
     from shared import db
+    from shared.metrics import ProcessWide
     from shared.observability import configure_logging, init_sentry, init_tracing
-    from shared.probe import ProcessWide, probe_app, serve_probes
+    from shared.probe import probe_app, serve_probes
     from shared.settings import MitaSettings
 
     settings = MitaSettings()

@@ -56,6 +56,14 @@ def process_metrics() -> ProcessMetrics:
     return ProcessMetrics()
 
 
+class ProcessWide(Collector):
+    """The process-wide metrics (events appended, caches) inside another registry."""
+
+    def collect(self) -> Iterable[Any]:
+        """Everything the process registry holds."""
+        return process_metrics().registry.collect()
+
+
 class TimedPool(AsyncConnectionPool[Any]):
     """A read-model pool that times each use of a connection."""
 
@@ -113,10 +121,12 @@ METHODS: frozenset[str] = frozenset(
 
 
 class HttpMetrics:
-    """Request counter and latency histogram in a registry of their own."""
+    """Request counter and latency histogram in a registry of their own (which shows the
+    process-wide metrics too)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry(auto_describe=True)
+        self.registry.register(ProcessWide())
         self.requests = Counter(
             "mita_http_requests",
             "HTTP requests by method, route template and status.",
@@ -136,8 +146,8 @@ class HttpMetrics:
         self.latency.labels(method, route).observe(seconds)
 
     def exposition(self) -> bytes:
-        """This app's registry, then the process-wide one (caches, appends), as text."""
-        return generate_latest(self.registry) + generate_latest(process_metrics().registry)
+        """The registry in the Prometheus text format."""
+        return generate_latest(self.registry)
 
 
 def route_template(scope: Scope) -> str:

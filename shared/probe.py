@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shared import db, watermarks
-from shared.metrics import process_metrics
+from shared.metrics import ProcessWide
 from shared.projections import tracking_table
 from shared.settings import MitaSettings
 from shared.sources import SourceTable, store_head
@@ -154,11 +154,3 @@ def worker_registry(
     registry.register(collector)
     registry.register(ProcessWide())
     return registry, collector
-
-
-class ProcessWide(Collector):
-    """The process-wide metrics (events appended, caches) inside another registry."""
-
-    def collect(self) -> Iterable[Any]:
-        """Everything the process registry holds."""
-        return process_metrics().registry.collect()
